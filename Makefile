@@ -1,0 +1,52 @@
+# TownBrain — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+TB := $(VENV)/bin/townbrain
+STAMP := $(VENV)/.installed-stamp
+DB ?= data/town.gpkg
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: install run test bench system-deps pg-start pg-stop demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $(STAMP)
+
+$(DB): | $(STAMP)
+	$(TB) demo --out $(DB)
+
+demo: install
+	$(TB) demo --out $(DB)
+
+## make run: install, generate the demo town once, serve the dashboard with the live simulator
+run: install $(DB)
+	$(TB) serve --db $(DB) --host $(HOST) --port $(PORT) --simulate
+
+system-deps:
+	@scripts/system_deps.sh
+
+pg-start:
+	@scripts/pg_throwaway.sh start
+
+pg-stop:
+	@scripts/pg_throwaway.sh stop
+
+## make test: system packages (root on Debian), a throw-away PostGIS, the whole suite with browser tests
+test: install system-deps
+	@url=$$(scripts/pg_throwaway.sh start) && \
+	  TOWNBRAIN_TEST_PG=$$url $(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench: every benchmark prints a table and writes JSON under bench/results/
+bench: install system-deps
+	@url=$$(scripts/pg_throwaway.sh start) && \
+	  $(PY) bench/read_points.py --pg $$url
+
+clean:
+	rm -rf $(VENV) .pgtest .pytest_cache

@@ -1,0 +1,260 @@
+"""The store: one interface, two backends (PostGIS, GeoPackage).
+
+Everything both backends have in common lives here: the schema from the data
+dictionary, frame normalisation, filters, upsert semantics, extra columns. A
+backend (``store_gpkg``, ``store_postgis``) only moves data in and out.
+
+Examples
+--------
+>>> import tempfile, os, geopandas as gpd, shapely
+>>> st = open_store(os.path.join(tempfile.mkdtemp(), "town.gpkg"))
+>>> st.create_schema()
+>>> g = gpd.GeoDataFrame({"district_id": ["D1"], "name": ["东片区"]},
+...                      geometry=[shapely.box(120.5, 31.0, 120.6, 31.1)], crs=4326)
+>>> st.upsert("districts", g)
+1
+>>> st.read("districts")[["district_id", "name"]].to_dict("records")
+[{'district_id': 'D1', 'name': '东片区'}]
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata import config
+from geodata.frames import (StoreError, check_identifier, column_kinds, empty_frame,
+                            frame_from_storage, frame_to_storage)
+from geodata.query import Filter
+from geodata.schema import LAYERS, Layer, layer as layer_decl
+
+__all__ = ["Store", "StoreError", "open_store", "Filter"]
+
+
+def _decl(name: str) -> Layer:
+    """The declaration of a layer; a layer outside the dictionary is allowed as a
+    user's own polygon or point layer and gets a generic declaration."""
+    check_identifier(name)
+    if name in LAYERS:
+        return LAYERS[name]
+    return Layer(name, "id", "Geometry", ())
+
+
+class Store(ABC):
+    """A place layers live in. Open one with :func:`open_store`."""
+
+    url: str
+
+    # ---- the backend shim -------------------------------------------------
+    @abstractmethod
+    def _table_columns(self, name: str) -> dict[str, str] | None:
+        """{column: kind} of an existing table (geometry excluded), or None if absent."""
+
+    @abstractmethod
+    def _create_table(self, decl: Layer, kinds: dict[str, str]) -> None: ...
+
+    @abstractmethod
+    def _add_columns(self, decl: Layer, kinds: dict[str, str]) -> None: ...
+
+    @abstractmethod
+    def _read(self, decl: Layer, flt: Filter, columns: list[str] | None,
+              limit: int | None, points: bool) -> pd.DataFrame: ...
+
+    @abstractmethod
+    def _count(self, decl: Layer, flt: Filter) -> int: ...
+
+    @abstractmethod
+    def _insert(self, decl: Layer, df: pd.DataFrame, upsert: bool) -> None: ...
+
+    @abstractmethod
+    def _update(self, decl: Layer, df: pd.DataFrame) -> int: ...
+
+    @abstractmethod
+    def _delete(self, decl: Layer, flt: Filter) -> int: ...
+
+    @abstractmethod
+    def _drop(self, decl: Layer) -> None: ...
+
+    @abstractmethod
+    def layers(self) -> list[str]:
+        """Names of the layers (tables) present."""
+
+    @abstractmethod
+    def ping(self) -> dict:
+        """Reachability and basic facts for /health; raises StoreError when unreachable."""
+
+    def close(self) -> None:  # pragma: no cover - overridden where there is something to close
+        pass
+
+    # ---- the interface ----------------------------------------------------
+    def create_schema(self, names: Iterable[str] | None = None) -> None:
+        """Create every dictionary layer that is missing, with its indexes. Idempotent."""
+        for name in names or LAYERS:
+            decl = layer_decl(name)
+            self._ensure(decl, {f.name: f.kind for f in decl.fields})
+
+    def columns(self, name: str) -> list[str]:
+        cols = self._table_columns(check_identifier(name))
+        if cols is None:
+            raise StoreError(f"layer {name!r} does not exist in {self.url}")
+        return list(cols)
+
+    def has_layer(self, name: str) -> bool:
+        return self._table_columns(check_identifier(name)) is not None
+
+    def read(self, name: str, *, bbox=None, start=None, end=None, time_field: str | None = None,
+             where: dict[str, Any] | None = None, columns: list[str] | None = None,
+             limit: int | None = None) -> pd.DataFrame:
+        """Read a layer whole or filtered, as a GeoDataFrame (or DataFrame for a table
+        without geometry). Filters run in the database.
+
+        bbox : (minx, miny, maxx, maxy) lon/lat — features whose envelope meets it.
+        start, end : half-open time range on ``time_field`` (default: the layer's own).
+        where : {column: value | list} equality / membership; ``None`` matches NULL.
+        columns : the attribute columns wanted (geometry always comes with a spatial layer).
+        """
+        return self._do_read(name, bbox, start, end, time_field, where, columns, limit, points=False)
+
+    def read_points(self, name: str, *, bbox=None, start=None, end=None,
+                    time_field: str | None = None, where: dict[str, Any] | None = None,
+                    columns: list[str] | None = None, limit: int | None = None) -> gpd.GeoDataFrame:
+        """Like :meth:`read` for a point layer, on the fast path: coordinates travel as
+        two float columns and points are built in bulk, instead of parsing geometry
+        per row."""
+        return self._do_read(name, bbox, start, end, time_field, where, columns, limit, points=True)
+
+    def count(self, name: str, *, bbox=None, start=None, end=None, time_field: str | None = None,
+              where: dict[str, Any] | None = None) -> int:
+        decl, kinds = self._existing(name)
+        return self._count(decl, self._filter(decl, kinds, bbox, start, end, time_field, where))
+
+    def append(self, name: str, df: pd.DataFrame) -> int:
+        """Insert rows; an id that already exists is an error (use :meth:`upsert`)."""
+        return self._write(name, df, upsert=False)
+
+    def upsert(self, name: str, df: pd.DataFrame) -> int:
+        """Insert rows, replacing those whose id already exists. Within ``df`` the last
+        row of an id wins."""
+        return self._write(name, df, upsert=True)
+
+    def write(self, name: str, df: pd.DataFrame, mode: str = "replace") -> int:
+        """``replace``: drop the layer and write ``df``; ``append``: as :meth:`append`."""
+        if mode not in ("replace", "append"):
+            raise StoreError(f"mode must be 'replace' or 'append', not {mode!r}")
+        if mode == "replace" and self.has_layer(name):
+            self._drop(_decl(name))
+        return self._write(name, df, upsert=False)
+
+    def update_columns(self, name: str, df: pd.DataFrame) -> int:
+        """Set some columns of existing rows, matched by id (adds the columns if new).
+        Used by assignment to write grid ids without rewriting geometry."""
+        decl = _decl(name)
+        if not decl.id_field or decl.id_field not in df.columns:
+            raise StoreError(f"update of {name!r} needs its id column {decl.id_field!r}")
+        existing = self._table_columns(name)
+        if existing is None:
+            raise StoreError(f"layer {name!r} does not exist in {self.url}")
+        frame = frame_to_storage(decl, pd.DataFrame(df).drop(columns="geometry", errors="ignore"), partial=True)
+        kinds = column_kinds(decl, frame)
+        new = {c: k for c, k in kinds.items() if c not in existing}
+        if new:
+            self._add_columns(decl, new)
+        return self._update(decl, frame)
+
+    def delete(self, name: str, *, where: dict[str, Any] | None = None, start=None, end=None,
+               time_field: str | None = None) -> int:
+        decl, kinds = self._existing(name)
+        if not where and start is None and end is None:
+            raise StoreError("delete needs a filter; use write(..., mode='replace') to empty a layer")
+        return self._delete(decl, self._filter(decl, kinds, None, start, end, time_field, where))
+
+    # ---- shared machinery -------------------------------------------------
+    def _existing(self, name: str) -> tuple[Layer, dict[str, str]]:
+        decl = _decl(name)
+        kinds = self._table_columns(name)
+        if kinds is None:
+            raise StoreError(f"layer {name!r} does not exist in {self.url}; "
+                             "load it first (townbrain load) or create the schema")
+        return decl, kinds
+
+    def _ensure(self, decl: Layer, kinds: dict[str, str]) -> dict[str, str]:
+        existing = self._table_columns(decl.name)
+        if existing is None:
+            base = {f.name: f.kind for f in decl.fields}
+            base.update(kinds)
+            self._create_table(decl, base)
+            return base
+        new = {c: k for c, k in kinds.items() if c not in existing}
+        if new:
+            self._add_columns(decl, new)
+        return {**existing, **new}
+
+    @staticmethod
+    def _filter(decl, kinds, bbox, start, end, time_field, where) -> Filter:
+        tf = time_field or (decl.time_field if (start is not None or end is not None) else None)
+        for col in [*(where or {}), *([tf] if tf else [])]:
+            if check_identifier(col) not in kinds:
+                raise StoreError(f"layer {decl.name!r} has no column {col!r}")
+        if bbox is not None and decl.geometry is None:
+            raise StoreError(f"layer {decl.name!r} has no geometry to filter by bbox")
+        return Filter(bbox=bbox, start=start, end=end, time_field=tf, where=dict(where or {}))
+
+    def _do_read(self, name, bbox, start, end, time_field, where, columns, limit, points):
+        decl, kinds = self._existing(name)
+        flt = self._filter(decl, kinds, bbox, start, end, time_field, where)
+        if columns is not None:
+            columns = [c for c in columns if c != "geometry"]
+            missing = [c for c in columns if c not in kinds]
+            if missing:
+                raise StoreError(f"layer {name!r} has no column(s) {', '.join(missing)}")
+        if points and decl.geometry not in ("Point", "Geometry"):
+            raise StoreError(f"layer {name!r} holds {decl.geometry} geometry, not points")
+        df = self._read(decl, flt, columns, limit, points)
+        if len(df) == 0:
+            return empty_frame(decl, kinds, columns)
+        return frame_from_storage(decl, df, kinds)
+
+    def _write(self, name: str, df: pd.DataFrame, upsert: bool) -> int:
+        decl = _decl(name)
+        if len(df) == 0:
+            self._ensure(decl, column_kinds(decl, df))
+            return 0
+        frame = frame_to_storage(decl, df)
+        if decl.id_field:
+            ids = frame[decl.id_field]
+            if ids.isna().any():
+                raise StoreError(f"{int(ids.isna().sum())} row(s) for {name!r} have no {decl.id_field}")
+            dup = ids.duplicated(keep="last")
+            if dup.any():
+                if not upsert:
+                    raise StoreError(f"{int(dup.sum())} duplicate {decl.id_field} value(s) in data for {name!r}, "
+                                     f"e.g. {ids[dup].iloc[0]!r}")
+                frame = frame[~dup]
+        self._ensure(decl, column_kinds(decl, frame))
+        self._insert(decl, frame, upsert)
+        return len(frame)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.url!r})"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at ``url`` (default ``$TOWNBRAIN_DB``, else ``data/town.gpkg``).
+
+    A ``postgresql://`` URL opens PostGIS; anything else is a GeoPackage path
+    (``gpkg:///abs/path.gpkg`` or a plain path), created on first write.
+    """
+    url = config.db_url(url)
+    if config.is_postgis(url):
+        from geodata.store_postgis import PostGISStore
+        return PostGISStore(url)
+    from geodata.store_gpkg import GeoPackageStore
+    return GeoPackageStore(url)
