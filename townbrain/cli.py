@@ -67,14 +67,14 @@ def load(file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, Shapefile o
          source_layer: Optional[str] = typer.Option(None, "--source-layer",
                                                     help="Layer inside a multi-layer file (GeoPackage)")):
     """Load a file into a layer; rows that cannot be taken go to `quarantine` with the reason."""
-    from geodata.frames import StoreError
-    from geodata.loaders import LoadError, load_file
     from geodata.schema import LAYERS
     if layer not in LAYERS or layer == "quarantine":
         fail(f"unknown layer {layer!r}; choose one of: "
              f"{', '.join(n for n in LAYERS if n != 'quarantine')}")
-    store = _store(db, must_exist=False)
     kwargs = {"mapping": _parse_map(map), "crs": crs}
+    from geodata.frames import StoreError
+    from geodata.loaders import LoadError, load_file
+    store = _store(db, must_exist=False)
     if source_layer:
         kwargs["source_layer"] = source_layer
     try:

@@ -196,3 +196,13 @@ def test_postgis_tables_are_typed_indexed_and_keyed(pg_schema_url):
     assert any("USING gist" in i for i in idx)
     assert any("cases_pkey" in i and "(case_id)" in i for i in idx)
     st.close()
+
+
+def test_read_points_keeps_rows_without_a_point(store):
+    cases = make_cases(4)
+    cases.loc[2, "geometry"] = None
+    store.append("cases", cases)
+    got = store.read_points("cases", columns=["case_id"]).sort_values("case_id")
+    assert got["case_id"].tolist() == cases["case_id"].tolist()
+    assert got.geometry.isna().tolist() == [False, False, True, False]
+    assert got.geometry.iloc[0].equals_exact(cases.geometry.iloc[0], 0)
