@@ -65,13 +65,22 @@ def load(file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, Shapefile o
          crs: Optional[str] = typer.Option(None, "--crs", help="Source CRS: any EPSG code (4490, EPSG:4549…), "
                                            "gcj02 or bd09; default: the file's own, else EPSG:4326"),
          source_layer: Optional[str] = typer.Option(None, "--source-layer",
-                                                    help="Layer inside a multi-layer file (GeoPackage)")):
+                                                    help="Layer inside a multi-layer file (GeoPackage)"),
+         tz: Optional[str] = typer.Option(None, "--tz", help="Zone of times written without one in the file, "
+                                          "e.g. America/Los_Angeles; default $TOWNBRAIN_TZ, else Asia/Shanghai")):
     """Load a file into a layer; rows that cannot be taken go to `quarantine` with the reason."""
     from geodata.schema import LAYERS
     if layer not in LAYERS or layer == "quarantine":
         fail(f"unknown layer {layer!r}; choose one of: "
              f"{', '.join(n for n in LAYERS if n != 'quarantine')}")
     kwargs = {"mapping": _parse_map(map), "crs": crs}
+    if tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            fail(f"--tz {tz!r} is not a time zone name (e.g. Asia/Shanghai, America/Los_Angeles)")
+        kwargs["source_tz"] = tz
     from geodata.frames import StoreError
     from geodata.loaders import LoadError, load_file
     store = _store(db, must_exist=False)
@@ -89,6 +98,11 @@ def load(file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, Shapefile o
         for reason, n in report.reasons.most_common():
             t.add_row(reason, f"{n:,}")
         out.print(t)
+        for reason, n in report.reasons.items():
+            field = reason.removeprefix("missing ")
+            if reason.startswith("missing ") and field != "coordinates" and report.loaded == 0:
+                out.print(f"hint: no row has {field}; name the file's column with --map {field}=COLUMN",
+                          highlight=False)
     if report.new_categories:
         out.print(f"new categories added to the dictionary: {len(report.new_categories)} "
                   f"({', '.join(list(report.new_categories)[:8])}{'…' if len(report.new_categories) > 8 else ''})",

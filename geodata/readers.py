@@ -1,0 +1,493 @@
+"""Reading source files into raw rows: one row per record, nothing dropped.
+
+:func:`read_source` turns a GeoJSON (FeatureCollection, single Feature, or a
+bare JSON array of Features), GeoPackage, Shapefile or CSV file into a
+GeoDataFrame in WGS84 whose rows are the file's records in order. Columns:
+
+* the file's attributes, renamed by ``mapping`` (``{FIELD: SOURCE}``) and the
+  rest sanitised to lower_snake_case (``Status.Notes`` → ``status_notes``,
+  ``CaseID`` → ``case_id``), so a column already called like a contract field
+  (``Category``) lands on it without a mapping;
+* ``geometry`` (None where a record has none or it could not be read);
+* ``_row`` the record's 1-based number in the file (header excluded),
+  ``_raw`` the original record as JSON text, ``_error`` a reason when the
+  record could not even be read (a ragged CSV line, unreadable geometry, a
+  coordinate that is not a number…). :func:`geodata.validate.validate` turns
+  ``_error`` into a quarantine record.
+
+CSV coordinates come from, in order: ``mapping`` keys ``lon``/``lat`` (or
+``latlon`` for a "(lat, lon)" text column, ``wkt`` for a WKT column); columns
+called lon/lng/long/longitude and lat/latitude in any case; a column whose
+values look like ``"(37.78, -122.41)"``; a WKT column (geometry/wkt/geom/the_geom).
+A "(a, b)" pair is read as (lat, lon) — Socrata's convention — unless the
+values show otherwise (|a| > 90 somewhere while |b| ≤ 90 everywhere, as with
+any Chinese lon/lat). The columns consumed for coordinates are not kept.
+
+Whole-file failures (missing, unreadable, not the format it claims, a
+``mapping`` naming an absent column) raise :class:`LoadError`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geodata.crs import CRSInputError, WGS84, all_finite, lonlat_problems, parse_crs, to_wgs84
+from geodata.value_maps import NA_TOKENS
+
+__all__ = ["LoadError", "SourceInfo", "read_source", "snake_case", "NA_TOKENS", "COORD_KEYS"]
+
+
+class LoadError(Exception):
+    """A file that cannot be read at all, said in one sentence."""
+
+
+#: ``mapping`` keys that name coordinate columns rather than fields.
+COORD_KEYS = ("lon", "lat", "latlon", "wkt")
+_LON_NAMES = ("lon", "lng", "long", "longitude")
+_LAT_NAMES = ("lat", "latitude")
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape")
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PAIR = re.compile(rf"^\s*[(\[]\s*({_NUM})\s*[,;\s]\s*({_NUM})\s*[)\]]\s*$")
+_VECTOR_SUFFIXES = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".zip": "zipped Shapefile",
+                    ".fgb": "FlatGeobuf", ".gml": "GML", ".kml": "KML"}
+
+
+@dataclass
+class SourceInfo:
+    """What :func:`read_source` found out about a file."""
+
+    path: Path
+    format: str
+    rows: int = 0
+    crs: str = WGS84                       #: the CRS the coordinates were read in
+    geometry_source: str | None = None     #: how geometry was found; None = the file has none
+    columns: dict[str, str] = field(default_factory=dict)  #: output column → source column
+
+
+def snake_case(name: str) -> str:
+    """A source column name as a lower_snake_case identifier ('' if nothing is left).
+
+    >>> [snake_case(n) for n in ["CaseID", "Status.Notes", "Request.Type", "shape_area", "tractce10"]]
+    ['case_id', 'status_notes', 'request_type', 'shape_area', 'tractce10']
+    """
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
+    if s and s[0].isdigit():
+        s = "c_" + s
+    return s[:60]
+
+
+# ---- formats ------------------------------------------------------------------
+
+def _json_scalar(v):
+    """Property values as the store can keep them: lists/dicts become JSON text."""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _json_lines(df: pd.DataFrame) -> list[str]:
+    """Each row as one JSON object (fast: pandas' C writer).
+
+    pandas escapes every '/' as '\\/'; undoing that is exact because a '/'
+    only ever appears behind that escape.
+    """
+    if not len(df):
+        return []
+    text = df.to_json(orient="records", lines=True, force_ascii=False,
+                      date_format="iso", default_handler=str)
+    # split on '\n' only: str.splitlines would also cut at U+2028, U+0085…,
+    # which JSON leaves unescaped inside strings.
+    lines = text.replace("\\/", "/").rstrip("\n").split("\n")
+    if len(lines) != len(df):  # pragma: no cover - would be a pandas bug
+        raise RuntimeError(f"{len(lines)} JSON lines for {len(df)} rows")
+    return lines
+
+
+def _read_geojson(path: Path):
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise LoadError(f"{path.name} is not UTF-8 text, so it cannot be GeoJSON") from None
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    declared = None
+    if isinstance(obj, list):
+        features = obj
+    elif isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list):
+            raise LoadError(f"{path.name} is a FeatureCollection without a 'features' list")
+        # Pre-RFC 7946 files may name their CRS; honour it unless --crs overrides.
+        name = ((obj.get("crs") or {}).get("properties") or {}).get("name")
+        if name:
+            try:
+                declared = CRS.from_user_input(name)
+            except Exception:  # noqa: BLE001 - an unknown name is reported below
+                raise LoadError(f"{path.name} declares a CRS nobody knows: {name!r}") from None
+    elif isinstance(obj, dict) and obj.get("type") == "Feature":
+        features = [obj]
+    else:
+        raise LoadError(f"{path.name} is JSON but neither a FeatureCollection, a Feature "
+                        "nor an array of Features")
+    props, geoms, errors, raws = [], [], [], []
+    for feat in features:
+        raws.append(json.dumps(feat, ensure_ascii=False))
+        error, geom, p = None, None, {}
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            error = "malformed record: not a GeoJSON Feature"
+        else:
+            p = feat.get("properties") or {}
+            if not isinstance(p, dict):
+                p, error = {}, "malformed record: properties is not an object"
+            p = {k: _json_scalar(v) for k, v in p.items()}
+            if "id" in feat and "id" not in p:
+                p["id"] = feat["id"]
+            g = feat.get("geometry")
+            if g is not None and error is None:
+                try:
+                    geom = shapely.geometry.shape(g)
+                except Exception as exc:  # noqa: BLE001 - any failure is this record's problem
+                    error = f"unreadable geometry: {exc}"
+        props.append(p)
+        geoms.append(geom)
+        errors.append(error)
+    df = pd.DataFrame.from_records(props) if props else pd.DataFrame()
+    df.index = pd.RangeIndex(len(features))
+    return df, np.array(geoms + [None], dtype=object)[:-1], errors, raws, declared, "GeoJSON"
+
+
+def _read_vector(path: Path, source_layer: str | None, layer_hint: str | None):
+    import pyogrio
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # noqa: BLE001 - GDAL says why in its own words
+        raise LoadError(f"cannot read {path.name}: {str(exc).splitlines()[0]}") from None
+    names = [str(n) for n, _ in layers]
+    if source_layer:
+        if source_layer not in names:
+            raise LoadError(f"{path.name} has no layer {source_layer!r}; its layers are {', '.join(names)}")
+        chosen = source_layer
+    elif len(names) == 1:
+        chosen = names[0]
+    elif layer_hint in names:
+        chosen = layer_hint
+    else:
+        raise LoadError(f"{path.name} holds several layers ({', '.join(names)}); "
+                        "pick one with --source-layer")
+    try:
+        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=chosen, datetime_as_string=True)
+    except Exception as exc:  # noqa: BLE001
+        raise LoadError(f"cannot read layer {chosen!r} of {path.name}: {str(exc).splitlines()[0]}") from None
+    df = pd.DataFrame({name: arr for name, arr in zip(meta["fields"], field_data)})
+    n = len(field_data[0]) if field_data else (0 if wkb is None else len(wkb))
+    df.index = pd.RangeIndex(n)
+    errors: list[str | None] = [None] * n
+    if wkb is None:
+        geoms = np.full(n, None, dtype=object)
+    else:
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        for i in np.flatnonzero(pd.isna(geoms) & pd.notna(wkb)):
+            errors[i] = "unreadable geometry: malformed WKB"
+    wkt = shapely.to_wkt(geoms)
+    raw_frame = df.copy()
+    raw_frame["geometry"] = wkt
+    raws = _json_lines(raw_frame)
+    declared = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
+    fmt = _VECTOR_SUFFIXES.get(path.suffix.lower(), meta.get("driver") or "vector file")
+    return df, geoms, errors, raws, declared, fmt
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    # Chinese exports from Excel are usually GB18030/GBK, not UTF-8.
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise LoadError(f"{path.name} is neither UTF-8 nor GB18030 text")
+
+
+def _read_csv(path: Path):
+    text = _decode(path)
+    if not text.strip():
+        raise LoadError(f"{path.name} is empty")
+    sample = text[:65536]
+    try:
+        delim = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delim = ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False)
+        errors: list[str | None] = [None] * len(df)
+    except pd.errors.ParserError:
+        # Ragged lines: read record by record so each bad line is quarantined by
+        # number instead of failing (or silently skipping) the whole file.
+        rows = list(csv.reader(io.StringIO(text), delimiter=delim))
+        header, body = rows[0], [r for r in rows[1:] if r]
+        errors, fixed = [], []
+        for r in body:
+            if len(r) != len(header):
+                errors.append(f"malformed row: {len(r)} fields, the header has {len(header)}")
+                r = (r + [""] * len(header))[:len(header)]
+            else:
+                errors.append(None)
+            fixed.append(r)
+        cols = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
+        df = pd.DataFrame(fixed, columns=cols, dtype=str)
+    except pd.errors.EmptyDataError:
+        raise LoadError(f"{path.name} has no header line") from None
+    df.index = pd.RangeIndex(len(df))
+    raws = _json_lines(df)
+    df = df.apply(lambda s: s.where(~s.str.strip().isin(NA_TOKENS), None)) if len(df) else df
+    return df, None, errors, raws, None, "CSV"
+
+
+# ---- CSV coordinates ----------------------------------------------------------
+
+def _find_column(columns, wanted: tuple[str, ...]) -> str | None:
+    lower = {str(c).strip().lower(): c for c in columns}
+    for w in wanted:
+        if w in lower:
+            return lower[w]
+    return None
+
+
+def _pair_column(df: pd.DataFrame) -> str | None:
+    """A text column whose values look like '(37.78, -122.41)'."""
+    for col in df.columns:
+        vals = df[col].dropna()
+        if not len(vals):
+            continue
+        sample = vals.iloc[:500].astype(str)
+        if sample.str.match(_PAIR).mean() >= 0.8:
+            return col
+    return None
+
+
+def _wkt_column(df: pd.DataFrame) -> str | None:
+    col = _find_column(df.columns, _WKT_NAMES)
+    if col is None:
+        return None
+    sample = df[col].dropna().astype(str).iloc[:100]
+    ok = sample.str.match(r"^\s*(SRID=\d+;)?\s*(MULTI)?(POINT|LINESTRING|POLYGON)|^\s*GEOMETRYCOLLECTION",
+                          case=False)
+    return col if len(sample) and ok.mean() >= 0.8 else None
+
+
+def _points(x: pd.Series, y: pd.Series, raw_x: pd.Series, raw_y: pd.Series, what: str, errors: list):
+    """Points from numeric x/y; a missing or non-numeric coordinate sets the row's error."""
+    geoms = np.full(len(x), None, dtype=object)
+    ok = x.notna() & y.notna()
+    geoms[ok.to_numpy()] = shapely.points(x[ok].to_numpy(float), y[ok].to_numpy(float))
+    for i in np.flatnonzero(~ok.to_numpy()):
+        if errors[i]:
+            continue
+        rx, ry = raw_x.iloc[i], raw_y.iloc[i]
+        if pd.isna(rx) or pd.isna(ry):
+            empty = [n for n, v in zip(what.split("/"), (rx, ry)) if pd.isna(v)]
+            errors[i] = f"missing coordinates: {' and '.join(empty)} empty"
+        else:
+            errors[i] = f"unparseable coordinates: {what}={rx!r}/{ry!r}"
+    return geoms
+
+
+def _csv_geometry(df: pd.DataFrame, cmap: dict[str, str], errors: list):
+    """(geometries, description, consumed columns) for a CSV frame."""
+    lon, lat = cmap.get("lon"), cmap.get("lat")
+    if (lon is None) != (lat is None) and not cmap.get("latlon"):
+        # Only one named: find the other by its usual name.
+        lon = lon or _find_column(df.columns, _LON_NAMES)
+        lat = lat or _find_column(df.columns, _LAT_NAMES)
+        if lon is None or lat is None:
+            raise LoadError("--map names only one of lon/lat and the other column cannot be found")
+    if lon is None and lat is None and not cmap.get("latlon") and not cmap.get("wkt"):
+        lon, lat = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
+        if lon is None or lat is None:
+            lon = lat = None
+    if lon is not None and lat is not None:
+        x = pd.to_numeric(df[lon].str.strip(), errors="coerce")
+        y = pd.to_numeric(df[lat].str.strip(), errors="coerce")
+        return _points(x, y, df[lon], df[lat], "lon/lat", errors), f"columns {lon}/{lat}", [lon, lat]
+    pair = cmap.get("latlon") or (None if cmap.get("wkt") else _pair_column(df))
+    if pair is not None:
+        parts = df[pair].astype("str").str.extract(_PAIR)
+        a, b = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+        # (lat, lon) unless the numbers say the first one cannot be a latitude.
+        swap = bool((a.abs() > 90).any() and not (b.abs() > 90).any())
+        x, y = (a, b) if swap else (b, a)
+        raw = df[pair]
+        geoms = np.full(len(df), None, dtype=object)
+        ok = (x.notna() & y.notna()).to_numpy()
+        geoms[ok] = shapely.points(x[ok].to_numpy(float), y[ok].to_numpy(float))
+        for i in np.flatnonzero(~ok):
+            if not errors[i]:
+                errors[i] = ("missing coordinates: " + pair + " empty") if pd.isna(raw.iloc[i]) else \
+                    f"unparseable coordinates: {pair}={raw.iloc[i]!r}"
+        order = "lon, lat" if swap else "lat, lon"
+        return geoms, f"text column {pair} as ({order})", [pair]
+    wkt = cmap.get("wkt") or _wkt_column(df)
+    if wkt is not None:
+        txt = df[wkt].str.replace(r"^\s*SRID=\d+;", "", regex=True)
+        geoms = shapely.from_wkt(txt.to_numpy(object), on_invalid="ignore")
+        for i in np.flatnonzero(pd.isna(geoms)):
+            if not errors[i]:
+                errors[i] = ("missing geometry: " + wkt + " empty") if pd.isna(df[wkt].iloc[i]) else \
+                    "unreadable geometry: not valid WKT"
+        return np.asarray(geoms, dtype=object), f"WKT column {wkt}", [wkt]
+    return np.full(len(df), None, dtype=object), None, []
+
+
+# ---- columns --------------------------------------------------------------------
+
+def _resolve(mapping: dict[str, str], columns, path: Path) -> dict[str, str]:
+    """``{FIELD: actual source column}``; a source column may be spelt in any case."""
+    out = {}
+    by_lower: dict[str, list] = {}
+    for c in columns:
+        by_lower.setdefault(str(c).strip().lower(), []).append(c)
+    for fld, src in mapping.items():
+        if src in columns:
+            out[fld] = src
+            continue
+        hits = by_lower.get(str(src).strip().lower(), [])
+        if len(hits) != 1:
+            shown = ", ".join(str(c) for c in list(columns)[:40])
+            raise LoadError(f"--map {fld}={src}: {path.name} has no column {src!r}; its columns are {shown}")
+        out[fld] = hits[0]
+    return out
+
+
+def _rename(df: pd.DataFrame, fields: dict[str, str], drop: list) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Mapped fields first, then every other column under its snake_case name."""
+    out = {}
+    sources = {}
+    for fld, src in fields.items():
+        name = fld if re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", fld) else snake_case(fld)
+        if not name:
+            raise LoadError(f"--map field name {fld!r} is not usable as a column name")
+        out[name] = df[src]
+        sources[name] = str(src)
+    used = set(out) | {"geometry"}
+    mapped = set(fields.values())
+    for i, col in enumerate(df.columns):
+        if col in mapped or col in drop:
+            continue
+        base = snake_case(col) or f"col_{i}"
+        name, k = base, 1
+        while name in used:  # e.g. 'Category' when category was mapped from another column
+            k += 1
+            name = f"{base}_src" if k == 2 else f"{base}_src{k - 1}"
+        used.add(name)
+        out[name] = df[col]
+        sources[name] = str(col)
+    return pd.DataFrame(out, index=df.index), sources
+
+
+# ---- the entry point ------------------------------------------------------------
+
+def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None = None,
+                source_layer: str | None = None, layer_hint: str | None = None
+                ) -> tuple[gpd.GeoDataFrame, SourceInfo]:
+    """Read every record of ``path`` as a row, geometry converted to WGS84.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.geojson``/``.json``, ``.gpkg``, ``.shp`` (or zipped), ``.csv``/``.tsv``/``.txt``.
+    mapping : {FIELD: SOURCE}
+        Rename source columns to contract fields; the keys ``lon``, ``lat``,
+        ``latlon`` and ``wkt`` instead name a CSV's coordinate column(s).
+    crs : str, optional
+        The coordinates' CRS: any EPSG code, ``gcj02`` or ``bd09``. Default:
+        the file's own, else EPSG:4326. It overrides the file's, since no file
+        format can say "GCJ-02".
+    source_layer, layer_hint : str, optional
+        The layer to read from a multi-layer file; the hint (the target layer
+        name) is used when the file has several and none is named.
+
+    Returns
+    -------
+    (GeoDataFrame, SourceInfo)
+        Rows as described in the module docstring, CRS EPSG:4326.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "pts.csv"
+    >>> _ = p.write_text("ID,Longitude,Latitude\\nA,120.6,31.2\\nB,,31.3\\n")
+    >>> rows, info = read_source(p, mapping={"case_id": "ID"})
+    >>> rows[["case_id", "_row", "_error"]].to_dict("records")
+    [{'case_id': 'A', '_row': 1, '_error': None}, {'case_id': 'B', '_row': 2, '_error': 'missing coordinates: lon empty'}]
+    >>> info.geometry_source
+    'columns Longitude/Latitude'
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path} does not exist")
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        raise LoadError(f"{path} is a directory, not a file")
+    mapping = dict(mapping or {})
+    src_crs = None
+    if crs:
+        try:
+            src_crs = parse_crs(crs)
+        except CRSInputError as exc:
+            raise LoadError(str(exc)) from None
+
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        df, geoms, errors, raws, declared, fmt = _read_geojson(path)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        df, geoms, errors, raws, declared, fmt = _read_csv(path)
+    elif suffix in _VECTOR_SUFFIXES or suffix == ".gdb":
+        df, geoms, errors, raws, declared, fmt = _read_vector(path, source_layer, layer_hint)
+    else:
+        raise LoadError(f"{path.name}: unsupported file type {suffix or '(none)'}; "
+                        "use GeoJSON, GeoPackage, Shapefile or CSV")
+
+    coord_map = {k: mapping.pop(k) for k in COORD_KEYS if k in mapping}
+    resolved = _resolve({**coord_map, **mapping}, list(df.columns), path)
+    cmap = {k: resolved[k] for k in coord_map}
+    fields = {k: v for k, v in resolved.items() if k not in coord_map}
+    consumed: list = []
+    if geoms is None:  # CSV: coordinates live in columns
+        geoms, gsource, consumed = _csv_geometry(df, cmap, errors)
+    elif cmap:
+        raise LoadError(f"--map {', '.join(cmap)}=… names coordinate columns, which only a CSV has")
+    else:
+        gsource = f"{fmt} geometry"
+
+    frame, sources = _rename(df, fields, consumed)
+    source_crs = src_crs if src_crs is not None else (declared if declared is not None else CRS.from_epsg(4326))
+    crs_label = source_crs if isinstance(source_crs, str) else (
+        f"EPSG:{source_crs.to_epsg()}" if source_crs.to_epsg() else source_crs.name)
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) and not (isinstance(source_crs, CRS) and source_crs.equals(CRS.from_epsg(4326))):
+        # A row whose coordinates were fine before conversion but not after
+        # (outside the projection's domain, wrong --crs) says so in its reason.
+        finite_before = all_finite(geoms)
+        geoms = np.asarray(to_wgs84(geoms, source_crs), dtype=object)
+        problems = lonlat_problems(geoms)
+        for i in np.flatnonzero(finite_before):
+            if problems[i] and not errors[i]:
+                errors[i] = f"coordinates invalid after converting from {crs_label}: {problems[i]}"
+    frame["_row"] = np.arange(1, len(frame) + 1)
+    frame["_raw"] = raws
+    frame["_error"] = pd.Series(errors, index=frame.index, dtype=object)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=WGS84)
+    info = SourceInfo(path=path, format=fmt, rows=len(gdf), crs=crs_label,
+                      geometry_source=gsource, columns=sources)
+    return gdf, info

@@ -1,0 +1,405 @@
+"""Validation at the door, driven by the data dictionary (:mod:`geodata.schema`).
+
+:func:`validate` splits raw rows (as :func:`geodata.readers.read_source` makes
+them) into rows fit for a layer and quarantine records, one per rejected row,
+so that ``len(good) + len(quarantined) == len(rows)`` always. What is checked,
+in this order (a row's quarantine reason lists every problem found, the
+first one names it in the counts):
+
+1. the reader's own verdict (``_error``: ragged line, unreadable geometry…);
+2. geometry, for a layer that has one: present and non-empty; every vertex a
+   finite lon/lat in ``schema.LON_RANGE``/``LAT_RANGE``; a point not at (0, 0)
+   (the usual placeholder for "unknown"); the layer's type. Invalid polygons
+   are repaired with ``shapely.make_valid`` keeping only the polygonal part
+   (quarantined when nothing polygonal is left, or when a single-polygon layer
+   would get several); multi-part lines are merged when they join into one;
+3. every dictionary field present: its kind (text, int, float, bool,
+   datetime), ``min``/``max``, closed code lists after normalising variants
+   (:mod:`geodata.value_maps`), required fields (the id, a case's
+   reported_at). Open category trees (``Field.open_codes``) accept any value;
+   values not yet known are returned as new categories;
+4. duplicate ids among the rows that passed: the first wins.
+
+A file without the layer's id column gets stable generated ids:
+``sha1("<file name>#<row>")``, first 16 hex digits — reloading the same file
+upserts the same rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Iterable, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import config
+from geodata.crs import lonlat_problems
+from geodata.schema import STORAGE_CRS, Field, Layer, layer as layer_decl
+from geodata.value_maps import (FALSE_TOKENS, NA_TOKENS, TRUE_TOKENS, blank_mask, code_lookup,
+                                 normalise_code, parse_datetimes)
+
+__all__ = ["Validation", "validate", "parse_datetimes", "generated_id", "category_code",
+           "QUARANTINE_COLUMNS"]
+
+QUARANTINE_COLUMNS = ["layer", "source_row", "reason", "raw", "source_file", "quarantined_at"]
+_INTERNAL = ("_row", "_raw", "_error")
+
+class Validation(NamedTuple):
+    """What :func:`validate` returns (unpacks as a 3-tuple)."""
+
+    good: pd.DataFrame            #: GeoDataFrame (EPSG:4326) or DataFrame for a layer without geometry
+    quarantined: pd.DataFrame     #: QUARANTINE_COLUMNS, one row per rejected row
+    new_categories: pd.DataFrame  #: rows for the ``categories`` layer (code, parent, name, field, added_from)
+
+
+def generated_id(source_file: str, row: int) -> str:
+    """The stable id of row ``row`` of a file that has no ids of its own.
+
+    >>> generated_id("cases.csv", 1)
+    '685fcd6b040c89b5'
+    """
+    return hashlib.sha1(f"{source_file}#{row}".encode()).hexdigest()[:16]
+
+
+def category_code(layer: str, field: str, value: str, parent: str | None = None) -> str:
+    """The ``categories`` code of an open-tree value.
+
+    Case categories are the tree itself: ``'市容环境'`` and ``'市容环境/占道经营'``.
+    Other layers' open fields are namespaced by field: ``'industry:纺织'``.
+    """
+    if layer == "cases":
+        return value if field == "category" or not parent else f"{parent}/{value}"
+    return f"{field}:{value}"
+
+
+# ---- values -------------------------------------------------------------------
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Text with integral numbers unformatted (320509.0 → '320509'), blanks → None."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        if isinstance(v, (bool, np.bool_)):
+            return "true" if v else "false"
+        v = " ".join(str(v).split())
+        return None if v in NA_TOKENS else v
+    return s.astype(object).map(one)
+
+
+def _numbers(s: pd.Series, f: Field):
+    """(values, problems) for an int/float field."""
+    blank = blank_mask(s)
+    txt = s.astype(object).where(~blank, None)
+    num = pd.to_numeric(txt.map(lambda v: v.strip().replace(",", "") if isinstance(v, str) else v),
+                        errors="coerce").astype("float64")
+    problems = np.full(len(s), None, dtype=object)
+    for i in np.flatnonzero(~blank & num.isna().to_numpy()):
+        problems[i] = (f"{f.name} not a number", repr(txt.iloc[i]))
+    vals = num.to_numpy()
+    with np.errstate(invalid="ignore"):
+        if f.kind == "int":
+            frac = ~np.isnan(vals) & (vals != np.round(vals))
+            for i in np.flatnonzero(frac):
+                problems[i] = (f"{f.name} not an integer", repr(txt.iloc[i]))
+        low = ~np.isnan(vals) & (vals < f.min) if f.min is not None else np.zeros(len(s), bool)
+        high = ~np.isnan(vals) & (vals > f.max) if f.max is not None else np.zeros(len(s), bool)
+    rng = f"[{'' if f.min is None else f'{f.min:g}'}, {'' if f.max is None else f'{f.max:g}'}]"
+    for i in np.flatnonzero(low | high):
+        problems[i] = problems[i] or (f"{f.name} out of range", f"{vals[i]:g} not in {rng}")
+    out = pd.Series(vals, index=s.index)
+    if f.kind == "int":
+        out = out.where(~np.isnan(vals) & (vals == np.round(vals))).astype("Int64")
+    return out, problems
+
+
+def _bools(s: pd.Series, f: Field):
+    vals, problems = [], np.full(len(s), None, dtype=object)
+    for i, v in enumerate(s.astype(object)):
+        if isinstance(v, (bool, np.bool_)):
+            vals.append(bool(v))
+            continue
+        t = None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
+        if t is None or t in NA_TOKENS:
+            vals.append(None)
+        elif t in TRUE_TOKENS:
+            vals.append(True)
+        elif t in FALSE_TOKENS:
+            vals.append(False)
+        else:
+            vals.append(None)
+            problems[i] = (f"{f.name} not a boolean", repr(v))
+    return pd.Series(vals, index=s.index, dtype="boolean"), problems
+
+
+# ---- geometry -----------------------------------------------------------------
+
+def _polygonal(g):
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    polys = [q for p in parts for q in shapely.get_parts(p)]
+    polys = [p for p in polys if not p.is_empty and p.area > 0]
+    if not polys:
+        return None
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def _fix_polygon(g, single: bool):
+    """(geometry, problem, repaired) for a polygon layer."""
+    if g.geom_type not in ("Polygon", "MultiPolygon"):
+        return None, ("wrong geometry type", f"{g.geom_type}, the layer takes polygons"), False
+    repaired = False
+    if not g.is_valid:
+        why = shapely.is_valid_reason(g)
+        g = _polygonal(shapely.make_valid(g))
+        if g is None:
+            return None, ("invalid geometry", f"{why}; no area left after repair"), False
+        repaired = True
+    if single and g.geom_type == "MultiPolygon":
+        if len(g.geoms) == 1:
+            return g.geoms[0], None, repaired
+        return None, ("invalid geometry" if repaired else "wrong geometry type",
+                      f"{len(g.geoms)} polygons where the layer takes one"), False
+    return g, None, repaired
+
+
+def _fix_line(g):
+    if g.geom_type == "MultiLineString":
+        merged = shapely.line_merge(g)
+        if merged.geom_type != "LineString":
+            return None, ("wrong geometry type", f"{len(g.geoms)} separate lines where the layer takes one"), False
+        return merged, None, True
+    if g.geom_type != "LineString":
+        return None, ("wrong geometry type", f"{g.geom_type}, the layer takes lines"), False
+    if not g.is_valid or g.length == 0:
+        return None, ("invalid geometry", shapely.is_valid_reason(g) if not g.is_valid else "zero length"), False
+    return g, None, False
+
+
+def _check_geometry(decl: Layer, geoms: np.ndarray, add, read_error: np.ndarray) -> tuple[np.ndarray, int]:
+    """Repair or reject each geometry for ``decl``; returns (geometries, repaired count).
+
+    A row the reader already rejected (``read_error``) is not told again that
+    its geometry is missing.
+    """
+    out = geoms.copy()
+    present = pd.notna(geoms)
+    empty = np.zeros(len(geoms), bool)
+    empty[present] = shapely.is_empty(geoms[present])
+    add((~present | empty) & ~read_error, "missing geometry", lambda i: "empty" if empty[i] else "none given")
+    probs = lonlat_problems(geoms)
+    bad_ll = pd.notna(probs) & present & ~empty
+    add(bad_ll, "coordinates out of range", lambda i: probs[i])
+    repaired = 0
+    kind = decl.geometry
+    for i in np.flatnonzero(present & ~empty & ~bad_ll):
+        g = geoms[i]
+        problem, fixed = None, False
+        if kind == "Point":
+            if g.geom_type == "MultiPoint" and len(g.geoms) == 1:
+                g = g.geoms[0]
+            if g.geom_type != "Point":
+                problem = ("wrong geometry type", f"{g.geom_type}, the layer takes points")
+            elif g.x == 0 and g.y == 0:
+                problem = ("coordinates at 0,0", "the usual placeholder for an unknown place")
+        elif kind in ("Polygon", "MultiPolygon"):
+            g, problem, fixed = _fix_polygon(g, single=(kind == "Polygon"))
+        elif kind == "LineString":
+            g, problem, fixed = _fix_line(g)
+        else:  # 'Geometry': lines or polygons (rivers)
+            if g.geom_type in ("Polygon", "MultiPolygon"):
+                g, problem, fixed = _fix_polygon(g, single=False)
+            elif g.geom_type in ("LineString", "MultiLineString"):
+                if not g.is_valid:
+                    problem = ("invalid geometry", shapely.is_valid_reason(g))
+            else:
+                problem = ("wrong geometry type", f"{g.geom_type}, the layer takes lines or polygons")
+        if problem:
+            add(np.arange(len(geoms)) == i, problem[0], lambda _i, d=problem[1]: d)
+        else:
+            out[i] = g
+            repaired += int(fixed)
+    return out, repaired
+
+
+# ---- the entry point ----------------------------------------------------------
+
+def _with_internals(rows: pd.DataFrame) -> pd.DataFrame:
+    """Accept a frame that did not come from read_source: number and keep its rows."""
+    rows = rows.copy()
+    if "_row" not in rows:
+        rows["_row"] = np.arange(1, len(rows) + 1)
+    if "_raw" not in rows:
+        plain = pd.DataFrame(rows.drop(columns=[c for c in ("geometry", *_INTERNAL) if c in rows]))
+        if "geometry" in rows:
+            plain["geometry"] = shapely.to_wkt(np.asarray(rows["geometry"], dtype=object))
+        rows["_raw"] = [json.dumps(r, ensure_ascii=False, default=str)
+                        for r in plain.astype(object).where(plain.notna(), None).to_dict("records")]
+    if "_error" not in rows:
+        rows["_error"] = None
+    return rows
+
+
+def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
+             source_tz: str | None = None, known_categories: Iterable[str] | None = None,
+             value_maps: dict[str, dict[str, str]] | None = None) -> Validation:
+    """Split ``rows`` into records fit for ``layer`` and quarantine records.
+
+    Parameters
+    ----------
+    layer : str
+        A layer of the data dictionary.
+    rows : GeoDataFrame or DataFrame
+        Raw rows, normally from :func:`geodata.readers.read_source` (geometry
+        already WGS84). A plain frame works too: it is numbered 1… and its
+        records serialised as the raw text.
+    source_file : str, optional
+        File name recorded in quarantine, seed of generated ids and
+        ``added_from`` of new categories.
+    source_tz : str, optional
+        Zone of naive times in the file (default the configured one).
+    known_categories : iterable of str, optional
+        Codes already in the ``categories`` layer; values of open fields not
+        among them are returned as new.
+    value_maps : {field: {spelling: code}}, optional
+        Extra spellings for closed code lists, over :data:`geodata.value_maps.VALUE_MAPS`.
+
+    Returns
+    -------
+    Validation
+        ``(good, quarantined, new_categories)``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> rows = gpd.GeoDataFrame({"case_id": ["1", "1", "2"], "reported_at": ["2018-01-02 08:00"] * 3,
+    ...                          "source": ["Voice In", "hotline", "carrier pigeon"]},
+    ...                         geometry=[shapely.Point(120.6, 31.2)] * 3, crs=4326)
+    >>> good, bad, new = validate("cases", rows)
+    >>> good[["case_id", "source"]].to_dict("records")
+    [{'case_id': '1', 'source': 'hotline'}]
+    >>> bad["reason"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ["duplicate case_id: '1' (first at row 1)",
+     "source not in code list: 'carrier pigeon' (allowed: inspector, citizen, hotline, iot, department)"]
+    """
+    decl = layer_decl(layer)
+    rows = _with_internals(rows)
+    n = len(rows)
+    problems: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+
+    def add(mask, code: str, detail):
+        for i in np.flatnonzero(mask):
+            problems[i].append((code, detail(i)))
+
+    errors = rows["_error"].to_numpy(object)
+    has_err = pd.notna(errors)
+    add(has_err, "", lambda i: errors[i])  # reader's reason: 'code: detail' already
+
+    out = pd.DataFrame(index=rows.index)
+    fields = {f.name: f for f in decl.fields}
+
+    # -- id ---------------------------------------------------------------------
+    idf = decl.id_field
+    if idf and idf not in rows:
+        seed = source_file or "rows"
+        out[idf] = [generated_id(seed, int(r)) for r in rows["_row"]]
+    # -- dictionary fields -------------------------------------------------------------
+    new_cats: dict[str, dict] = {}
+    known = set(known_categories or ())
+    tz = source_tz or config.timezone()
+    for name, f in fields.items():
+        if name not in rows:
+            continue
+        s = rows[name].reset_index(drop=True)
+        flagged = np.zeros(n, bool)  # a value that is there but wrong is not also "missing"
+        if f.kind == "datetime":
+            vals, flagged = parse_datetimes(s, tz)
+            add(flagged, f"unparseable {name}", lambda i, s=s: repr(s.iloc[i]))
+            out[name] = vals.to_numpy()
+        elif f.kind in ("int", "float", "bool"):
+            vals, probs = (_bools if f.kind == "bool" else _numbers)(s, f)
+            flagged = pd.notna(probs)
+            for i in np.flatnonzero(flagged):
+                problems[i].append(probs[i])
+            out[name] = vals.to_numpy()
+        else:
+            vals = _as_text(s)
+            if f.codes:
+                lookup = code_lookup(layer, name, f.codes, (value_maps or {}).get(name))
+                mapped = vals.map(lambda v: None if v is None else lookup.get(normalise_code(v), v))
+                bad = (mapped.notna() & ~mapped.isin(f.codes)).to_numpy()
+                allowed = ", ".join(f.codes)
+                add(bad, f"{name} not in code list", lambda i, v=vals: f"{v.iloc[i]!r} (allowed: {allowed})")
+                vals = mapped
+            out[name] = vals.to_numpy(object)
+        if f.required or name == idf:
+            add(pd.isna(out[name]).to_numpy() & ~flagged, f"missing {name}", lambda i: "empty")
+    for name, f in fields.items():
+        if (f.required or name == idf) and name not in out:
+            add(np.ones(n, bool), f"missing {name}", lambda i: "no such column in the file")
+
+    # -- geometry ------------------------------------------------------------------
+    repaired = 0
+    geoms = None
+    if decl.geometry is not None:
+        raw_geoms = np.asarray(rows.geometry.values if "geometry" in rows else np.full(n, None), dtype=object)
+        geoms, repaired = _check_geometry(decl, raw_geoms, add, has_err)
+
+    # -- duplicates among the rows that passed ---------------------------------------------
+    ok = np.array([not p for p in problems], dtype=bool)
+    if idf and idf in out:
+        ids = pd.Series(out[idf].to_numpy(object))
+        row_nums = rows["_row"].to_numpy()
+        ok_idx = np.flatnonzero(ok)
+        first_row: dict = {}
+        for i in ok_idx:
+            first_row.setdefault(ids.iloc[i], row_nums[i])
+        dup = np.zeros(n, bool)
+        dup[ok_idx[ids.iloc[ok_idx].duplicated(keep="first").to_numpy()]] = True
+        add(dup, f"duplicate {idf}", lambda i: f"{ids.iloc[i]!r} (first at row {first_row[ids.iloc[i]]})")
+        ok &= ~dup
+
+    # -- extras: the file's other columns, kept under their sanitised names -------------------
+    for col in rows.columns:
+        if col in out or col in _INTERNAL or col == "geometry" or col in fields:
+            continue
+        out[col] = rows[col].to_numpy(object) if rows[col].dtype == object else rows[col].to_numpy()
+
+    # -- new categories, from good rows only ----------------------------------------------
+    for name, f in fields.items():
+        if not f.open_codes or name not in out:
+            continue
+        parents = out["category"] if (layer == "cases" and name == "subcategory" and "category" in out) else None
+        for i in np.flatnonzero(ok):
+            v = out[name].iloc[i]
+            if v is None or pd.isna(v):
+                continue
+            parent = parents.iloc[i] if parents is not None else None
+            parent = None if parent is None or pd.isna(parent) else parent
+            code = category_code(layer, name, v, parent)
+            if code not in known and code not in new_cats:
+                new_cats[code] = {"code": code, "parent": parent, "name": v, "field": name,
+                                  "added_from": source_file}
+
+    # -- assemble --------------------------------------------------------------------
+    good = out[ok].copy()
+    if decl.geometry is not None:
+        good = gpd.GeoDataFrame(good, geometry=gpd.GeoSeries(geoms[ok], index=good.index), crs=STORAGE_CRS)
+    good = good.reset_index(drop=True)
+    good.attrs["repaired"] = repaired
+
+    bad_idx = np.flatnonzero(~ok)
+    now = pd.Timestamp.now(tz=config.timezone()).floor("s")
+    q = pd.DataFrame({
+        "layer": layer,
+        "source_row": [str(int(r)) for r in rows["_row"].to_numpy()[bad_idx]],
+        "reason": ["; ".join(f"{c}: {d}" if c else d for c, d in problems[i]) for i in bad_idx],
+        "raw": rows["_raw"].to_numpy(object)[bad_idx],
+        "source_file": source_file,
+        "quarantined_at": now,
+    }, columns=QUARANTINE_COLUMNS)
+    cats = pd.DataFrame(list(new_cats.values()), columns=["code", "parent", "name", "field", "added_from"])
+    return Validation(good, q, cats)
