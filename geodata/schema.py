@@ -85,6 +85,10 @@ ROAD_CLASSES = ("expressway", "main", "secondary", "village", "path")
 _T, _I, _F, _B, _D = "text", "int", "float", "bool", "datetime"
 
 _layers = [
+    Layer("town", "town_id", "MultiPolygon", (
+        Field("town_id", _T, True, doc="town code", doc_zh="镇编码"),
+        Field("name", _T, doc="town name, shown in the title bar", doc_zh="镇名称"),
+    ), doc="the town's outline and name (one row)", doc_zh="镇域"),
     Layer("districts", "district_id", "MultiPolygon", (
         Field("district_id", _T, True, doc="district code", doc_zh="片区编码"),
         Field("name", _T, doc="district name", doc_zh="片区名称"),

@@ -1,0 +1,146 @@
+"""The wall, the console and the offline promise, in a real Chromium."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from callbacks import ids
+from callbacks.i18n import LABELS, MODULE_IDS
+from tests.browser.conftest import (TOWN_NAME, TZ, netlog_page_urls, off_host, page_request_urls,
+                                    set_viewport)
+
+pytestmark = pytest.mark.browser
+
+MAP_READY_JS = """
+const gd = document.querySelector('#%s .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+return !!(sub && sub.map && sub.map.loaded() && gd.data.length);
+""" % ids.WALL_MAP
+
+
+def expected_kpis(url: str) -> dict[str, str]:
+    """The oracle: the panel's numbers by plain pandas on the same store, formatted
+    as the wall formats them. accepted = registered_at set; disposed = accepted and
+    closed_at set; open = accepted and not closed; rate = disposed / accepted."""
+    from geodata.store import open_store
+    cases = open_store(url).read("cases", columns=["registered_at", "closed_at"])
+    now = pd.Timestamp.now(tz=TZ)
+    start = pd.Timestamp(year=now.year, month=1, day=1, tz=TZ)
+    end = pd.Timestamp(year=now.year + 1, month=1, day=1, tz=TZ)
+    periods = {"all": cases["registered_at"].notna(),
+               "year": (cases["registered_at"] >= start) & (cases["registered_at"] < end)}
+    out = {}
+    for period, accepted in periods.items():
+        disposed = accepted & cases["closed_at"].notna()
+        n_acc, n_disp = int(accepted.sum()), int(disposed.sum())
+        out[ids.kpi_value(period, "accepted")] = f"{n_acc:,}"
+        out[ids.kpi_value(period, "disposed")] = f"{n_disp:,}"
+        out[ids.kpi_value(period, "open")] = f"{n_acc - n_disp:,}"
+        out[ids.kpi_value(period, "disposal_rate")] = f"{100 * n_disp / n_acc:.1f}%" if n_acc else "—"
+    return out
+
+
+def open_wall(duo, query: str = "") -> None:
+    duo.wait_for_page(f"{duo.server_url}/wall{query}")
+    duo.wait_for_element(f"#{ids.WALL}")
+    duo.wait_for_element(f"#{ids.WALL_MAP} .maplibregl-canvas", timeout=20)
+    duo._wait_for(lambda d: d.execute_script(MAP_READY_JS), timeout=20,
+                  msg="the MapLibre map never finished loading")
+
+
+def test_wall_shows_town_map_and_kpis_from_the_store(served, fixture_town):
+    open_wall(served)
+    assert served.find_element(f"#{ids.TOWN_NAME}").text == TOWN_NAME
+    for elem_id, text in expected_kpis(fixture_town).items():
+        served.wait_for_text_to_equal(f"#{elem_id}", text)
+    # the four base layers are drawn, and counted in the side panel
+    n_traces = served.driver.execute_script(
+        f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data.length")
+    assert n_traces == 4
+    # record counts: the fixture's layers, empty layers as 0, the town layer not counted
+    served.wait_for_text_to_equal(f"#{ids.base_count('cases')}", "50")
+    for layer, n in {"districts": "2", "grids": "4", "roads": "1", "rivers": "1",
+                     "enterprises": "0", "total": "58"}.items():
+        assert served.find_element(f"#{ids.base_count(layer)}").text == n, layer
+    # clock ticking in the town's zone, data-as-of stamped
+    served.wait_for_contains_text(f"#{ids.CLOCK_TIME}", ":")
+    assert served.find_element(f"#{ids.DATA_AS_OF}").text != "—"
+    # Chinese by default: the eight modules in the contract's order
+    tabs = [served.find_element(f"#{ids.module_tab(m)}").text for m in MODULE_IDS]
+    assert tabs == [LABELS["zh"][f"module.{m}"] for m in MODULE_IDS]
+    assert served.get_logs() == []
+
+
+def test_lang_en_switches_every_label(served):
+    open_wall(served, "?lang=en")
+    served.wait_for_text_to_equal(f"#{ids.module_tab('transport')}", "Transport")
+    tabs = [served.find_element(f"#{ids.module_tab(m)}").text for m in MODULE_IDS]
+    assert tabs == [LABELS["en"][f"module.{m}"] for m in MODULE_IDS]
+    assert "Accepted" in served.find_element(f"#{ids.WALL}").text
+    text = served.find_element(f"#{ids.WALL}").text
+    assert not [ch for ch in text if "\u4e00" <= ch <= "\u9fff" and ch not in TOWN_NAME], text
+    assert served.get_logs() == []
+
+
+def test_module_click_sets_query_and_highlights_without_redrawing_map(served):
+    open_wall(served, "?lang=en")
+    map_elem = served.find_element(f"#{ids.WALL_MAP}")
+    served.find_element(f"#{ids.module_tab('ecology')}").click()
+    served.wait_for_class_to_equal(f"#{ids.module_tab('ecology')}", "module-tab is-active")
+    assert "module=ecology" in served.driver.current_url and "lang=en" in served.driver.current_url
+    served.wait_for_text_to_equal(f"#{ids.PAGE_NAME}", "Ecology")
+    assert served.find_element(f"#{ids.module_tab('transport')}").get_attribute("class") == "module-tab"
+    assert map_elem.is_displayed()  # same element: the router did not rebuild the page
+    assert served.get_logs() == []
+
+
+def test_module_in_url_is_highlighted_on_load(served):
+    open_wall(served, "?module=transport")
+    assert served.find_element(f"#{ids.module_tab('transport')}").get_attribute("class") == "module-tab is-active"
+    assert served.find_element(f"#{ids.PAGE_NAME}").text == LABELS["zh"]["module.transport"]
+    assert served.get_logs() == []
+
+
+def test_console_is_an_honest_placeholder(served):
+    served.wait_for_page(f"{served.server_url}/console")
+    served.wait_for_text_to_equal(".placeholder-title", LABELS["zh"]["console.coming"])
+    assert served.find_element(f"#{ids.TOWN_NAME}").text == TOWN_NAME
+    served.wait_for_contains_text(f"#{ids.CLOCK_TIME}", ":")
+    assert served.get_logs() == []
+
+
+def test_no_request_leaves_the_host(served):
+    served.driver.get_log("performance")  # drop anything from before this test
+    open_wall(served)
+    served.wait_for_contains_text(f"#{ids.CLOCK_TIME}", ":")
+    served.wait_for_text_to_equal(f"#{ids.TOWN_NAME}", TOWN_NAME)
+    time.sleep(1)  # let MapLibre's workers and the NetLog writer catch up
+    page_log = page_request_urls(served.driver)
+    timing = served.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    netlog = netlog_page_urls()
+    # each record really is recording: plotly.js came from our server
+    for urls in (page_log, timing, netlog):
+        assert any("plotly" in u and "_dash-component-suites" in u for u in urls), urls
+    assert off_host(page_log + timing + netlog) == []
+    assert served.get_logs() == []
+
+
+def test_wall_fits_1920x1080_without_scrolling(served):
+    set_viewport(served.driver, 1920, 1080)
+    open_wall(served)
+    inner = served.driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    assert inner == [1920, 1080]
+    scroll = served.driver.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    assert scroll[0] <= inner[0] and scroll[1] <= inner[1], (inner, scroll)
+    graph = served.find_element(f"#{ids.WALL_MAP}")
+    assert graph.size["width"] > 0.45 * inner[0] and graph.size["height"] > 0.6 * inner[1]
+    shots = os.environ.get("TOWNBRAIN_SCREENSHOTS")
+    if shots:  # e.g. TOWNBRAIN_SCREENSHOTS=/tmp to look at the wall
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        served.driver.save_screenshot(str(Path(shots) / "wall.png"))
+    assert served.get_logs() == []
