@@ -1,0 +1,163 @@
+"""The live simulator: new cases arrive and old ones close while the screen is up.
+
+issue 3, item 5: "A live simulator that appends new realistic cases and closes old
+ones at a steady rate through the store, so the screen moves while make run is up."
+
+New cases copy the category, source and (jittered) place of a random case of the
+last two weeks, so they follow the town's own hot spots and mix; an inspector case
+is reported by an inspector of the grid it falls in. Open cases move through the
+workflow (registered → dispatched → handled) and close at a rate set by their time
+limit; most close within it (GB/T 30428 steps, brief.md "How a case flows").
+Everything goes through :mod:`geodata.store`, so it works on GeoPackage and PostGIS.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata.demo.coords import polygon_index
+from geodata.schema import STORAGE_CRS
+
+TZ = "Asia/Shanghai"
+_CONTEXT: dict[str, dict] = {}
+_JITTER_DEG = 0.0003  # ~30 m
+
+
+def _context(store) -> dict:
+    """Grids, inspectors and time limits, read once per store."""
+    ctx = _CONTEXT.get(store.url)
+    if ctx is None:
+        grids = store.read("grids", columns=["grid_id", "district_id"])
+        staff = store.read("staff")
+        cats = store.read("categories", columns=["code", "time_limit_h"])
+        ins = staff[staff.role == "inspector"]
+        ctx = {
+            "grids": grids,
+            "inspectors": ins.groupby("grid_id").staff_id.apply(list).to_dict(),
+            "handlers": staff[staff.role == "handler"].staff_id.to_numpy(dtype=object),
+            "dispatchers": staff[staff.role == "dispatcher"].staff_id.to_numpy(dtype=object),
+            "limit_h": dict(zip(cats.code, cats.time_limit_h.astype(float))),
+        }
+        _CONTEXT[store.url] = ctx
+    return ctx
+
+
+def _next_ids(store, now: pd.Timestamp, n: int) -> list[str]:
+    day = now.normalize()
+    today = store.read("cases", start=day, end=day + pd.Timedelta(days=1), columns=["case_id"])
+    prefix = f"C{day:%Y%m%d}-"
+    seq = today.case_id.astype(str)
+    seq = seq[seq.str.startswith(prefix)].str[len(prefix):]
+    start = int(pd.to_numeric(seq, errors="coerce").max()) if len(seq) else 0
+    return [f"{prefix}{start + k:05d}" for k in range(1, n + 1)]
+
+
+def simulate_step(store, rng: np.random.Generator, now=None, *, n_new: int | None = None,
+                  step_seconds: float = 10.0) -> dict:
+    """Append ``n_new`` cases (default Poisson(2)) reported just before ``now`` and
+    advance or close open cases; return counts ``{"added", "closed", "advanced"}``."""
+    now = pd.Timestamp.now(tz=TZ).floor("s") if now is None else pd.Timestamp(now)
+    now = (now.tz_localize(TZ) if now.tzinfo is None else now.tz_convert(TZ)).floor("s")
+    ctx = _context(store)
+    n = int(rng.poisson(2.0)) if n_new is None else int(n_new)
+    added = _add_cases(store, rng, ctx, now, n) if n > 0 else 0
+    closed, advanced = _advance_open(store, rng, ctx, now, step_seconds)
+    return {"added": added, "closed": closed, "advanced": advanced, "now": now.isoformat()}
+
+
+def _templates(store, ctx, now) -> pd.DataFrame:
+    """Registered cases of the two weeks before ``now`` (re-read every 10 minutes)."""
+    cached = ctx.get("templates")
+    if cached is not None and abs(now - cached[0]) < pd.Timedelta(minutes=10):
+        return cached[1]
+    cols = ["category", "subcategory", "source"]
+    recent = store.read("cases", start=now - pd.Timedelta(days=14), end=now, columns=cols + ["registered_at"])
+    recent = recent[recent.registered_at.notna()].reset_index(drop=True)
+    if len(recent) == 0:  # a store whose history ended long ago: any cases will do
+        recent = store.read("cases", columns=cols, limit=5000)
+    ctx["templates"] = (now, recent)
+    return recent
+
+
+def _add_cases(store, rng, ctx, now, n) -> int:
+    recent = _templates(store, ctx, now)
+    if len(recent) == 0:
+        return 0
+    tpl = recent.iloc[rng.integers(0, len(recent), n)].reset_index(drop=True)
+    pts = shapely.get_coordinates(tpl.geometry.to_numpy()) + rng.normal(0, _JITTER_DEG, (n, 2))
+    geoms = shapely.points(pts)
+    gi = polygon_index(ctx["grids"].geometry.to_numpy(), pts[:, 0], pts[:, 1])
+    gids = ctx["grids"].grid_id.to_numpy()[gi]
+    reported = now - pd.to_timedelta(rng.integers(1, 60, n), unit="s")
+    registered = reported + pd.to_timedelta(rng.integers(0, 30, n), unit="s")
+    registered = registered.where(registered <= now, now)
+    limit_h = np.array([ctx["limit_h"].get(c, 24.0) for c in tpl.subcategory], dtype=float)
+    reported_by = [(lambda lst: lst[int(rng.integers(len(lst)))] if lst else None)(ctx["inspectors"].get(g, []))
+                   if s == "inspector" else None for g, s in zip(gids, tpl.source)]
+    frame = pd.DataFrame({
+        "case_id": _next_ids(store, now, n), "category": tpl.category.to_numpy(),
+        "subcategory": tpl.subcategory.to_numpy(), "source": tpl.source.to_numpy(), "reported_by": reported_by,
+        "reported_at": reported, "registered_at": registered,
+        "deadline": registered + pd.to_timedelta(limit_h, unit="h"),
+        "closed_at": pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[us, {TZ}]"),
+        "status": "registered", "resolved_level": None, "enforcement": False, "time_limit_h": limit_h,
+        "dispatched_at": pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[us, {TZ}]"),
+        "dispatched_by": None,
+        "handled_by": ctx["handlers"][rng.integers(0, len(ctx["handlers"]), n)] if len(ctx["handlers"]) else None,
+        "rework_count": 0, "extended": False, "self_handled": False,
+    })
+    return store.append("cases", gpd.GeoDataFrame(frame, geometry=geoms, crs=STORAGE_CRS))
+
+
+def _advance_open(store, rng, ctx, now, step_seconds) -> tuple[int, int]:
+    cols = ["case_id", "registered_at", "deadline", "status", "time_limit_h", "dispatched_at"]
+    open_ = store.read("cases", where={"closed_at": None}, columns=cols)
+    open_ = open_[open_.registered_at.notna() & (open_.status != "rejected")]
+    if len(open_) == 0:
+        return 0, 0
+    limit_s = (open_.time_limit_h.astype(float).fillna(24.0) * 3600).to_numpy()
+    age = (now - open_.registered_at).dt.total_seconds().to_numpy()
+    frac = age / np.maximum(limit_s, 1)
+    # Hazard of closing: most within the limit, the overdue ones keep trickling out.
+    p = np.clip(step_seconds / (0.45 * limit_s), 0, 0.5) * (frac > 0.08)
+    close = rng.random(len(open_)) < p
+    new_status = np.select([frac < 0.1, frac < 0.3, frac < 0.8], ["registered", "dispatched", "handled"], "feedback")
+    new_status = np.where(open_.status.to_numpy() == "rework", "rework", new_status)
+    new_status = np.where(close, np.where(rng.random(len(open_)) < 0.5, "closed", "evaluated"), new_status)
+    changed = close | (new_status != open_.status.to_numpy())
+    if not changed.any():
+        return 0, 0
+    upd = open_.loc[changed, ["case_id"]].copy()
+    upd["status"] = new_status[changed]
+    upd["closed_at"] = pd.Series(pd.NaT, index=upd.index, dtype=f"datetime64[us, {TZ}]")
+    upd.loc[close[changed], "closed_at"] = now
+    levels = np.array(["grid", "village", "town", "district"], dtype=object)
+    upd["resolved_level"] = np.where(close[changed], levels[rng.choice(4, int(changed.sum()),
+                                                                     p=[0.78, 0.14, 0.07, 0.01])], None)
+    disp = open_.dispatched_at[changed]
+    upd["dispatched_at"] = disp.where(disp.notna() | (upd.status == "registered"), now)
+    upd["dispatched_by"] = np.where(disp.isna() & (upd.status != "registered"),
+                                    ctx["dispatchers"][rng.integers(0, len(ctx["dispatchers"]), len(upd))]
+                                    if len(ctx["dispatchers"]) else None, None)
+    upd = upd.drop(columns=[c for c in ("dispatched_by",) if upd[c].isna().all()])
+    store.update_columns("cases", upd)
+    return int(close.sum()), int((changed & ~close).sum())
+
+
+def run_simulator(store, rate: float = 1.0, seconds: float | None = None,
+                  echo: Callable[[str], None] | None = None, tick: float = 5.0, seed: int | None = None) -> None:
+    """Call :func:`simulate_step` every ``tick`` seconds, adding ``rate`` cases per second
+    on average, until ``seconds`` have passed (forever when None)."""
+    rng = np.random.default_rng(seed)
+    t0 = time.monotonic()
+    while seconds is None or time.monotonic() - t0 < seconds:
+        step_t = time.monotonic()
+        out = simulate_step(store, rng, n_new=int(rng.poisson(rate * tick)), step_seconds=tick)
+        if echo:
+            echo(f"{out['now']}: +{out['added']} cases, {out['closed']} closed, {out['advanced']} advanced")
+        time.sleep(max(0.0, tick - (time.monotonic() - step_t)))

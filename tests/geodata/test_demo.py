@@ -1,0 +1,285 @@
+"""The demo town (issue 3), checked independently of the generator.
+
+The town is generated once (seed 42, today 2026-11-01), written through the store to
+a GeoPackage, and every figure below is recomputed from that file with plain
+pyogrio / geopandas / shapely / pandas — never with the generator's own helpers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+SEED = 42
+TODAY = dt.date(2026, 11, 1)
+TZ = "Asia/Shanghai"
+METRIC = "EPSG:4549"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    from geodata.demo import build_town, write_town
+    from geodata.store import open_store
+    t0 = time.perf_counter()
+    town = build_town(seed=SEED, today=TODAY)
+    seconds = time.perf_counter() - t0
+    path = tmp_path_factory.mktemp("demo") / "town.gpkg"
+    store = open_store(str(path))
+    write_town(store, town)
+    store.close()
+    return {"town": town, "path": path, "seconds": seconds}
+
+
+def _read(path, layer, **kw) -> pd.DataFrame:
+    return pyogrio.read_dataframe(path, layer=layer, **kw)
+
+
+def _utc(s: pd.Series) -> pd.Series:
+    """Stored times as tz-aware UTC, whatever type the reader returned."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+    return pd.to_datetime(s, utc=True, format="ISO8601")
+
+
+@pytest.fixture(scope="session")
+def cases(demo):
+    df = _read(demo["path"], "cases", read_geometry=False,
+               columns=["case_id", "source", "reported_by", "reported_at", "registered_at", "deadline",
+                        "closed_at", "status", "resolved_level", "enforcement", "subcategory", "category"])
+    for col in ("reported_at", "registered_at", "deadline", "closed_at"):
+        df[col] = _utc(df[col])
+    return df
+
+
+def test_generation_is_under_a_minute(demo):
+    assert demo["seconds"] < 60
+
+
+def test_layer_counts_match_the_brief(demo):
+    n = {name: pyogrio.read_info(demo["path"], layer=name)["features"]
+         for name, _ in pyogrio.list_layers(demo["path"])}
+    assert n["districts"] == 5
+    assert n["grids"] == 70
+    assert n["pro_grids"] == 20
+    assert n["enterprises"] >= 1400
+    assert sum(n.values()) >= 300_000
+    # brief.md: "Population, enterprises, buildings, roads and rivers: over 300,000 records".
+    assert n["residents"] + n["enterprises"] + n["buildings"] + n["roads"] + n["rivers"] >= 300_000
+    assert n["roads"] > 50 and n["rivers"] > 5 and n["patrols"] > 1000 and n["cases"] > 300_000
+
+
+def test_town_is_a_150_km2_water_town_near_120_6E_31N(demo):
+    town = gpd.read_file(demo["path"], layer="town")
+    c = town.geometry.iloc[0].centroid
+    assert abs(c.x - 120.6) < 0.1 and abs(c.y - 31.0) < 0.1
+    assert 140 < town.to_crs(METRIC).area.iloc[0] / 1e6 < 160
+    rivers = gpd.read_file(demo["path"], layer="rivers")
+    assert (rivers["name"] == "京杭大运河").any()
+    roads = gpd.read_file(demo["path"], layer="roads")
+    assert {"expressway", "main", "village"} <= set(roads.road_class)
+
+
+def test_2018_reproduces_the_published_figures(cases):
+    # contract KPI definitions, period [2018-01-01, 2019-01-01) Asia/Shanghai, as_of = 2019-01-01.
+    start = pd.Timestamp("2018-01-01", tz=TZ)
+    end = pd.Timestamp("2019-01-01", tz=TZ)
+    acc = cases[(cases.registered_at >= start) & (cases.registered_at < end)]
+    assert len(acc) == 36_715
+    assert int((acc.closed_at < end).sum()) == 36_205
+    assert int((acc.source == "inspector").sum()) == 32_327
+    assert int(acc.enforcement.astype(bool).sum()) == 261
+
+
+def test_no_case_before_2018_or_after_today(cases):
+    assert cases.reported_at.min() >= pd.Timestamp("2018-01-01", tz=TZ)
+    assert cases.reported_at.max() < pd.Timestamp(TODAY, tz=TZ)
+
+
+def test_case_workflow_times_are_ordered(cases):
+    reg = cases[cases.registered_at.notna()]
+    assert (reg.reported_at <= reg.registered_at).all()
+    assert (reg.deadline > reg.registered_at).all()
+    closed = reg[reg.closed_at.notna()]
+    assert (closed.closed_at > closed.registered_at).all()
+    assert closed.resolved_level.notna().all()
+    assert reg[reg.closed_at.isna()].resolved_level.isna().all()
+    levels = closed.resolved_level.value_counts(normalize=True)
+    assert levels.index[0] == "grid" and levels["grid"] > 0.6  # 小事不出格
+    assert set(levels.index) == {"grid", "village", "town", "district"}
+
+
+def test_some_cases_are_open_and_some_overdue(cases):
+    now = pd.Timestamp(TODAY, tz=TZ)
+    acc = cases[cases.registered_at.notna()]
+    open_ = acc[acc.closed_at.isna()]
+    assert len(open_) > 20
+    assert ((open_.deadline < now).sum()) > 5
+    due = acc[acc.deadline < now]
+    on_time = (due.closed_at <= due.deadline).mean()
+    assert 0.85 < on_time < 0.99
+
+
+def test_categories_form_a_tree_with_time_limits(demo, cases):
+    cats = _read(demo["path"], "categories", read_geometry=False)
+    majors = cats[cats.parent.isna()]
+    minors = cats[cats.parent.notna()]
+    assert len(majors) >= 12
+    assert set(minors.parent) <= set(majors.code)
+    assert (cats.time_limit_h > 0).all()
+    assert set(cases.subcategory) <= set(minors.code)
+    assert set(cases.category) <= set(majors.code)
+
+
+def test_sources_follow_the_code_list_and_inspectors_dominate(cases):
+    assert set(cases.source) <= {"inspector", "citizen", "hotline", "iot", "department"}
+    acc = cases[cases.registered_at.notna()]
+    assert 0.8 < (acc.source == "inspector").mean() < 0.92
+
+
+def test_no_professional_grid_holds_more_than_80_enterprises(demo):
+    ent = gpd.read_file(demo["path"], layer="enterprises")
+    pro = gpd.read_file(demo["path"], layer="pro_grids")
+    joined = gpd.sjoin(ent, pro, predicate="within")
+    per = joined.groupby("pro_grid_id").size()
+    assert per.max() <= 80
+    assert joined.enterprise_id.is_unique and len(joined) == len(ent)
+
+
+@pytest.mark.parametrize("layer", ["grids", "pro_grids", "districts"])
+def test_grids_cover_the_town_without_gap_or_overlap(demo, layer):
+    town = gpd.read_file(demo["path"], layer="town").to_crs(METRIC).geometry.iloc[0]
+    parts = gpd.read_file(demo["path"], layer=layer).to_crs(METRIC)
+    union = shapely.union_all(parts.geometry.to_numpy())
+    assert abs(union.area - town.area) < 1.0                      # no gap
+    assert abs(parts.area.sum() - union.area) < 1.0               # no overlap
+    assert shapely.symmetric_difference(union, town).area < 1.0   # the same shape
+
+
+def test_districts_are_unions_of_their_grids(demo):
+    grids = gpd.read_file(demo["path"], layer="grids").to_crs(METRIC)
+    districts = gpd.read_file(demo["path"], layer="districts").to_crs(METRIC).set_index("district_id")
+    assert set(grids.district_id) == set(districts.index)
+    for did, g in grids.groupby("district_id"):
+        assert shapely.symmetric_difference(shapely.union_all(g.geometry.to_numpy()),
+                                            districts.geometry[did]).area < 1.0
+
+
+def test_staff_cover_every_grid_and_two_officers_per_pro_grid(demo):
+    staff = _read(demo["path"], "staff", read_geometry=False)
+    grids = _read(demo["path"], "grids", read_geometry=False)
+    pro = _read(demo["path"], "pro_grids", read_geometry=False)
+    ins = staff[staff.role == "inspector"]
+    assert set(ins.grid_id) == set(grids.grid_id)
+    officers = staff[staff.role == "officer"].groupby("pro_grid_id").size()
+    assert (officers.reindex(pro.pro_grid_id) == 2).all()
+    assert {"handler", "dispatcher", "auxiliary"} <= set(staff.role)
+
+
+def test_patrol_tracks_stay_inside_their_inspectors_grid(demo):
+    patrols = gpd.read_file(demo["path"], layer="patrols")
+    staff = _read(demo["path"], "staff", read_geometry=False)
+    grids = gpd.read_file(demo["path"], layer="grids").set_index("grid_id")
+    grid_of = staff.set_index("staff_id").grid_id
+    gid = patrols.staff_id.map(grid_of)
+    assert gid.notna().all()
+    area = shapely.buffer(grids.geometry.reindex(gid).to_numpy(), 1e-7)  # ~1 cm
+    inside = shapely.covers(area, patrols.geometry.to_numpy())
+    assert inside.all(), f"{(~inside).sum()} tracks leave their grid"
+    assert (shapely.length(patrols.to_crs(METRIC).geometry.to_numpy()) > 100).all()
+
+
+def test_3_5_10_rule_is_met_on_most_inspector_days_but_not_all(demo, cases):
+    p = _read(demo["path"], "patrols", read_geometry=False)
+    p["started_at"], p["ended_at"] = _utc(p.started_at), _utc(p.ended_at)
+    p["day"] = p.started_at.dt.tz_convert(TZ).dt.date
+    p["hours"] = (p.ended_at - p.started_at).dt.total_seconds() / 3600
+    days = p.groupby(["staff_id", "day"]).agg(n=("staff_id", "size"), hours=("hours", "sum"))
+    c = cases[cases.reported_by.notna()].assign(day=lambda d: d.reported_at.dt.tz_convert(TZ).dt.date)
+    k = c.groupby(["reported_by", "day"]).size()
+    k.index.names = ["staff_id", "day"]
+    days["cases"] = k.reindex(days.index).fillna(0)
+    comply = (days.n >= 3) & (days.hours >= 5) & (days.cases >= 10)
+    assert 0.6 < comply.mean() < 0.95
+    # Cases an inspector reports on a patrol day fall inside one of that day's patrols.
+    last = c[c.reported_at >= p.started_at.min()].merge(p[["staff_id", "started_at", "ended_at"]],
+                                                        left_on="reported_by", right_on="staff_id")
+    within = (last.reported_at >= last.started_at) & (last.reported_at <= last.ended_at)
+    assert within.groupby(last.case_id).any().all()
+
+
+def test_residents_are_anonymous_and_coded(demo):
+    info = pyogrio.read_info(demo["path"], layer="residents")
+    assert set(info["fields"]) >= {"resident_id", "building_id", "age_band", "household"}
+    assert not {"name", "id_number"} & set(info["fields"])
+    r = _read(demo["path"], "residents", read_geometry=False, max_features=20_000)
+    assert set(r.household) == {"registered", "floating"}
+    assert set(r.age_band) <= {"0-6", "7-17", "18-34", "35-59", "60-79", "80+"}
+
+
+def test_enterprises_have_industry_mix_and_credit_colours(demo):
+    e = _read(demo["path"], "enterprises", read_geometry=False)
+    assert e.industry.nunique() >= 10
+    assert set(e.credit) == {"green", "yellow", "red"}
+    assert (e.employees > 0).all()
+
+
+def test_build_town_frames_follow_the_contract(demo):
+    from geodata.schema import LAYERS
+    town = demo["town"]
+    for name, frame in town.items():
+        if name not in LAYERS:
+            continue
+        assert set(LAYERS[name].field_names) - {"added_from"} <= set(frame.columns), name
+        if LAYERS[name].geometry:
+            assert frame.crs.to_epsg() == 4326 and frame.geometry.name == "geometry"
+    c = town["cases"]
+    assert str(c.reported_at.dt.tz) == TZ and c.enforcement.dtype == bool
+    assert c.case_id.is_unique and c.case_id.map(type).eq(str).all()
+
+
+def _cases_hash(frame: pd.DataFrame) -> str:
+    cols = ["case_id", "subcategory", "source", "reported_at", "closed_at"]
+    h = hashlib.sha256(pd.util.hash_pandas_object(frame[cols], index=False).to_numpy().tobytes())
+    h.update(np.round(shapely.get_coordinates(frame.geometry.to_numpy()), 9).tobytes())
+    return h.hexdigest()
+
+
+def test_same_seed_gives_the_same_town(demo):
+    from geodata.demo import build_town
+    again = build_town(seed=SEED, today=TODAY)
+    assert _cases_hash(again["cases"]) == _cases_hash(demo["town"]["cases"])
+    assert again["grids"].geometry.geom_equals_exact(demo["town"]["grids"].geometry, tolerance=0).all()
+
+
+def test_simulator_appends_cases_and_closes_old_ones(demo, tmp_path):
+    from geodata.demo.simulate import simulate_step
+    from geodata.store import open_store
+    path = tmp_path / "live.gpkg"
+    shutil.copy(demo["path"], path)
+    st = open_store(str(path))
+    before = st.count("cases")
+    open_before = st.read("cases", where={"closed_at": None}, columns=["case_id", "status"])
+    open_before = set(open_before.case_id[open_before.status != "rejected"])
+    rng = np.random.default_rng(7)
+    now = pd.Timestamp(TODAY, tz=TZ) + pd.Timedelta(hours=9)
+    added = 0
+    for k in range(6):
+        added += simulate_step(st, rng, now + pd.Timedelta(hours=2 * k), n_new=4, step_seconds=7200)["added"]
+    assert added == 24 and st.count("cases") == before + 24
+    new = st.read("cases", start=now - pd.Timedelta(hours=1), end=now + pd.Timedelta(hours=12))
+    assert new.case_id.is_unique and len(new) == 24
+    assert set(new.source) <= {"inspector", "citizen", "hotline", "iot", "department"}
+    still_open = st.read("cases", where={"closed_at": None}, columns=["case_id"])
+    assert len(open_before - set(still_open.case_id)) > 0
+    # 2018 is history: the simulator never touches it.
+    y = st.read("cases", start=pd.Timestamp("2018-01-01", tz=TZ), end=pd.Timestamp("2019-01-01", tz=TZ),
+                time_field="registered_at", columns=["closed_at"])
+    assert len(y) == 36_715
