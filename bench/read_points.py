@@ -9,10 +9,7 @@ usage: python bench/read_points.py --pg postgresql://... [--points 1000000]
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import platform
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
+from bench.common import best_of, machine
 from geodata.store import open_store
 
 LAYER = "bench_points"
@@ -35,20 +33,6 @@ def make_points(n: int, seed: int = 7) -> gpd.GeoDataFrame:
         "reported_at": pd.Timestamp("2018-01-01", tz="Asia/Shanghai")
         + pd.to_timedelta(rng.integers(0, 86400 * 365 * 8, n), unit="s"),
     }, geometry=shapely.points(120.5 + rng.random(n) * 0.2, 30.9 + rng.random(n) * 0.2), crs=4326)
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    """Best wall time of ``repeat`` runs. The previous result is released before
-    each run, as a server refreshing its data would do, so every run builds its
-    geometries in memory the process already has."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main(argv=None) -> dict:
@@ -77,7 +61,7 @@ def main(argv=None) -> dict:
     result = {
         "benchmark": "read_points",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.platform()}",
+        "machine": machine(),
         "points": n,
         "townbrain_pts_per_s": n / t_tb,
         "townbrain_xy_only_pts_per_s": n / t_xy,
