@@ -76,6 +76,9 @@ SOURCES = ("inspector", "citizen", "hotline", "iot", "department")
 STATUSES = ("reported", "registered", "dispatched", "handled", "feedback", "closed",
             "rework", "evaluated", "rejected")
 LEVELS = ("grid", "village", "town", "district")
+#: Workflow actions (the transition table is geodata.workflow.TRANSITIONS).
+ACTIONS = ("close", "dispatch", "escalate", "evaluate", "extend", "feedback", "handle", "register",
+           "reject", "rework")
 CREDITS = ("green", "yellow", "red")
 ROLES = ("inspector", "handler", "dispatcher", "officer", "auxiliary", "grid_head")
 HOUSEHOLDS = ("registered", "floating")
@@ -156,6 +159,19 @@ _layers = [
         Field("resolved_level", _T, codes=LEVELS, doc="level that resolved it", doc_zh="解决层级"),
         Field("enforcement", _B, doc="went into formal law enforcement", doc_zh="转执法"),
     ), time_field="reported_at", doc="cases (events, matters)", doc_zh="案件"),
+    Layer("case_history", "id", None, (
+        Field("id", _T, True, doc="case_id:seq, e.g. C20180102-00001:0003", doc_zh="流转记录编号"),
+        Field("case_id", _T, True, doc="case", doc_zh="案件编号"),
+        Field("seq", _I, True, min=1, doc="1, 2, … per case, in order", doc_zh="序号"),
+        Field("action", _T, True, codes=ACTIONS, doc="workflow action", doc_zh="操作"),
+        Field("from_status", _T, codes=STATUSES, doc="state before", doc_zh="原状态"),
+        Field("to_status", _T, True, codes=STATUSES, doc="state after", doc_zh="新状态"),
+        Field("at", _D, True, doc="when", doc_zh="时间"),
+        Field("by", _T, doc="staff_id who acted", doc_zh="操作人"),
+        Field("level", _T, codes=LEVELS, doc="handling level after the action", doc_zh="处置层级"),
+        Field("deadline", _D, doc="deadline after the action", doc_zh="处置时限"),
+        Field("note", _T, doc="free text", doc_zh="备注"),
+    ), time_field="at", doc="every workflow transition of every case", doc_zh="案件流转记录"),
     Layer("quarantine", None, None, (
         Field("layer", _T, True, doc="layer the record was meant for", doc_zh="目标图层"),
         Field("source_row", _T, doc="row number or feature index in the source file", doc_zh="源行号"),
