@@ -18,6 +18,7 @@ Examples
 """
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from typing import Any, Iterable
 
@@ -106,16 +107,18 @@ class Store(ABC):
 
     def read(self, name: str, *, bbox=None, start=None, end=None, time_field: str | None = None,
              where: dict[str, Any] | None = None, columns: list[str] | None = None,
-             limit: int | None = None) -> pd.DataFrame:
+             limit: int | None = None, geometry: bool = True) -> pd.DataFrame:
         """Read a layer whole or filtered, as a GeoDataFrame (or DataFrame for a table
         without geometry). Filters run in the database.
 
         bbox : (minx, miny, maxx, maxy) lon/lat — features whose envelope meets it.
         start, end : half-open time range on ``time_field`` (default: the layer's own).
         where : {column: value | list} equality / membership; ``None`` matches NULL.
-        columns : the attribute columns wanted (geometry always comes with a spatial layer).
+        columns : the attribute columns wanted.
+        geometry : False to leave the geometry in the database and get a plain DataFrame.
         """
-        return self._do_read(name, bbox, start, end, time_field, where, columns, limit, points=False)
+        return self._do_read(name, bbox, start, end, time_field, where, columns, limit, points=False,
+                             geometry=geometry)
 
     def read_points(self, name: str, *, bbox=None, start=None, end=None,
                     time_field: str | None = None, where: dict[str, Any] | None = None,
@@ -201,9 +204,11 @@ class Store(ABC):
             raise StoreError(f"layer {decl.name!r} has no geometry to filter by bbox")
         return Filter(bbox=bbox, start=start, end=end, time_field=tf, where=dict(where or {}))
 
-    def _do_read(self, name, bbox, start, end, time_field, where, columns, limit, points):
+    def _do_read(self, name, bbox, start, end, time_field, where, columns, limit, points, geometry=True):
         decl, kinds = self._existing(name)
         flt = self._filter(decl, kinds, bbox, start, end, time_field, where)
+        if not geometry:  # the backends then neither fetch nor decode it
+            decl = dataclasses.replace(decl, geometry=None)
         if columns is not None:
             columns = [c for c in columns if c != "geometry"]
             missing = [c for c in columns if c not in kinds]

@@ -147,8 +147,10 @@ def demo(out_path: Optional[str] = typer.Option(None, "--out", help="GeoPackage 
          seed: int = typer.Option(42, "--seed", help="Random seed; the same seed gives the same town"),
          db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
          today: Optional[str] = typer.Option(None, "--today", help="Generate cases up to this date "
-                                             "(YYYY-MM-DD; default today)")):
-    """Generate the calibrated demo town and write every layer."""
+                                             "(YYYY-MM-DD; default today)"),
+         assign: bool = typer.Option(True, "--assign/--no-assign",
+                                     help="Assign points to grids afterwards (as `townbrain assign`)")):
+    """Generate the calibrated demo town, write every layer and assign points to grids."""
     import datetime as dt
     import time
     from geodata.frames import StoreError
@@ -168,6 +170,11 @@ def demo(out_path: Optional[str] = typer.Option(None, "--out", help="GeoPackage 
         with out.status(f"writing to {store.url}…"):
             write_town(store, town)
         t2 = time.perf_counter()
+        if assign:
+            from grids.assign import assign_store
+            with out.status("assigning every point to its grids…"):
+                assign_store(store)
+        t3 = time.perf_counter()
     except StoreError as exc:
         fail(str(exc))
     t = Table("layer", "records", title=f"demo town → {store.url}")
@@ -175,7 +182,8 @@ def demo(out_path: Optional[str] = typer.Option(None, "--out", help="GeoPackage 
         t.add_row(name, f"{len(frame):,}")
     t.add_row("[bold]all", f"[bold]{sum(len(f) for f in town.values()):,}")
     out.print(t)
-    out.print(f"generated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s", highlight=False)
+    out.print(f"generated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s"
+              + (f", assigned to grids in {t3 - t2:.1f} s" if assign else ""), highlight=False)
 
 
 @app.command()
@@ -214,6 +222,129 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     wsgi_serve(dash_app.server, host=host, port=port, threads=threads, ident="TownBrain")
 
 
+@app.command()
+def assign(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+           layer: Optional[list[str]] = typer.Option(None, "--layer", help="Only this point layer (repeatable)"),
+           engine: str = typer.Option("numpy", "--engine", help="numpy (one machine) or dask (partitions)"),
+           scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                                   help="Address of an existing Dask cluster (tcp://host:8786)"),
+           h3_resolution: int = typer.Option(9, "--h3-resolution", min=0, max=15)):
+    """Assign every point record to district_id, grid_id, pro_grid_id and h3 (written as columns)."""
+    from geodata.frames import StoreError
+    from grids.assign import assign_store
+    if engine not in ("numpy", "dask"):
+        fail(f"--engine must be numpy or dask, not {engine!r}")
+    if scheduler and engine != "dask":
+        fail("--scheduler needs --engine dask")
+    store = _store(db)
+    from rich.progress import Progress
+    try:
+        with Progress(transient=True, console=out) as bar:
+            tasks = {}
+
+            def progress(name, done, total):
+                if name not in tasks:
+                    tasks[name] = bar.add_task(f"assigning {name}", total=total or 1)
+                bar.update(tasks[name], completed=done)
+
+            result = assign_store(store, layers=layer or None, engine=engine, scheduler=scheduler,
+                                  h3_resolution=h3_resolution, progress=progress)
+    except (StoreError, ValueError, OSError) as exc:
+        fail(str(exc))
+    t = Table("layer", "records", "assigned", "unassigned", "seconds", title="assignment")
+    for name, r in result.items():
+        t.add_row(name, f"{r['total']:,}", f"{r['assigned']:,}", f"{r['unassigned']:,}", f"{r['seconds']:.2f}")
+    out.print(t)
+
+
+grids_app = typer.Typer(help="Grid systems: coverage checks.")
+app.add_typer(grids_app, name="grids")
+
+
+@grids_app.command("check")
+def grids_check(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+                out_file: Optional[Path] = typer.Option(None, "--out", help="Also write the findings as a layer "
+                                                        "file (.gpkg, .geojson)"),
+                as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table"),
+                save: bool = typer.Option(False, "--save", help="Write the findings to the store's "
+                                          "'grid_findings' layer for the map")):
+    """Gaps and overlaps between grids, grids crossing their district, professional grids over
+    80 enterprises, grids without inspectors or without their two officers."""
+    from geodata.frames import StoreError
+    from grids.coverage import check_store
+    store = _store(db)
+    try:
+        findings = check_store(store)
+    except (StoreError, ValueError) as exc:
+        fail(str(exc))
+    if save:
+        store.write("grid_findings", findings.assign(id=[f"F{i:04d}" for i in range(len(findings))]),
+                    mode="replace")
+    if out_file:
+        findings.to_file(out_file)
+    cols = ["kind", "grid_ids", "district_id", "count", "area_m2", "lon", "lat", "message"]
+    if as_json:
+        print(findings[cols].to_json(orient="records", force_ascii=False))
+        return
+    if not len(findings):
+        out.print("grid coverage: no findings — the grids cover the town with no gap or overlap, stay inside "
+                  "their districts, professional grids keep the cap and every grid is staffed", highlight=False)
+        return
+    t = Table(*cols, title=f"grid coverage: {len(findings)} finding(s)")
+    for r in findings[cols].itertuples(index=False):
+        t.add_row(*["" if pd_isna(v) else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in r])
+    out.print(t)
+
+
+def pd_isna(v) -> bool:
+    import pandas as pd
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+@app.command()
+def kpi(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+        start: Optional[str] = typer.Option(None, "--from", help="Period start (date or time; included)"),
+        end: Optional[str] = typer.Option(None, "--to", help="Period end (excluded)"),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="Evaluate at this time (default: the "
+                                            "earlier of --to and now)"),
+        by: Optional[str] = typer.Option(None, "--by", help="Group by district, grid, h3 or pro_grid"),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON")):
+    """The KPIs of the period (accepted, disposed, closure and on-time closure rates, 3-5-10…)."""
+    from geodata.frames import StoreError
+    from indicators.report import kpi_command
+    store = _store(db)
+    try:
+        result = kpi_command(store, start=start, end=end, as_of=as_of, by=by)
+    except (StoreError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+        return
+    groups = result["groups"] if "groups" in result else {"town": result}
+    keys = [k for k, v in next(iter(groups.values()), {}).items() if not isinstance(v, dict)]
+    period = result.get("period", {})
+    title = f"KPIs {period.get('from', '')} → {period.get('to', '')} (as of {period.get('as_of', '')})"
+    if len(groups) <= 8:  # one column per group, one row per KPI: fits a terminal
+        t = Table("KPI", *map(str, groups), title=title)
+        for k in keys:
+            t.add_row(k, *[_fmt(g.get(k)) for g in groups.values()])
+    else:
+        t = Table(by or "", *keys, title=title)
+        for name, g in groups.items():
+            t.add_row(str(name), *[_fmt(g.get(k)) for k in keys])
+    Console(width=max(out.width, 40 + 12 * (len(keys) if len(groups) > 8 else len(groups)))).print(t)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
 bench_app = typer.Typer(help="Benchmarks (each prints a table and writes JSON under bench/results/).")
 app.add_typer(bench_app, name="bench")
 
@@ -228,6 +359,22 @@ def bench_read_points(pg: str = typer.Option(..., "--pg", help="PostGIS URL"),
     result = bench_main(["--pg", pg, "--points", str(points)])
     if as_json:
         print(json.dumps(result))
+
+
+@bench_app.command("assign")
+def bench_assign(points: int = typer.Option(1_000_000, "--points", min=1),
+                 pg: Optional[str] = typer.Option(None, "--pg", help="PostGIS URL, to time ST_Covers too"),
+                 repeat: int = typer.Option(3, "--repeat", min=1),
+                 as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object")):
+    """Exact assignment of N random points to the demo town's grids: TownBrain vs
+    geopandas.sjoin (vs PostGIS with --pg), in one run."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.assign import format_table, run_assign_bench
+    result = run_assign_bench(points, pg, repeat=repeat)
+    if as_json:
+        print(json.dumps(result, default=str))
+    else:
+        out.print(format_table(result), highlight=False)
 
 
 def main():

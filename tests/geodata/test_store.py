@@ -206,3 +206,10 @@ def test_read_points_keeps_rows_without_a_point(store):
     assert got["case_id"].tolist() == cases["case_id"].tolist()
     assert got.geometry.isna().tolist() == [False, False, True, False]
     assert got.geometry.iloc[0].equals_exact(cases.geometry.iloc[0], 0)
+
+
+def test_read_without_geometry_is_a_plain_frame(store):
+    store.append("cases", make_cases(50))
+    df = store.read("cases", geometry=False, bbox=(120.5, 30.9, 120.6, 31.0), columns=["case_id"])
+    assert type(df) is pd.DataFrame and "geometry" not in df.columns
+    assert sorted_ids(df) == sorted_ids(store.read("cases", bbox=(120.5, 30.9, 120.6, 31.0)))
