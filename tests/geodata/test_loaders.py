@@ -13,7 +13,6 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geodata.crs import gcj02_to_wgs84
 from geodata.loaders import LoadError, load_file
 from geodata.readers import read_source, snake_case
 from geodata.schema import FIELDS_BY_LAYER
