@@ -44,9 +44,12 @@ test: install system-deps
 	  TOWNBRAIN_TEST_PG=$$url $(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: every benchmark prints a table and writes JSON under bench/results/
-bench: install system-deps
+bench: install system-deps $(DB)
 	@url=$$(scripts/pg_throwaway.sh start) && \
-	  $(PY) bench/read_points.py --pg $$url
+	  $(PY) -m bench.read_points --pg $$url && \
+	  $(PY) -m bench.assign --points 1000000 --pg $$url --out bench/results/assign.json && \
+	  $(PY) -m bench.assign --points 10000000 --pg $$url --out bench/results/assign_10m.json && \
+	  $(PY) -m bench.kpi --db $(DB)
 
 clean:
 	rm -rf $(VENV) .pgtest .pytest_cache

@@ -22,7 +22,7 @@ What is timed
 Grids: the demo town's (``data/town.gpkg``, else ``geodata.demo.build_town``),
 else a synthetic partition of 70 irregular Voronoi grids (:mod:`grids.synthetic`).
 
-usage: python bench/assign.py [--points 1000000] [--pg postgresql://...] [--repeat 5]
+usage: python -m bench.assign [--points 1000000] [--pg postgresql://...] [--repeat 5]
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ TownBrain's ``Store.read_points`` versus ``geopandas.read_postgis`` (what a user
 would reach for), on the same table in one run. Prints a table and writes
 ``bench/results/read_points.json``.
 
-usage: python bench/read_points.py --pg postgresql://... [--points 1000000]
+usage: python -m bench.read_points --pg postgresql://... [--points 1000000]
 """
 from __future__ import annotations
 

@@ -274,34 +274,41 @@ _EWKB_POINT_SRID = 0x20000001  # wkbPoint with the EWKB "has SRID" flag
 
 
 def _ewkb_points(column: pa.ChunkedArray) -> np.ndarray:
-    """Points from a column of EWKB values.
+    """Points from a column of EWKB values, chunk by chunk (no copy of the column).
 
-    When every value is a little-endian 2D point with SRID (25 bytes each, which is
-    what PostGIS sends for a POINT column), the coordinates are read straight out
-    of Arrow's data buffer as a packed record array; anything else goes through
-    shapely.from_wkb.
+    When every value of a chunk is a little-endian 2D point with SRID (25 bytes
+    each, which is what PostGIS sends for a POINT column), the coordinates are read
+    straight out of Arrow's data buffer as a packed record array; anything else goes
+    through shapely.from_wkb.
     """
-    arr = column.combine_chunks()
+    with gc_paused():
+        parts = [_ewkb_chunk_points(chunk) for chunk in column.chunks]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+
+
+def _ewkb_chunk_points(arr: pa.Array) -> np.ndarray:
     if isinstance(arr, pa.ExtensionArray):
         arr = arr.storage
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
     lengths = np.diff(offsets)
-    valid = lengths > 0
     data = arr.buffers()[2]
+    valid = lengths > 0
+    all_valid = bool(valid.all())
     if data is not None and np.all(lengths[valid] == _EWKB_POINT.itemsize):
-        raw = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
-        rec = raw.view(_EWKB_POINT)
+        rec = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].view(_EWKB_POINT)
         if (rec["order"] == 1).all() and (rec["type"] == _EWKB_POINT_SRID).all():
-            x = np.full(n, np.nan)
-            y = np.full(n, np.nan)
-            x[valid], y[valid] = rec["x"], rec["y"]
-            with gc_paused():
-                pts = shapely.points(x, y)
-            pts[np.isnan(x)] = None  # NULL geometry, or POINT EMPTY
+            if all_valid:
+                x, y = np.ascontiguousarray(rec["x"]), np.ascontiguousarray(rec["y"])
+            else:
+                x, y = np.full(n, np.nan), np.full(n, np.nan)
+                x[valid], y[valid] = rec["x"], rec["y"]
+            pts = shapely.points(x, y)
+            missing = np.isnan(x)
+            if missing.any():
+                pts[missing] = None  # NULL geometry, or POINT EMPTY
             return pts
-    with gc_paused():
-        return shapely.from_wkb(arr.to_numpy(zero_copy_only=False))
+    return shapely.from_wkb(arr.to_numpy(zero_copy_only=False))
 
 
 def _points_frame(reader: pa.RecordBatchReader) -> gpd.GeoDataFrame:
