@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.demo.coords import polygon_index
 from geodata.schema import STORAGE_CRS
 
 TZ = "Asia/Shanghai"
@@ -36,8 +35,10 @@ def _context(store) -> dict:
         staff = store.read("staff")
         cats = store.read("categories", columns=["code", "time_limit_h"])
         ins = staff[staff.role == "inspector"]
+        from grids.systems import TownGrids  # the one assignment, as for every other case
         ctx = {
             "grids": grids,
+            "town": TownGrids.from_store(store),
             "inspectors": ins.groupby("grid_id").staff_id.apply(list).to_dict(),
             "handlers": staff[staff.role == "handler"].staff_id.to_numpy(dtype=object),
             "dispatchers": staff[staff.role == "dispatcher"].staff_id.to_numpy(dtype=object),
@@ -91,8 +92,8 @@ def _add_cases(store, rng, ctx, now, n) -> int:
     tpl = recent.iloc[rng.integers(0, len(recent), n)].reset_index(drop=True)
     pts = shapely.get_coordinates(tpl.geometry.to_numpy()) + rng.normal(0, _JITTER_DEG, (n, 2))
     geoms = shapely.points(pts)
-    gi = polygon_index(ctx["grids"].geometry.to_numpy(), pts[:, 0], pts[:, 1])
-    gids = ctx["grids"].grid_id.to_numpy()[gi]
+    assigned = ctx["town"].assign_xy(pts[:, 0], pts[:, 1])  # district, grid, pro grid, H3 on arrival
+    gids = assigned["grid_id"].to_numpy()
     reported = now - pd.to_timedelta(rng.integers(1, 60, n), unit="s")
     registered = reported + pd.to_timedelta(rng.integers(0, 30, n), unit="s")
     registered = registered.where(registered <= now, now)
@@ -110,6 +111,7 @@ def _add_cases(store, rng, ctx, now, n) -> int:
         "dispatched_by": None,
         "handled_by": ctx["handlers"][rng.integers(0, len(ctx["handlers"]), n)] if len(ctx["handlers"]) else None,
         "rework_count": 0, "extended": False, "self_handled": False,
+        **{c: assigned[c].to_numpy() for c in assigned.columns},
     })
     return store.append("cases", gpd.GeoDataFrame(frame, geometry=geoms, crs=STORAGE_CRS))
 

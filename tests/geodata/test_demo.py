@@ -277,6 +277,11 @@ def test_simulator_appends_cases_and_closes_old_ones(demo, tmp_path):
     new = st.read("cases", start=now - pd.Timedelta(hours=1), end=now + pd.Timedelta(hours=12))
     assert new.case_id.is_unique and len(new) == 24
     assert set(new.source) <= {"inspector", "citizen", "hotline", "iot", "department"}
+    # New cases arrive with their grids, as an independent sjoin puts them.
+    grids = gpd.read_file(path, layer="grids")
+    joined = gpd.sjoin(new[["case_id", "geometry"]], grids[["grid_id", "geometry"]], predicate="within")
+    assert new["grid_id"].notna().all() and new["h3"].notna().all()
+    assert dict(zip(joined.case_id, joined.grid_id)) == dict(zip(new.case_id, new.grid_id))
     still_open = st.read("cases", where={"closed_at": None}, columns=["case_id"])
     assert len(open_before - set(still_open.case_id)) > 0
     # 2018 is history: the simulator never touches it.
