@@ -111,7 +111,9 @@ def hotspot_warnings(cases: pd.DataFrame, *, start=None, end=None, category: str
     if category is not None:
         df = df[(df["category"] == category).fillna(False).to_numpy(dtype=bool)]
     hs = hotspots(cases_to_h3_counts(df), lattice=lattice, alpha=alpha, permutations=permutations, seed=seed)
-    hot = hs[hs["hot"]]
+    # Gi* weighs a cell with its neighbours, so an empty cell beside a cluster can
+    # test significant; a warning names a place where cases are.
+    hot = hs[hs["hot"] & (hs["count"] > 0)]
     cname = (names or {}).get(category, category)
     what_zh = f"「{cname}」类案件" if category else "案件"
     what_en = f"{cname} cases" if category else "cases"

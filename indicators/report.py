@@ -134,3 +134,45 @@ def kpi_command(store, start=None, end=None, as_of=None, by: str | None = None, 
     return compute_kpis(inputs["cases"], inputs["patrols"], start=start, end=end, as_of=as_of, by=by,
                         reports=inputs["reports"], history=inputs["history"], groups=inputs["groups"],
                         risk_hours=risk_hours, now=now)
+
+
+#: Length of one period of each surge frequency, for the baseline window to read.
+_PERIOD = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1), "M": pd.Timedelta(days=31)}
+
+
+def warnings_command(store, start=None, end=None, *, freq: str = "D", hotspots: bool = True,
+                     now=None) -> pd.DataFrame:
+    """Early-warning records for the periods starting in ``[start, end)``.
+
+    Surges are tested on accepted cases (``registered_at`` set): an inspector's
+    on-the-spot fixes are not news and would make a change of reporting practice
+    look like a surge. The cases of the baseline before ``start`` are read too.
+    Hot spots are accepted cases reported in ``[start, end)``. Default period: the last
+    full period before ``now``.
+    """
+    from indicators.early_warning import hotspot_warnings, surge_warnings
+    from indicators.surge import BASELINE
+    if freq not in _PERIOD:
+        raise ValueError(f"--freq must be D, W or M, not {freq!r}")
+    tz = config.timezone()
+    now = pd.Timestamp.now(tz=tz) if now is None else pd.Timestamp(now)
+    end = _local_midnight(end) or _local_midnight(now.tz_convert(tz).date())
+    start = _local_midnight(start) or end - _PERIOD[freq]
+    if start >= end:
+        raise ValueError("the period is empty: --from must be before --to")
+    first = start - _PERIOD[freq] * (BASELINE[freq] + 1)
+    cols = [c for c in ("case_id", "reported_at", "registered_at", "category", "grid_id", "h3")
+            if c in store.columns("cases")]
+    if "grid_id" not in cols:
+        raise ValueError("cases have no grid_id yet; run `townbrain assign` first")
+    cases = store.read("cases", start=first, end=end, columns=cols, geometry=False)
+    accepted = cases[cases["registered_at"].notna()]
+    names = None
+    if store.has_layer("categories"):
+        cats = store.read("categories", columns=["code", "name"])
+        names = dict(zip(cats["code"], cats["name"]))
+    parts = [surge_warnings(accepted, freq=freq, start=start, end=end, names=names)]
+    if hotspots and "h3" in cols:
+        parts.append(hotspot_warnings(accepted, start=start, end=end, names=names))
+    found = [p for p in parts if len(p)]
+    return pd.concat(found, ignore_index=True) if found else parts[0]

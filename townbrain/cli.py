@@ -335,6 +335,35 @@ def kpi(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     Console(width=max(out.width, 40 + 12 * (len(keys) if len(groups) > 8 else len(groups)))).print(t)
 
 
+@app.command()
+def warnings(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+             start: Optional[str] = typer.Option(None, "--from", help="First period tested (default: the last "
+                                                 "full period)"),
+             end: Optional[str] = typer.Option(None, "--to", help="End of the periods tested (excluded)"),
+             freq: str = typer.Option("D", "--freq", help="Period: D (day), W (week) or M (month)"),
+             lang: str = typer.Option("zh", "--lang", help="zh or en"),
+             hotspots: bool = typer.Option(True, "--hotspots/--no-hotspots", help="Also test for hot spots"),
+             as_json: bool = typer.Option(False, "--json", help="Print JSON records")):
+    """Early warning: surges of cases by grid and category, and hot spots (Gi*)."""
+    from geodata.frames import StoreError
+    from indicators.report import warnings_command
+    if lang not in ("zh", "en"):
+        fail(f"--lang must be zh or en, not {lang!r}")
+    store = _store(db)
+    try:
+        found = warnings_command(store, start=start, end=end, freq=freq, hotspots=hotspots)
+    except (StoreError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print(found.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return
+    if not len(found):
+        out.print("no warnings: no surge or hot spot in the period", highlight=False)
+        return
+    for r in found.itertuples(index=False):
+        out.print(f"[{'red' if r.kind == 'surge' else 'yellow'}]●[/] {getattr(r, 'message_' + lang)}", highlight=False)
+
+
 def _fmt(v) -> str:
     if v is None:
         return "—"

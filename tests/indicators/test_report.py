@@ -49,3 +49,34 @@ def test_kpi_command_refuses_unknown_by(store):
     _load(store)
     with pytest.raises(ValueError, match="--by must be"):
         kpi_command(store, "2024-03-01", "2024-04-01", by="village")
+
+
+def test_warnings_command_flags_a_burst_read_from_the_store(store):
+    """60 calm days of 2 cases a day in two grids, then 15 in one grid on the last day."""
+    import geopandas as gpd
+    import h3
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from indicators.report import warnings_command
+
+    days = pd.date_range("2024-01-01", periods=60, freq="D", tz="Asia/Shanghai")
+    rows = []
+    for grid, lon in (("G01", 120.60), ("G02", 120.70)):
+        counts = np.full(60, 2)
+        if grid == "G01":
+            counts[-1] = 15
+        for day, n in zip(days, counts):
+            rows += [(grid, lon, day + pd.Timedelta(hours=9, minutes=k)) for k in range(n)]
+    df = pd.DataFrame(rows, columns=["grid_id", "lon", "reported_at"])
+    cases = gpd.GeoDataFrame({
+        "case_id": [f"C{i:05d}" for i in range(len(df))], "category": "litter", "grid_id": df.grid_id,
+        "reported_at": df.reported_at, "registered_at": df.reported_at + pd.Timedelta(minutes=5),
+        "h3": [h3.latlng_to_cell(31.0, lon, 9) for lon in df.lon],
+    }, geometry=shapely.points(df.lon, np.full(len(df), 31.0)), crs=4326)
+    store.append("cases", cases)
+    found = warnings_command(store, start="2024-02-29", end="2024-03-01", hotspots=False)
+    assert found[["kind", "where", "count"]].to_dict("records") == [{"kind": "surge", "where": "G01", "count": 15}]
+    calm = warnings_command(store, start="2024-02-20", end="2024-02-28", hotspots=False)
+    assert len(calm) == 0
