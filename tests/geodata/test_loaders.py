@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from geodata.loaders import LoadError, load_file
 from geodata.readers import read_source, snake_case
 from geodata.schema import FIELDS_BY_LAYER
+from tests.realdata import CHINA_FILES, REAL
 from geodata.validate import generated_id, parse_datetimes, validate
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 SF = REAL / "sf311"
 CHINA = REAL / "china-districts-gcj02"
 SF_MAP = {"case_id": "CaseID", "reported_at": "Opened", "closed_at": "Closed", "category": "Category",
@@ -79,7 +79,7 @@ def test_sf311_neighbourhood_tracts_as_grids(store):
     assert grids.set_index("grid_id").loc["016400", "name"] == "Hayes Valley"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CHINA.glob("*.json")))
+@pytest.mark.parametrize("name", CHINA_FILES)
 def test_gcj02_district_outlines_move_a_few_hundred_metres(store, name):
     path = CHINA / name
     features = json.loads(path.read_text(encoding="utf-8"))

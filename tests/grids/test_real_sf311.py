@@ -1,14 +1,14 @@
 """Real data: San Francisco 311 cases against census tracts (../shared/data/real/sf311)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from grids.systems import GridSystem
+from tests.realdata import REAL
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "sf311"
+DATA = REAL / "sf311"
 
 
 def test_sf311_cases_land_in_their_own_census_tract():

@@ -1,14 +1,14 @@
 """Real data: San Francisco 311 cases loaded through the loaders, KPIs through
 kpi_command, against a plain pandas computation on the CSV read directly."""
-import pathlib
 
 import pandas as pd
 import pytest
 
 from geodata.loaders import load_file
 from indicators.report import kpi_command
+from tests.realdata import REAL
 
-CSV = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "sf311" / "cases_sample.csv"
+CSV = REAL / "sf311" / "cases_sample.csv"
 LA = "America/Los_Angeles"
 
 
