@@ -49,7 +49,9 @@ bench: install system-deps $(DB)
 	  $(PY) -m bench.read_points --pg $$url && \
 	  $(PY) -m bench.assign --points 1000000 --pg $$url --out bench/results/assign.json && \
 	  $(PY) -m bench.assign --points 10000000 --pg $$url --out bench/results/assign_10m.json && \
-	  $(PY) -m bench.kpi --db $(DB)
+	  $(PY) -m bench.kpi --db $(DB) && \
+	  $(PY) -m bench.map_render --db $(DB) && \
+	  $(PY) -m bench.ui --db $(DB)
 
 clean:
 	rm -rf $(VENV) .pgtest .pytest_cache

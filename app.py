@@ -16,7 +16,11 @@ from pathlib import Path
 import dash
 
 from callbacks.data import ScreenData
+from callbacks.console import register_console  # the duty console (/console)
 from callbacks.health import register_health
+from callbacks.module_data import ModuleData
+from callbacks.modules import register_modules
+from callbacks.live import live_layer, register_live  # live feed, playback, rotation, stale banner
 from callbacks.routes import register_routes, shell
 from callbacks.wall import register_wall
 from geodata import config
@@ -50,6 +54,7 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     ``data/town.gpkg``). Opening the store touches nothing: an unreachable store
     gives a degraded ``/health`` and a wall with a notice, not a failed start."""
     data = ScreenData(open_store(db_url), tz=config.timezone())
+    data.modules = ModuleData(data.store, tz=config.timezone())  # the wall modules' snapshot
     app = dash.Dash(
         __name__,
         title="TownBrain",
@@ -58,13 +63,30 @@ def create_app(db_url: str | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,   # pages are rendered by the router, after start
         update_title=None,                   # no "Updating..." flicker in the wall's tab title
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        # gzip/brotli every response (flask-compress): the wall's first render is
+        # 6.4-6.9 MB of JS and JSON raw, 1.8-2.0 MB compressed (docs/map-rendering.md)
+        compress=_has_flask_compress(),
     )
     app.index_string = INDEX
     app.layout = shell(config.timezone())
     register_routes(app, data)
     register_wall(app, data)
+    register_modules(app, data, data.modules)
+    register_console(app, data)
+    # live feed, playback, rotation, stale banner (callbacks/live.py): its timers and
+    # overlay ride in the shell so they survive page and language changes
+    app.layout.children.append(live_layer())
+    register_live(app, data)
     register_health(app.server, data)
     return app
+
+
+def _has_flask_compress() -> bool:
+    try:
+        import flask_compress  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 _server = None

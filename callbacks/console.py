@@ -1,30 +1,191 @@
-"""The duty officers' console (``/console``): for now a page that says it is coming.
+"""The duty officers' console (``/console``): filters, a case table over all cases,
+the case detail with its workflow, overdue and at-risk lists, rankings and a map.
 
-It carries the same title bar as the wall, so the chrome (town name, clock) is
-already shared when the real console lands (issue 6, item 4).
+brief.md ("Who uses it"): duty officers "filter, search and drill into a grid or a
+case; see what is overdue now; follow a case through its workflow".
+
+The whole state lives in the URL (:mod:`callbacks.console_state`). One callback
+(``sync``) writes form changes and map clicks into the URL and, on back/forward,
+the URL into the form; the other callbacks only read the URL. Queries run on an
+in-process frame of all cases (:class:`geodata.case_queries.CaseCache`), so the
+browser only ever receives one page of rows and per-grid counts.
 """
 from __future__ import annotations
 
-from dash import dcc, html
+import functools
+import logging
+import time
+from urllib.parse import urlencode
+
+import pandas as pd
+from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks import ids
-from callbacks.chrome import title_bar
-from callbacks.i18n import parse_query, t, wall_href
+from callbacks.chrome import FONT_STACK, title_bar
+from callbacks.console_state import (PRESETS, ConsoleState, console_href, parse_state, state_filter,
+                                     state_to_search)
+from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_ranking,
+                                    grid_outlines, inspector_ranking, map_figure, pager)
+from callbacks.i18n import format_count, parse_query, t, wall_href
+from geodata import case_queries as cq
+from geodata.schema import SOURCES, STATUSES
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+#: The map's placeholder until the first query: no map subplot yet (see ``render``).
+EMPTY_FIGURE = {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                                       "xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                       "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
+REFRESH_MS = 60_000
+FIRST_YEAR = 2018  # the demo town's cases start in 2018 (contract, "The demo town")
+
+
+def cache_of(data) -> cq.CaseCache:
+    """The console's case cache, one per screen-data object (created on first use)."""
+    cache = getattr(data, "_console_cases", None)
+    if cache is None:
+        cache = cq.CaseCache(data.store, ttl_s=60.0)
+        data._console_cases = cache
+    return cache
+
+
+def _known(cache: cq.CaseCache) -> dict[str, set]:
+    frame = cache.get()
+    known = {"statuses": set(STATUSES), "sources": set(SOURCES)}
+    cats = cache.extra("categories")
+    known["categories"] = set(frame.values("category")) | (
+        set(cats["code"].astype(str)) if cats is not None else set())
+    for key, layer, col in (("districts", "districts", "district_id"), ("grids", "grids", "grid_id")):
+        df = cache.extra(layer)
+        known[key] = set(df[col].astype(str)) if df is not None else set(frame.values(col))
+    return known
+
+
+def _names(cache: cq.CaseCache, lang: str) -> Names:
+    return Names(lang, cache.extra("categories"), cache.extra("grids"), cache.extra("districts"))
+
+
+# ---- layout -----------------------------------------------------------------------------------
+def _period_options(lang: str, now: pd.Timestamp) -> list[dict]:
+    opts = [{"label": t("c.period.all", lang), "value": "all"}]
+    opts += [{"label": t(f"c.period.{p}", lang), "value": p} for p in PRESETS]
+    opts += [{"label": t("c.period.y", lang, year=y), "value": str(y)} for y in range(now.year, FIRST_YEAR - 1, -1)]
+    return opts
+
+
+def _dropdown(id_, options, value, lang, placeholder_key, multi=True):
+    labels = ({"select_all": "全选", "deselect_all": "全不选", "selected_count": "已选 {num} 项",
+               "search": "搜索", "clear_search": "清除", "clear_selection": "清除",
+               "no_options_found": "无匹配项"} if lang == "zh" else {})
+    return dcc.Dropdown(id=id_, options=options, value=list(value) if multi else value, multi=multi,
+                        placeholder=t(placeholder_key, lang), labels=labels, clearable=True,
+                        className="console-dropdown", searchable=True)
+
+
+def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, now: pd.Timestamp) -> html.Div:
+    lang = s.lang
+    frame = cache.get()
+    cats = cache.extra("categories")
+    top = (cats[cats["parent"].isna()]["code"].astype(str).tolist() if cats is not None and "parent" in cats
+           else frame.values("category"))
+    top += [c for c in frame.values("category") if c not in top]
+    grids = cache.extra("grids")
+    grid_ids = sorted(grids["grid_id"].astype(str)) if grids is not None else frame.values("grid_id")
+    dists = cache.extra("districts")
+    dist_ids = sorted(dists["district_id"].astype(str)) if dists is not None else frame.values("district_id")
+
+    def field(label_key, control, cls=""):
+        return html.Label([html.Span(t(label_key, lang), className="field-label"), control],
+                          className="field " + cls)
+
+    period = s.period or ("custom" if (s.date_from or s.date_to) else "all")
+    period_opts = _period_options(lang, now) + ([{"label": t("c.period.custom", lang), "value": "custom"}]
+                                                if period == "custom" else [])
+    return html.Div(className="console-filters", children=[
+        field("c.period", dcc.Dropdown(id=ids.CONSOLE_PERIOD, options=period_opts, value=period, clearable=False,
+                                       searchable=False, className="console-dropdown"), "f-period"),
+        field("c.from", dcc.Input(id=ids.CONSOLE_FROM, value=s.date_from or "", debounce=True,
+                                  placeholder=t("c.date_ph", lang), className="console-input"), "f-date"),
+        field("c.to", dcc.Input(id=ids.CONSOLE_TO, value=s.date_to or "", debounce=True,
+                                placeholder=t("c.date_ph", lang), className="console-input"), "f-date"),
+        field("c.category", _dropdown(ids.CONSOLE_CATEGORY, [{"label": names.category(c), "value": c} for c in top],
+                                      s.categories, lang, "c.any"), "f-wide"),
+        field("c.status", _dropdown(ids.CONSOLE_STATUS, [{"label": t(f"status.{x}", lang), "value": x}
+                                                         for x in STATUSES], s.statuses, lang, "c.any")),
+        field("c.source", _dropdown(ids.CONSOLE_SOURCE, [{"label": t(f"source.{x}", lang), "value": x}
+                                                         for x in SOURCES], s.sources, lang, "c.any")),
+        field("c.district", _dropdown(ids.CONSOLE_DISTRICT, [{"label": names.district.get(d, d), "value": d}
+                                                             for d in dist_ids], s.districts, lang, "c.any")),
+        field("c.grid", _dropdown(ids.CONSOLE_GRID, [{"label": names.grid_name(g), "value": g} for g in grid_ids],
+                                  s.grids, lang, "c.any"), "f-wide"),
+        field("c.search", dcc.Input(id=ids.CONSOLE_SEARCH, value=s.q, debounce=True, type="search",
+                                    placeholder=t("c.search_ph", lang), className="console-input"), "f-search"),
+        dcc.Checklist(id=ids.CONSOLE_OVERDUE, options=[{"label": t("c.overdue_only", lang), "value": "1"}],
+                      value=["1"] if s.overdue else [], className="f-overdue", inputClassName="overdue-box"),
+        html.Div(className="filter-links", children=[
+            dcc.Link(t("c.clear", lang), id=ids.CONSOLE_CLEAR, href=console_href(ConsoleState(lang=lang)),
+                     className="chip-link"),
+            dcc.Link(t("c.lang_switch", lang), id=ids.CONSOLE_LANG,
+                     href=console_href(s, lang="en" if lang == "zh" else "zh"), className="chip-link"),
+            dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang), className="chip-link"),
+        ]),
+    ])
 
 
 def console_layout(data, search: str | None) -> html.Div:
     lang = parse_query(search)["lang"]
+    cache = cache_of(data)
     try:
+        known = _known(cache)
         town = data.town_name()
-    except Exception:  # noqa: BLE001 - a placeholder page needs no store
-        town = None
-    return html.Div(id=ids.CONSOLE, className="console", children=[
+    except Exception as exc:  # noqa: BLE001 - the page says what is wrong instead of failing
+        log.warning("console: cannot read the store: %s", exc)
+        msg = t("notice.store", lang, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return html.Div(id=ids.CONSOLE, className="console", children=[
+            title_bar(None, lang, page_name=t("page.console", lang), show_as_of=False),
+            html.Div(msg, id=ids.CONSOLE_NOTE, className="console-note")])
+    s, _ = parse_state(search, known)
+    names = _names(cache, lang)
+    now = data.now()
+
+    def panel(id_, cls=""):
+        return html.Section(id=id_, className="console-panel " + cls)
+
+    return html.Div(id=ids.CONSOLE, className="console console-page", lang="en" if lang == "en" else "zh-CN", children=[
         title_bar(town, lang, page_name=t("page.console", lang), show_as_of=False),
-        html.Main(className="placeholder", children=[
-            html.H2(t("console.coming", lang), className="placeholder-title"),
-            html.P(t("console.body", lang), className="placeholder-body"),
-            dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang), className="placeholder-link"),
+        filter_bar(s, cache, names, now),
+        html.Div(id=ids.CONSOLE_NOTE, className="console-note", hidden=True),
+        html.Div(className="console-body", children=[
+            html.Section(className="console-panel table-panel", children=[
+                html.Div(className="table-head", children=[
+                    html.Span(id=ids.CONSOLE_TOTAL, className="total"),
+                    html.Span(id=ids.CONSOLE_TIMING, className="timing muted")]),
+                html.Div(id=ids.CONSOLE_TABLE, className="table-wrap"),
+                html.Nav(id=ids.CONSOLE_PAGER, className="pager"),
+            ]),
+            html.Div(className="console-middle", children=[
+                html.Section(className="console-panel map-panel", children=[
+                    html.H2([t("c.map", lang), html.Span(t("c.map_hint", lang), className="muted small")],
+                            className="panel-title"),
+                    dcc.Graph(id=ids.CONSOLE_MAP, figure=EMPTY_FIGURE,
+                              config={"displayModeBar": False, "scrollZoom": True, "responsive": True},
+                              className="console-map", style={"height": "18rem"})]),
+                panel(ids.CONSOLE_DETAIL, "detail-panel"),
+            ]),
+            html.Div(className="console-right", children=[
+                panel(ids.CONSOLE_OVERDUE_LIST, "list-panel"),
+                panel(ids.CONSOLE_AT_RISK_LIST, "list-panel"),
+                panel(ids.CONSOLE_GRID_RANKING, "rank-panel"),
+                panel(ids.CONSOLE_INSPECTOR_RANKING, "rank-panel"),
+            ]),
         ]),
+        dcc.Interval(id=ids.CONSOLE_REFRESH, interval=REFRESH_MS),
+        dcc.Store(id=ids.CONSOLE_RENDERED, data=None),
+        # The page's own view of the URL: the shell's Location lives on every page, so a
+        # callback mixing it with the console's inputs would fire where those do not exist.
+        dcc.Location(id=ids.CONSOLE_URL, refresh=False),
     ])
 
 
@@ -37,3 +198,156 @@ def not_found_layout(data, search: str | None) -> html.Div:
             dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang), className="placeholder-link"),
         ]),
     ])
+
+
+# ---- rankings (memoised: they depend on the period and place only) ----------------------------
+@functools.lru_cache(maxsize=32)
+def _rankings(frame_key: float, cache: cq.CaseCache, start, end, districts, grids, as_of_min: int):
+    from indicators.composite_score import composite_ranking
+    from indicators.rule_3510 import compliance_by, inspector_days
+    frame = cache.get()
+    df, patrols, staff = frame.df, cache.extra("patrols"), cache.extra("staff")
+    all_grids = cache.extra("grids")
+    groups = sorted(all_grids["grid_id"].astype(str)) if all_grids is not None else None
+    rank = composite_ranking(df, by="grid", start=start, end=end, patrols=patrols, groups=groups)
+    rank.index = rank.index.astype(object)
+    rank = rank[rank.index.notna()]
+    if districts and all_grids is not None:
+        inside = set(all_grids[all_grids["district_id"].isin(districts)]["grid_id"].astype(str))
+        rank = rank[rank.index.isin(inside)]
+    comp = None
+    if patrols is not None and len(patrols):
+        days = inspector_days(patrols, df[["reported_by", "reported_at"]], start=start, end=end)
+        if len(days):
+            comp = compliance_by(days, "staff_id").reset_index()
+            if staff is not None:
+                comp = comp.merge(staff[["staff_id", "grid_id", "district_id"]].astype(object), on="staff_id",
+                                  how="left")
+            else:
+                comp["grid_id"], comp["district_id"] = None, None
+            if districts:
+                comp = comp[comp["district_id"].isin(districts)]
+            if grids:
+                comp = comp[comp["grid_id"].isin(grids)]
+            comp = comp.sort_values(["compliance", "inspector_days", "staff_id"],
+                                    ascending=[False, False, True]).head(100)
+    return rank, comp
+
+
+# ---- callbacks ---------------------------------------------------------------------------------
+CONTROLS = (ids.CONSOLE_PERIOD, ids.CONSOLE_FROM, ids.CONSOLE_TO, ids.CONSOLE_CATEGORY, ids.CONSOLE_STATUS,
+            ids.CONSOLE_SOURCE, ids.CONSOLE_DISTRICT, ids.CONSOLE_GRID, ids.CONSOLE_OVERDUE, ids.CONSOLE_SEARCH)
+
+
+def _controls_of(s: ConsoleState) -> list:
+    period = s.period or ("custom" if (s.date_from or s.date_to) else "all")
+    return [period, s.date_from or "", s.date_to or "", list(s.categories), list(s.statuses), list(s.sources),
+            list(s.districts), list(s.grids), ["1"] if s.overdue else [], s.q]
+
+
+def register_console(app, data) -> None:
+    cache = cache_of(data)
+
+    def state_of(search):
+        return parse_state(search, _known(cache))
+
+    @app.callback(Output(ids.CONSOLE_URL, "search"),
+                  *[Output(c, "value") for c in CONTROLS],
+                  *[Input(c, "value") for c in CONTROLS],
+                  Input(ids.CONSOLE_MAP, "clickData"), Input(ids.CONSOLE_URL, "search"),
+                  State(ids.CONSOLE_URL, "pathname"), prevent_initial_call=True)
+    def sync(period, date_from, date_to, cats, statuses, sources, districts, grids, overdue, q, click, search,
+             pathname):
+        """Form → URL, and URL → form (back/forward, links): one callback, so no cycle."""
+        if (pathname or "").rstrip("/") != "/console":
+            raise PreventUpdate
+        s, _ = state_of(search)
+        if ctx.triggered_id == ids.CONSOLE_URL:
+            return no_update, *_controls_of(s)
+        new = s
+        if ctx.triggered_id == ids.CONSOLE_MAP:
+            point = ((click or {}).get("points") or [{}])[0]
+            gid = point.get("location")
+            if not gid:
+                raise PreventUpdate
+            new = s.replace(grids=() if s.grids == (gid,) else (gid,))
+        else:
+            date_from, date_to = (date_from or "").strip(), (date_to or "").strip()
+            if ctx.triggered_id == ids.CONSOLE_PERIOD and period != "custom":
+                date_from = date_to = ""  # a preset replaces custom dates
+            preset = "" if date_from or date_to or period in ("all", "custom", None) else period
+            parsed, _ = state_of("?" + urlencode({"period": preset, "from": date_from, "to": date_to}))
+            new = s.replace(period=parsed.period, date_from=parsed.date_from, date_to=parsed.date_to,
+                            categories=tuple(sorted(cats or ())), statuses=tuple(sorted(statuses or ())),
+                            sources=tuple(sorted(sources or ())), districts=tuple(sorted(districts or ())),
+                            grids=tuple(sorted(grids or ())), overdue=bool(overdue),
+                            q=(q or "").strip()[:100])
+        if new.filters_key() != s.filters_key():
+            new = new.replace(page=1)
+        out = state_to_search(new)
+        if out == (search or ""):
+            raise PreventUpdate
+        return out, *[no_update] * len(CONTROLS)
+
+    @app.callback(Output(ids.CONSOLE_NOTE, "children"), Output(ids.CONSOLE_NOTE, "hidden"),
+                  Output(ids.CONSOLE_TOTAL, "children"), Output(ids.CONSOLE_TIMING, "children"),
+                  Output(ids.CONSOLE_TABLE, "children"), Output(ids.CONSOLE_PAGER, "children"),
+                  Output(ids.CONSOLE_MAP, "figure"),
+                  Output(ids.CONSOLE_OVERDUE_LIST, "children"), Output(ids.CONSOLE_AT_RISK_LIST, "children"),
+                  Output(ids.CONSOLE_RENDERED, "data"),
+                  Input(ids.CONSOLE_URL, "search"), Input(ids.CONSOLE_REFRESH, "n_intervals"),
+                  State(ids.CONSOLE_RENDERED, "data"))
+    def render(search, _tick, rendered):
+        if rendered and rendered.get("search") == (search or "") and ctx.triggered_id == ids.CONSOLE_URL:
+            raise PreventUpdate  # the page's Location reporting the URL it was opened with
+        t0 = time.perf_counter()
+        s, bad = state_of(search)
+        lang, now, tz = s.lang, data.now(), data.tz
+        frame = cache.get()
+        names = _names(cache, lang)
+        flt = state_filter(s, now)
+        page = frame.page(flt, sort=s.sort, descending=s.desc, page=s.page, size=PAGE_SIZE, now=now)
+        counts = frame.counts_by(flt, "grid_id", now=now, skip=("grids",))
+        grids = cache.extra("grids")
+        # The map is built by the first call, then only patched: an update that reaches
+        # MapLibre while it still loads its style makes plotly throw "Map error".
+        fig = Patch() if rendered and rendered.get("map") else map_figure(grids, names, FONT_STACK)
+        if grids is not None and len(grids):
+            gids = grids["grid_id"].astype(str)
+            z = counts.reindex(gids, fill_value=0)
+            fig["data"][0]["z"] = [int(v) for v in z]
+            fig["data"][0]["zmax"] = max(1, int(z.max()))
+            fig["data"][0]["marker"]["line"] = grid_outlines(list(gids), s.grids)
+        overdue, n_overdue = frame.due_soon(flt, now)
+        risk, n_risk = frame.due_soon(flt, now, hours=24)
+        ms = (time.perf_counter() - t0) * 1000
+        log.debug("console query %s: %d rows in %.0f ms", search, page.total, ms)
+        note = t("c.bad_params", lang, params=", ".join(bad)) if bad else None
+        return (note, not bad,
+                t("c.total", lang, n=format_count(page.total)),
+                t("c.ms", lang, ms=f"{ms:.0f}"),
+                case_table(page.rows, s.replace(page=page.page), names, tz, now),
+                pager(page.page, page.pages, s),
+                fig,
+                due_list(overdue, n_overdue, s, names, now, overdue=True),
+                due_list(risk, n_risk, s, names, now, overdue=False),
+                {"search": search or "", "map": True})
+
+    @app.callback(Output(ids.CONSOLE_DETAIL, "children"), Input(ids.CONSOLE_URL, "search"))
+    def detail(search):
+        s, _ = state_of(search)
+        names = _names(cache, s.lang)
+        case, timeline = (cq.case_detail(data.store, s.case) if s.case else (None, None))
+        return case_detail(case, timeline, s, names, data.tz, data.now())
+
+    @app.callback(Output(ids.CONSOLE_GRID_RANKING, "children"), Output(ids.CONSOLE_INSPECTOR_RANKING, "children"),
+                  Input(ids.CONSOLE_URL, "search"), Input(ids.CONSOLE_REFRESH, "n_intervals"))
+    def rankings(search, _tick):
+        s, _ = state_of(search)
+        frame = cache.get()
+        now = data.now()
+        flt = state_filter(s, now)
+        rank, comp = _rankings(frame.loaded_at, cache, flt.start, flt.end, s.districts, s.grids,
+                               int(now.timestamp() // 600))
+        names = _names(cache, s.lang)
+        return grid_ranking(rank, s, names), inspector_ranking(comp, s, names)

@@ -120,6 +120,45 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# ---- live feed, playback, rotation, resilience (callbacks/live.py) -------------------
+LABELS["zh"].update({
+    "live.title": "实时案件",
+    "live.count": "本次开屏以来 {n} 条变动",
+    "live.empty": "等待新案件…",
+    "live.change.reported": "上报",
+    "live.change.registered": "立案",
+    "live.change.closed": "结案",
+    "live.stale": "数据中断 · 显示的是 {since} 的数据，正在自动重连",
+    "live.overflow": "批量更新 {n} 条，已刷新总数",
+    "focus.urgent": "紧急案件",
+    "focus.overdue": "新超期案件",
+    "playback.title": "案件热力回放",
+    "playback.play": "▶ 播放",
+    "playback.pause": "❚❚ 暂停",
+    "playback.stop": "■ 实时",
+    "playback.day": "{day} · {n} 件",
+    "playback.live": "实时",
+})
+LABELS["en"].update({
+    "live.title": "Live cases",
+    "live.count": "{n} changes since the screen opened",
+    "live.empty": "Waiting for new cases…",
+    "live.change.reported": "Reported",
+    "live.change.registered": "Accepted",
+    "live.change.closed": "Closed",
+    "live.stale": "Data feed interrupted · showing data as of {since}, reconnecting",
+    "live.overflow": "Bulk update of {n} cases, totals refreshed",
+    "focus.urgent": "Urgent case",
+    "focus.overdue": "Newly overdue",
+    "playback.title": "Case heat playback",
+    "playback.play": "▶ Play",
+    "playback.pause": "❚❚ Pause",
+    "playback.stop": "■ Live",
+    "playback.day": "{day} · {n} cases",
+    "playback.live": "Live",
+})
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     """The label ``key`` in ``lang`` (falling back to Chinese, then the key)."""
     # An empty string is a real translation (English has no measure words like 件).
@@ -180,3 +219,208 @@ def format_time(ts, lang: str = DEFAULT_LANG) -> str:
     if ts is None:
         return "—"
     return pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ---- the duty console (callbacks/console*.py) ---------------------------------------------
+LABELS["zh"].update({
+    "c.period": "上报时间", "c.period.all": "全部时间", "c.period.today": "今天", "c.period.7d": "近7天",
+    "c.period.30d": "近30天", "c.period.90d": "近90天", "c.period.year": "今年", "c.period.y": "{year}年",
+    "c.period.custom": "自定义", "c.from": "起", "c.to": "止", "c.date_ph": "年-月-日",
+    "c.category": "类别", "c.status": "状态", "c.source": "来源", "c.district": "片区", "c.grid": "网格",
+    "c.overdue_only": "只看超期未结", "c.search": "搜索", "c.search_ph": "案件编号或类别",
+    "c.any": "全部", "c.clear": "清除筛选", "c.lang_switch": "English",
+    "c.total": "共 {n} 件", "c.page": "第 {page} / {pages} 页", "c.first": "首页", "c.prev": "上一页",
+    "c.next": "下一页", "c.last": "末页", "c.ms": "查询 {ms} 毫秒", "c.empty": "没有符合条件的案件",
+    "c.detail": "案件详情", "c.detail_none": "点击案件编号，查看案件信息和流转过程。",
+    "c.not_found": "没有找到案件 {id}", "c.close": "关闭",
+    "c.time_unknown": "时间未记录", "c.overdue": "超期", "c.overdue_by": "已超期 {d}", "c.due_in": "剩余 {d}",
+    "c.on_time": "按期结案", "c.late": "超期结案",
+    "c.timeline": "流转过程", "c.timeline.case": "根据案件各环节时间还原", "c.timeline.history": "来自流转记录",
+    "c.by": "经办 {who}", "c.level": "层级：{level}",
+    "c.overdue_list": "超期未结", "c.at_risk": "临期预警 · 24小时内到期",
+    "c.grid_rank": "网格综合评分", "c.inspector_rank": "网格员“三五十”达标率",
+    "c.map": "案件分布 · 按网格", "c.map_hint": "点击网格即按网格筛选",
+    "c.inspector": "网格员", "c.score": "评分", "c.rank": "名次", "c.compliance": "达标率", "c.days": "巡查天",
+    "c.none": "暂无", "c.bad_params": "已忽略链接中无效的参数：{params}",
+    "c.dur.dh": "{d}天{h}小时", "c.dur.hm": "{h}小时{m}分", "c.dur.m": "{m}分钟",
+    "c.n_cases": "{n}件",
+    "col.case_id": "案件编号", "col.category": "类别", "col.subcategory": "小类", "col.status": "状态",
+    "col.source": "来源", "col.grid_id": "网格", "col.district_id": "片区", "col.reported_at": "上报时间",
+    "col.deadline": "处置时限", "col.closed_at": "结案时间", "col.reported_by": "上报人",
+    "col.resolved_level": "解决层级", "col.registered_at": "立案时间",
+    "status.reported": "待受理", "status.registered": "已立案", "status.dispatched": "已派遣",
+    "status.handled": "已处置", "status.feedback": "已反馈", "status.closed": "已结案", "status.rework": "返工",
+    "status.evaluated": "已评价", "status.rejected": "不予立案",
+    "source.inspector": "网格员巡查", "source.citizen": "群众上报", "source.hotline": "热线",
+    "source.iot": "物联感知", "source.department": "部门移交",
+    "level.grid": "网格", "level.village": "村（社区）", "level.town": "镇", "level.district": "区",
+    "step.reported": "上报", "step.registered": "立案", "step.dispatched": "派遣", "step.handled": "处置",
+    "step.feedback": "反馈", "step.closed": "核查结案", "step.rework": "返工", "step.evaluated": "评价",
+    "step.rejected": "不予立案",
+})
+LABELS["en"].update({
+    "c.period": "Reported", "c.period.all": "All time", "c.period.today": "Today", "c.period.7d": "Last 7 days",
+    "c.period.30d": "Last 30 days", "c.period.90d": "Last 90 days", "c.period.year": "This year",
+    "c.period.y": "{year}", "c.period.custom": "Custom", "c.from": "From", "c.to": "To", "c.date_ph": "YYYY-MM-DD",
+    "c.category": "Category", "c.status": "Status", "c.source": "Source", "c.district": "District",
+    "c.grid": "Grid", "c.overdue_only": "Overdue only", "c.search": "Search", "c.search_ph": "Case id or category",
+    "c.any": "All", "c.clear": "Clear filters", "c.lang_switch": "中文",
+    "c.total": "{n} cases", "c.page": "Page {page} of {pages}", "c.first": "First", "c.prev": "Previous",
+    "c.next": "Next", "c.last": "Last", "c.ms": "query {ms} ms", "c.empty": "No cases match these filters",
+    "c.detail": "Case detail", "c.detail_none": "Click a case id to see the case and its workflow.",
+    "c.not_found": "No case {id}", "c.close": "Close",
+    "c.time_unknown": "time not recorded", "c.overdue": "Overdue", "c.overdue_by": "{d} overdue",
+    "c.due_in": "{d} left", "c.on_time": "Closed on time", "c.late": "Closed late",
+    "c.timeline": "Workflow", "c.timeline.case": "rebuilt from the case's timestamps",
+    "c.timeline.history": "from the case history", "c.by": "by {who}", "c.level": "level: {level}",
+    "c.overdue_list": "Overdue now", "c.at_risk": "Due within 24 h",
+    "c.grid_rank": "Grids by composite score", "c.inspector_rank": "Inspectors: 3-5-10 compliance",
+    "c.map": "Cases by grid", "c.map_hint": "Click a grid to filter by it",
+    "c.inspector": "Inspector", "c.score": "Score", "c.rank": "Rank", "c.compliance": "Compliance", "c.days": "Patrol days",
+    "c.none": "None", "c.bad_params": "Ignored invalid link parameters: {params}",
+    "c.dur.dh": "{d} d {h} h", "c.dur.hm": "{h} h {m} min", "c.dur.m": "{m} min",
+    "c.n_cases": "{n}",
+    "col.case_id": "Case", "col.category": "Category", "col.subcategory": "Subcategory", "col.status": "Status",
+    "col.source": "Source", "col.grid_id": "Grid", "col.district_id": "District", "col.reported_at": "Reported",
+    "col.deadline": "Deadline", "col.closed_at": "Closed", "col.reported_by": "Reported by",
+    "col.resolved_level": "Resolved at", "col.registered_at": "Registered",
+    "status.reported": "Reported", "status.registered": "Registered", "status.dispatched": "Dispatched",
+    "status.handled": "Handled", "status.feedback": "Feedback", "status.closed": "Closed",
+    "status.rework": "Rework", "status.evaluated": "Evaluated", "status.rejected": "Rejected",
+    "source.inspector": "Inspector", "source.citizen": "Citizen", "source.hotline": "Hotline",
+    "source.iot": "IoT sensor", "source.department": "Department",
+    "level.grid": "Grid", "level.village": "Village", "level.town": "Town", "level.district": "District",
+    "step.reported": "Reported", "step.registered": "Registered", "step.dispatched": "Dispatched",
+    "step.handled": "Handled", "step.feedback": "Feedback", "step.closed": "Verified and closed",
+    "step.rework": "Rework", "step.evaluated": "Evaluated", "step.rejected": "Rejected",
+})
+
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_datetime(ts, lang: str = DEFAULT_LANG, tz: str | None = None, seconds: bool = False,
+                    short_year: int | None = None) -> str:
+    """A date and time as the language writes it, in ``tz`` (default: the zone it carries);
+    with ``short_year``, a time in that year leaves the year out (tables).
+
+    >>> ts = pd.Timestamp("2024-05-06 08:03", tz="Asia/Shanghai")
+    >>> format_datetime(ts, "zh"), format_datetime(ts, "en"), format_datetime(ts, "zh", short_year=2024)
+    ('2024年5月6日 08:03', '6 May 2024 08:03', '5月6日 08:03')
+    """
+    if ts is None or pd.isna(ts):
+        return "—"
+    ts = pd.Timestamp(ts)
+    if tz is not None and ts.tzinfo is not None:
+        ts = ts.tz_convert(tz)
+    clock = ts.strftime("%H:%M:%S" if seconds else "%H:%M")
+    same = short_year is not None and ts.year == short_year
+    if lang == "en":
+        return f"{ts.day} {_EN_MONTHS[ts.month - 1]}{'' if same else f' {ts.year}'} {clock}"
+    return f"{'' if same else f'{ts.year}年'}{ts.month}月{ts.day}日 {clock}"
+
+
+def format_duration(td, lang: str = DEFAULT_LANG) -> str:
+    """A length of time, coarse: days and hours, or hours and minutes.
+
+    >>> format_duration(pd.Timedelta(hours=50), "zh"), format_duration(pd.Timedelta(minutes=95), "en")
+    ('2天2小时', '1 h 35 min')
+    """
+    minutes = int(abs(pd.Timedelta(td)).total_seconds() // 60)
+    d, h, m = minutes // 1440, (minutes % 1440) // 60, minutes % 60
+    if d:
+        return t("c.dur.dh", lang, d=d, h=h)
+    if h:
+        return t("c.dur.hm", lang, h=h, m=m)
+    return t("c.dur.m", lang, m=m)
+
+
+# ---- wall modules, map layers, grid card (callbacks/modules.py) ------------------------------
+_WALL_MODULE_LABELS = {
+    "zh": {
+        "panel.module": "{module} · 核心指标",
+        "metric.theme_accepted": "今年受理", "metric.theme_disposal_rate": "处置率",
+        "metric.theme_ontime_closure_rate": "按期结案率", "metric.theme_open_overdue": "超期未结",
+        "metric.composite_score": "综合评分", "metric.inspector_share": "网格员上报占比",
+        "metric.rule_3510_compliance": "“三五十”达标率", "metric.residents": "实有人口",
+        "metric.elderly_share": "60岁以上占比", "metric.floating_share": "新市民占比",
+        "metric.enterprises": "企业", "metric.red_cards": "红牌企业", "metric.yellow_cards": "黄牌企业",
+        "metric.polluting_sites": "重点污染源", "metric.inspectors": "网格员", "metric.pro_grids": "专业网格",
+        "metric.river_km": "河道长度", "metric.road_km": "道路里程",
+        "unit.km": "公里", "unit.people": "人", "unit.points": "分", "unit.count": "个", "unit.enterprises": "家",
+        "layer.population": "人口密度", "layer.case_heat": "案件热力", "layer.polluting": "污染源企业",
+        "map.layers": "图层", "map.grid_kpi": "网格着色",
+        "grid_kpi.theme_accepted": "今年案件", "grid_kpi.open_now": "在办案件",
+        "grid_kpi.disposal_rate": "处置率", "grid_kpi.composite_score": "综合评分",
+        "credit.green": "绿牌", "credit.yellow": "黄牌", "credit.red": "红牌",
+        "chart.theme_monthly": "近12个月受理", "chart.theme_top_subcategories": "今年高发问题",
+        "chart.theme_sources": "今年诉求来源", "chart.age_bands": "年龄结构",
+        "chart.credit_mix": "企业信用", "chart.resolved_level": "今年案件解决层级",
+        "chart.grid_ranking": "网格综合评分前六",
+        "age.0-6": "0-6岁", "age.7-17": "7-17岁", "age.18-34": "18-34岁", "age.35-59": "35-59岁",
+        "age.60-79": "60-79岁", "age.80+": "80岁+",
+        "needs.title": "待接入数据",
+        "needs.body": "以下图层尚未接入数据库，本模块暂不显示相关内容：",
+        "needs.key_projects": "重点项目", "needs.tasks": "督办任务", "needs.cameras": "视频监控点位",
+        "needs.approvals": "审批事项", "needs.opinion_items": "网络舆情", "needs.parking": "停车泊位",
+        "needs.bus_routes": "公交线路", "needs.schools": "学校学位", "needs.medical_insurance": "医保参保",
+        "card.close": "关闭", "card.district": "所属片区", "card.inspectors": "网格员",
+        "card.enterprises": "企业", "card.residents": "人口", "card.open": "在办案件",
+        "card.overdue": "超期未结", "card.accepted": "今年受理", "card.disposal_rate": "处置率",
+        "card.ontime": "按期结案率", "card.score": "综合评分", "card.trend": "近12个月受理",
+    },
+    "en": {
+        "panel.module": "Key figures",
+        "metric.theme_accepted": "Accepted this year", "metric.theme_disposal_rate": "Disposal rate",
+        "metric.theme_ontime_closure_rate": "On-time closure", "metric.theme_open_overdue": "Overdue, open",
+        "metric.composite_score": "Composite score", "metric.inspector_share": "By inspectors",
+        "metric.rule_3510_compliance": "3-5-10 compliance", "metric.residents": "Residents",
+        "metric.elderly_share": "Aged 60+", "metric.floating_share": "New citizens",
+        "metric.enterprises": "Enterprises", "metric.red_cards": "Red cards", "metric.yellow_cards": "Yellow cards",
+        "metric.polluting_sites": "Polluting sites", "metric.inspectors": "Inspectors",
+        "metric.pro_grids": "Professional grids", "metric.river_km": "Rivers", "metric.road_km": "Roads",
+        "unit.km": "km", "unit.people": "", "unit.points": "", "unit.count": "", "unit.enterprises": "",
+        "layer.population": "Population density", "layer.case_heat": "Case heat", "layer.polluting": "Polluting sites",
+        "map.layers": "Layers", "map.grid_kpi": "Grids by",
+        "grid_kpi.theme_accepted": "Cases this year", "grid_kpi.open_now": "Open cases",
+        "grid_kpi.disposal_rate": "Disposal rate", "grid_kpi.composite_score": "Composite score",
+        "credit.green": "Green", "credit.yellow": "Yellow card", "credit.red": "Red card",
+        "chart.theme_monthly": "Accepted, last 12 months", "chart.theme_top_subcategories": "Top problems this year",
+        "chart.theme_sources": "Sources this year", "chart.age_bands": "Age structure",
+        "chart.credit_mix": "Enterprise credit", "chart.resolved_level": "Resolved at, this year",
+        "chart.grid_ranking": "Top grids by score",
+        "age.0-6": "0-6", "age.7-17": "7-17", "age.18-34": "18-34", "age.35-59": "35-59",
+        "age.60-79": "60-79", "age.80+": "80+",
+        "needs.title": "Data not loaded yet",
+        "needs.body": "These layers are not in the store yet, so this module cannot show them:",
+        "needs.key_projects": "Key projects", "needs.tasks": "Supervised tasks", "needs.cameras": "Video cameras",
+        "needs.approvals": "Approval items", "needs.opinion_items": "Public-opinion items",
+        "needs.parking": "Parking spaces", "needs.bus_routes": "Bus routes", "needs.schools": "School places",
+        "needs.medical_insurance": "Medical insurance",
+        "card.close": "Close", "card.district": "District", "card.inspectors": "Inspectors",
+        "card.enterprises": "Enterprises", "card.residents": "Residents", "card.open": "Open cases",
+        "card.overdue": "Overdue, open", "card.accepted": "Accepted this year", "card.disposal_rate": "Disposal rate",
+        "card.ontime": "On-time closure", "card.score": "Composite score", "card.trend": "Accepted, last 12 months",
+    },
+}
+for _lang, _labels in _WALL_MODULE_LABELS.items():
+    for _key, _text in _labels.items():
+        LABELS[_lang].setdefault(_key, _text)
+
+
+def format_compact(n, lang: str = DEFAULT_LANG) -> str:
+    """A count short enough for a wall tile: exact below 10,000; above, 万/亿 in Chinese
+    and k/M in English, one decimal.
+
+    >>> format_compact(9876, "zh"), format_compact(350401, "zh"), format_compact(350401, "en")
+    ('9,876', '35.0万', '350.4k')
+    >>> format_compact(123456789, "zh"), format_compact(1234567, "en"), format_compact(None)
+    ('1.2亿', '1.2M', '—')
+    """
+    if n is None or pd.isna(n):
+        return "—"
+    n = int(n)
+    if abs(n) < 10_000:
+        return f"{n:,}"
+    if lang == "zh":
+        return f"{n / 1e8:.1f}亿" if abs(n) >= 100_000_000 else f"{n / 1e4:.1f}万"
+    return f"{n / 1e6:.1f}M" if abs(n) >= 1_000_000 else f"{n / 1e3:.1f}k"

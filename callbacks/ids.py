@@ -29,6 +29,64 @@ BASE_COUNT_PREFIX = "base-count-"
 
 # ---- the console ------------------------------------------------------------------
 CONSOLE = "console"
+# the console's own ids (callbacks/console.py); its state lives in the URL (console_state.py)
+CONSOLE_URL = "console-url"              # the console's own dcc.Location (inputs all on the page)
+CONSOLE_NOTE = "console-note"            # "ignored link parameters …" / store errors
+CONSOLE_REFRESH = "console-refresh"      # dcc.Interval: re-run the queries (overdue changes with time)
+CONSOLE_PERIOD = "console-period"        # filters ↓
+CONSOLE_FROM = "console-from"
+CONSOLE_TO = "console-to"
+CONSOLE_CATEGORY = "console-category"
+CONSOLE_STATUS = "console-status"
+CONSOLE_SOURCE = "console-source"
+CONSOLE_DISTRICT = "console-district"
+CONSOLE_GRID = "console-grid"
+CONSOLE_OVERDUE = "console-overdue"
+CONSOLE_SEARCH = "console-search"
+CONSOLE_CLEAR = "console-clear"          # link: the default view
+CONSOLE_LANG = "console-lang"            # link: the same view in the other language
+CONSOLE_TOTAL = "console-total"          # "N cases" of the filter
+CONSOLE_TIMING = "console-timing"        # server time of the last query, ms
+CONSOLE_TABLE = "console-table"
+CONSOLE_PAGER = "console-pager"
+CONSOLE_PAGE_INFO = "console-page-info"
+CONSOLE_MAP = "console-map"
+CONSOLE_RENDERED = "console-rendered"    # dcc.Store: the query last rendered, and whether the map is built
+CONSOLE_DETAIL = "console-detail"
+CONSOLE_TIMELINE = "console-timeline"
+CONSOLE_OVERDUE_LIST = "console-overdue-list"
+CONSOLE_AT_RISK_LIST = "console-at-risk-list"
+CONSOLE_GRID_RANKING = "console-grid-ranking"
+CONSOLE_INSPECTOR_RANKING = "console-inspector-ranking"
+
+
+def console_sort(column: str) -> str:
+    """Id of a sortable column header link of the console table."""
+    return f"console-sort-{column}"
+
+
+def console_page(which: str) -> str:
+    """Id of a pager link: ``first``, ``prev``, ``next``, ``last``."""
+    return f"console-page-{which}"
+
+# ---- live feed, playback, rotation, resilience (callbacks/live.py) -----------------
+LIVE = "live"                    # the overlay over the wall's map: ticker, playback, banner
+LIVE_POLL = "live-poll"          # dcc.Interval, 1 s: ask the change feed
+LIVE_FEED = "live-feed"          # dcc.Store: the last feed answer (cursor, changes, heat cells)
+LIVE_TICKER = "live-ticker"      # the list of the latest cases
+LIVE_COUNT = "live-count"        # changes seen since the page opened
+STALE_BANNER = "stale-banner"    # "data stale since HH:MM:SS" while the store is unreachable
+MAP_FOCUS = "map-focus"          # dcc.Store: {"case_id", "lon", "lat", "zoom", "kind", "until"}; the map may read it
+FOCUS_CARD = "focus-card"        # the case the map flew to
+FOCUS_RING = "focus-ring"        # the pulsing ring over that case
+ROTATE_TICK = "rotate-tick"      # dcc.Interval: ?rotate=SECONDS
+PLAYBACK_SLIDER = "playback-slider"
+PLAYBACK_PLAY = "playback-play"
+PLAYBACK_STOP = "playback-stop"
+PLAYBACK_TIMER = "playback-timer"
+PLAYBACK_FRAME = "playback-frame"  # dcc.Store: {"day", "cells": [[lon, lat, n], ...], "zmax"} or None
+PLAYBACK_DAY = "playback-day"
+
 
 # ---- any other path -----------------------------------------------------------------
 NOT_FOUND = "not-found"
@@ -52,3 +110,24 @@ def module_tab(module_id: str) -> str:
 def base_count(layer: str) -> str:
     """Id of the record count of a base layer in the side panel."""
     return BASE_COUNT_PREFIX + layer
+
+
+# ---- wall modules, map layers, grid card (callbacks/modules.py) -----------------------------
+MODULE_PANEL = "module-panel"    # the module's KPI tiles (left panel)
+MODULE_CHARTS = "module-charts"  # the module's charts (right panel)
+MODULE_NEEDS = "module-needs"    # "data not loaded yet" panel of a module
+LAYER_TOGGLES = "layer-toggles"  # dcc.Checklist of map layers
+GRID_KPI = "grid-kpi"            # dcc.RadioItems: the KPI the grids are coloured by
+GRID_CARD = "grid-card"          # the card of a clicked grid
+GRID_CARD_CLOSE = "grid-card-close"
+GRID_CARD_BODY = "grid-card-body"
+
+
+def module_kpi(name: str) -> str:
+    """Id of the value of a module KPI tile, e.g. ``module-kpi-theme_accepted``."""
+    return f"module-kpi-{name}"
+
+
+def grid_card_value(name: str) -> str:
+    """Id of one number on the grid card, e.g. ``grid-card-open``."""
+    return f"grid-card-{name}"

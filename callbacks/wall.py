@@ -13,9 +13,13 @@ from dash import Input, Output, State, dcc, html
 
 from callbacks import ids
 from callbacks.chrome import FONT_STACK, title_bar
-from callbacks.i18n import MODULE_IDS, format_count, format_rate, format_time, parse_query, t, wall_href
+from callbacks.i18n import (MODULE_IDS, format_compact, format_count, format_rate, format_time, parse_query,
+                            t, wall_href)
+from callbacks.modules import (grid_card_frame, layer_control, module_charts, module_figure, module_needs,
+                               module_tiles, wall_class)
 from layers import BASE_LAYERS
-from layers.basemap import DEFAULT_VIEW, map_layout, view_for_bounds
+from layers import modules as M
+from layers.basemap import map_layout, view_for_frames
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +41,7 @@ def wall_figure(frames: dict, lang: str) -> dict:
     traces = []
     for spec in BASE_LAYERS:
         traces.extend(spec.to_traces(frames.get(spec.id), name=t(f"layer.{spec.id}", lang)))
-    view = DEFAULT_VIEW
-    for key in ("districts", "grids", "rivers", "roads"):
-        gdf = frames.get(key)
-        if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all():
-            view = view_for_bounds(gdf.total_bounds, *MAP_PX)
-            break
+    view = view_for_frames(frames, *MAP_PX)
     layout = map_layout(view, FONT_STACK)
     if not traces:
         layout["annotations"] = [{"text": t("map.empty", lang), "showarrow": False,
@@ -66,7 +65,7 @@ def kpi_panel(period: str, lang: str, year: int) -> html.Section:
     # The disposal rate once more as a bar: the one figure leaders read from afar.
     bar = html.Div(html.Div(id=ids.rate_bar(period), className="rate-fill", style={"width": "0%"}),
                    className="rate-bar")
-    return html.Section(className="panel-section", children=[
+    return html.Section(className=f"panel-section kpi-period-{period}", children=[
         html.H2(title, className="panel-title"), html.Div(tiles, className="kpi-grid"), bar])
 
 
@@ -80,7 +79,7 @@ def base_panel(lang: str) -> html.Section:
         html.Span(t(f"layer.{layer}", lang), className="base-label"),
         html.Span("—", id=ids.base_count(layer), className="base-value")])
         for layer in COUNTED_LAYERS]
-    return html.Section(className="panel-section", children=[
+    return html.Section(className="panel-section base-section", children=[
         html.H2(t("panel.base", lang), className="panel-title"), total, html.Div(rows, className="base-list")])
 
 
@@ -109,18 +108,40 @@ def wall_layout(data, search: str | None) -> html.Div:
         frames, town = {}, None
         notice = t("notice.store", lang, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     module_name = t(f"module.{q['module']}", lang) if q["module"] else ""
-    return html.Div(id=ids.WALL, className="wall", children=[
+    module = M.get(q["module"])
+    modules_data = getattr(data, "modules", None)
+    snap = None
+    if notice is None and modules_data is not None:
+        try:
+            snap = modules_data.snapshot()
+        except Exception as exc:  # noqa: BLE001 - the map still draws the base layers
+            log.warning("wall: cannot read the module data: %s", exc)
+    buildings = modules_data.buildings() if modules_data is not None and snap is not None \
+        and "buildings" in module.layers else None
+    figure = module_figure(frames, snap, module, module.layers, module.choropleth, lang, buildings=buildings)
+    needs, needs_hidden = module_needs(data.store, module, lang)
+    return html.Div(id=ids.WALL, className=wall_class(module), children=[
         title_bar(town, lang, page_name=module_name),
-        html.Aside([kpi_panel("year", lang, data.now().year), kpi_panel("all", lang, data.now().year)],
-                   className="panel panel-left"),
+        html.Aside(className="panel panel-left", children=[
+            html.Section(module_tiles(snap, module, lang), id=ids.MODULE_PANEL,
+                         className="panel-section module-only module-panel"),
+            kpi_panel("year", lang, data.now().year), kpi_panel("all", lang, data.now().year)]),
         html.Main(className="map-frame", children=[
-            dcc.Graph(id=ids.WALL_MAP, figure=wall_figure(frames, lang), className="wall-map",
+            dcc.Graph(id=ids.WALL_MAP, figure=figure, className="wall-map",
                       config={"displayModeBar": False, "displaylogo": False, "scrollZoom": True,
                               "responsive": True},
                       style={"height": "100%", "width": "100%"}),
+            layer_control(module, lang),
+            grid_card_frame(lang),
             html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
         ]),
-        html.Aside(base_panel(lang), className="panel panel-right"),
+        html.Aside(className="panel panel-right", children=[
+            base_panel(lang),
+            html.Section(module_charts(snap, module, lang), id=ids.MODULE_CHARTS,
+                         className="panel-section module-only module-charts"),
+            html.Section(needs, id=ids.MODULE_NEEDS, className="panel-section module-only module-needs",
+                         hidden=needs_hidden),
+        ]),
         module_bar(q["module"], lang, q["rotate"]),
         dcc.Interval(id=ids.WALL_REFRESH, interval=REFRESH_MS),
     ])
@@ -150,7 +171,8 @@ def register_wall(app, data) -> None:
         for period in KPI_PERIODS:
             kpis = counts[period].as_dict()
             for name in KPI_NAMES:
-                fmt = format_rate if name == "disposal_rate" else format_count
+                # compact (35.0万 / 350.4k): six-digit counts must fit a half-panel tile
+                fmt = format_rate if name == "disposal_rate" else format_compact
                 values.append(fmt(kpis[name], lang))
             bars.append({"width": f"{100 * (kpis['disposal_rate'] or 0):.1f}%"})
         present = [n for n in records.values() if n is not None]

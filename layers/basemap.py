@@ -7,8 +7,8 @@ grids are the basemap. The style therefore has no ``glyphs`` and no ``sprite``
 
 Examples
 --------
->>> OFFLINE_STYLE["sources"], "glyphs" in OFFLINE_STYLE, "sprite" in OFFLINE_STYLE
-({}, False, False)
+>>> list(OFFLINE_STYLE["sources"]), "glyphs" in OFFLINE_STYLE, "sprite" in OFFLINE_STYLE
+(['townbrain-empty'], False, False)
 >>> v = view_for_bounds((-180, -85.0511, 180, 85.0511), 512, 512, padding=0)
 >>> round(v["zoom"], 3), v["center"]["lon"], abs(v["center"]["lat"])
 (0.0, 0.0, 0.0)
@@ -20,9 +20,12 @@ import math
 BACKGROUND = "#0b1a2a"
 
 #: A complete MapLibre style (spec v8) that needs no network.
+#: Its one source is an empty GeoJSON collection, local and drawn by no layer: plotly
+#: drops an empty ``sources: {}`` when a figure is replaced (Plotly.react), and
+#: MapLibre then rejects the style ("missing required property sources").
 OFFLINE_STYLE: dict = {
     "version": 8,
-    "sources": {},
+    "sources": {"townbrain-empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
     "layers": [{"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}],
 }
 
@@ -65,11 +68,22 @@ def view_for_bounds(bounds, width_px: float = 1100, height_px: float = 820,
             "zoom": round(zoom, 3)}
 
 
-def map_layout(view: dict, font_family: str, legend_font_size: int = 16) -> dict:
+def view_for_frames(frames: dict, width_px: float = 1000, height_px: float = 800,
+                    keys=("districts", "grids", "rivers", "roads")) -> dict:
+    """The view fitted to the first of ``keys`` that has geometry (the town's
+    outline layers first), else :data:`DEFAULT_VIEW`."""
+    for key in keys:
+        gdf = frames.get(key)
+        if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all():
+            return view_for_bounds(gdf.total_bounds, width_px, height_px)
+    return DEFAULT_VIEW
+
+
+def map_layout(view: dict, font_family: str, legend_font_size: int = 16, style: dict | None = None) -> dict:
     """The plotly layout of the wall map: offline style, no margins, transparent paper,
     a quiet legend in the top-left corner."""
     return {
-        "map": {"style": OFFLINE_STYLE, "center": view["center"], "zoom": view["zoom"]},
+        "map": {"style": style or OFFLINE_STYLE, "center": view["center"], "zoom": view["zoom"]},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": BACKGROUND,
         "plot_bgcolor": BACKGROUND,
@@ -83,4 +97,28 @@ def map_layout(view: dict, font_family: str, legend_font_size: int = 16) -> dict
                        "font": {"family": font_family, "size": 16, "color": "#e2ecf6"}},
         # Keeps the user's pan/zoom when the figure is refreshed with new data.
         "uirevision": "wall-map",
+    }
+
+
+def map_style(tile_url: str | None = None, attribution: str = "") -> dict:
+    """:data:`OFFLINE_STYLE`, plus a raster basemap under our layers when an intranet
+    tile server is configured (``TOWNBRAIN_TILES``, an XYZ URL template such as an
+    intranet Tianditu ``…/{z}/{x}/{y}``). Without one, nothing is fetched.
+
+    >>> map_style() == OFFLINE_STYLE
+    True
+    >>> s = map_style("http://tiles.intranet/{z}/{x}/{y}.png")
+    >>> s["sources"]["tiles"]["tiles"], [l["id"] for l in s["layers"]]
+    (['http://tiles.intranet/{z}/{x}/{y}.png'], ['background', 'tiles'])
+    """
+    if not tile_url:
+        return OFFLINE_STYLE
+    return {
+        "version": 8,
+        "sources": {**OFFLINE_STYLE["sources"],
+                    "tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256, "attribution": attribution}},
+        "layers": [*OFFLINE_STYLE["layers"],
+                   {"id": "tiles", "type": "raster", "source": "tiles",
+                    # dimmed so our own layers stay the message on a dark wall
+                    "paint": {"raster-opacity": 0.55, "raster-saturation": -0.6}}],
     }

@@ -105,14 +105,6 @@ def test_module_in_url_is_highlighted_on_load(served):
     assert served.get_logs() == []
 
 
-def test_console_is_an_honest_placeholder(served):
-    served.wait_for_page(f"{served.server_url}/console")
-    served.wait_for_text_to_equal(".placeholder-title", LABELS["zh"]["console.coming"])
-    assert served.find_element(f"#{ids.TOWN_NAME}").text == TOWN_NAME
-    served.wait_for_contains_text(f"#{ids.CLOCK_TIME}", ":")
-    assert served.get_logs() == []
-
-
 def test_no_request_leaves_the_host(served):
     served.driver.get_log("performance")  # drop anything from before this test
     open_wall(served)

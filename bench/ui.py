@@ -1,0 +1,284 @@
+"""The wall in headless Chromium on the demo town (issue 6, "Targets").
+
+Starts ``townbrain serve`` (waitress, as in production) on the demo town, drives
+the system Chromium with Selenium and measures:
+
+* **cold** — a fresh server and a fresh browser profile: from navigation to the
+  MapLibre map loaded with its traces and every KPI number drawn;
+* **warm** — the same page loaded again (server caches and browser cache warm),
+  median of ``--repeat``;
+* **module switch** — a click on a module tab to the tab marked, the title renamed
+  and no callback of the wall pending (the live feed's own poll excluded), median;
+* **grid click** — a click on a grid of the map to its card shown and filled, median;
+* **bytes** — what the first (cold) render transferred, compressed: the sum of
+  ``transferSize`` over the navigation and every resource (Resource Timing);
+* **server memory** — resident set size of the server process after all of it.
+
+Prints a table and writes ``bench/results/ui.json``. Targets: ≤ 2.5 s cold, ≤ 1 s
+warm, ≤ 300 ms module switch and grid click, ≤ 3 MB, ≤ 1.5 GiB.
+
+    python -m bench.ui [--db data/town.gpkg] [--repeat 5] [--out bench/results/ui.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.common import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH") or "/usr/bin/chromium"
+TARGETS = {"cold_s": 2.5, "warm_s": 1.0, "module_switch_ms": 300, "grid_click_ms": 300,
+           "first_render_mb": 3.0, "server_rss_gib": 1.5}
+FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
+         "--disable-sync", "--no-first-run", "--window-size=1920,1080", "--force-device-scale-factor=1",
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1")
+
+MAP_ID = "wall-map"
+# The map (MapLibre loaded, traces in) and every KPI number filled.
+DRAWN_JS = """
+const gd = document.querySelector('#%s .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+if (!(sub && sub.map && sub.map.loaded() && gd.data.length)) return false;
+const kpis = [...document.querySelectorAll('.kpi-value')];
+return kpis.length > 0 && kpis.every(e => e.textContent.trim() && e.textContent.trim() !== '—');
+""" % MAP_ID
+# Callbacks in flight, the live feed's poll and the clock excepted.
+PENDING_JS = """
+const st = window.store && window.store.getState();
+if (!st) return 1;
+const cbs = Object.assign({}, st.callbacks); delete cbs.stored; delete cbs.completed;
+return [].concat(...Object.values(cbs)).filter(cb => {
+    const out = String((cb.callback && cb.callback.output) || '');
+    return !/live-feed|clock-time|live-ticker/.test(out);
+}).length;
+"""
+BYTES_JS = """
+const nav = performance.getEntriesByType('navigation').map(e => e.transferSize || 0);
+const res = performance.getEntriesByType('resource').map(e => e.transferSize || 0);
+return [...nav, ...res].reduce((a, b) => a + b, 0);
+"""
+# Pixel of the middle of a grid polygon (its first trace with locations), on the page.
+GRID_POINT_JS = """
+const gd = document.querySelector('#%s .js-plotly-plot');
+const map = gd._fullLayout.map._subplot.map;
+const box = map.getContainer().getBoundingClientRect();
+for (const t of gd.data) {
+    if (t.type !== 'choroplethmap' || !t.geojson || !t.locations) continue;
+    const fs = (t.geojson.features || []);
+    for (const f of fs) {
+        const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
+        let x = 0, y = 0; ring.forEach(c => { x += c[0]; y += c[1]; });
+        const p = map.project([x / ring.length, y / ring.length]);
+        const px = box.left + p.x, py = box.top + p.y;
+        const hit = document.elementFromPoint(px, py);  // the map itself, not a panel over it
+        if (hit && hit.classList.contains('maplibregl-canvas')) return [px, py];
+    }
+}
+return null;
+""" % MAP_ID
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: str, port: int) -> subprocess.Popen:
+    exe = ROOT / ".venv" / "bin" / "townbrain"
+    cmd = [str(exe) if exe.exists() else "townbrain", "serve", "--db", db, "--host", "127.0.0.1",
+           "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                if json.load(r).get("status") == "ok":
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited: {proc.stderr.read().decode()[-2000:]}")
+    proc.kill()
+    raise SystemExit("the server did not answer /health within 60 s")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of ``pid`` and its children (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(k) for k in kids]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def browser(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for f in FLAGS:
+        opts.add_argument(f)
+    opts.add_argument(f"--user-data-dir={profile}")
+    return webdriver.Chrome(options=opts, service=Service(shutil.which("chromedriver") or "chromedriver"))
+
+
+def wait(driver, js: str, timeout: float = 30.0, poll: float = 0.01):
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if driver.execute_script(js):
+            return time.perf_counter()
+        time.sleep(poll)
+    raise TimeoutError(js[:80])
+
+
+def load_wall(driver, url: str) -> float:
+    """Seconds from navigation to the wall drawn."""
+    driver.get("about:blank")
+    t0 = time.perf_counter()
+    driver.get(url)
+    return wait(driver, DRAWN_JS) - t0
+
+
+def settle(driver, timeout=30.0):
+    """Wait until no callback of the wall is in flight."""
+    wait(driver, "return (function(){%s})() === 0;" % PENDING_JS, timeout)
+
+
+def module_switch(driver, module: str) -> float:
+    """Seconds from a click on a module tab to the screen updated."""
+    settle(driver)
+    tab = driver.find_element("id", f"module-{module}")
+    t0 = time.perf_counter()
+    tab.click()
+    wait(driver, "return document.getElementById('module-%s').className.includes('is-active');" % module)
+    t1 = wait(driver, "return (function(){%s})() === 0;" % PENDING_JS)
+    return t1 - t0
+
+
+def grid_click(driver) -> float | None:
+    """Seconds from a click on a grid of the map to its card shown and filled."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    settle(driver)
+    if driver.execute_script("const c = document.getElementById('grid-card'); return !!c && !c.hidden;"):
+        driver.find_element("id", "grid-card-close").click()
+        wait(driver, "return document.getElementById('grid-card').hidden;", timeout=10)
+        settle(driver)
+    pt = driver.execute_script(GRID_POINT_JS)
+    if not pt or not driver.find_elements("id", "grid-card"):
+        return None
+    click = ActionBuilder(driver)
+    click.pointer_action.move_to_location(int(pt[0]), int(pt[1])).click()
+    t0 = time.perf_counter()
+    click.perform()
+    wait(driver, "const c = document.getElementById('grid-card'); return !!c && !c.hidden;", timeout=10)
+    t1 = wait(driver, "return (function(){%s})() === 0;" % PENDING_JS)
+    return t1 - t0
+
+
+def run(db: str, repeat: int) -> dict:
+    load_before = os.getloadavg()[0]
+    port = free_port()
+    server = start_server(db, port)
+    url = f"http://127.0.0.1:{port}/wall"
+    profile = tempfile.mkdtemp(prefix="townbrain-bench-")
+    driver = None
+    try:
+        driver = browser(profile)
+        driver.set_window_size(1920, 1080)
+        cold = load_wall(driver, url)
+        first_bytes = driver.execute_script(BYTES_JS)
+        warm = [load_wall(driver, url) for _ in range(repeat)]
+        modules = ["ecology", "livelihood", "public", "enforcement", "transport", "online", "admin",
+                   "leadership"][:max(repeat, 3)]
+        switches = [module_switch(driver, m) for m in modules]
+        load_wall(driver, url + "?module=public")
+        clicks = [c for c in (grid_click(driver) for _ in range(repeat)) if c is not None]
+        rss = rss_bytes(server.pid)
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+    return {
+        "db": db, "machine": machine(), "repeat": repeat,
+        "cold_s": round(cold, 3),
+        "warm_s": round(statistics.median(warm), 3), "warm_all_s": [round(w, 3) for w in warm],
+        "module_switch_ms": round(1000 * statistics.median(switches), 1),
+        "module_switch_all_ms": [round(1000 * s, 1) for s in switches],
+        "grid_click_ms": round(1000 * statistics.median(clicks), 1) if clicks else None,
+        "grid_click_all_ms": [round(1000 * c, 1) for c in clicks],
+        "first_render_mb": round(first_bytes / 1e6, 3),
+        "server_rss_gib": round(rss / 2 ** 30, 3),
+        # 1-minute load average before and after: on a shared machine the times
+        # above mean little when it exceeds the core count
+        "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)], "cores": os.cpu_count(),
+        "targets": TARGETS,
+    }
+
+
+def table(res: dict) -> str:
+    rows = [("navigation → wall drawn, cold", f"{res['cold_s']:.2f} s", f"≤ {TARGETS['cold_s']} s", "cold_s"),
+            ("navigation → wall drawn, warm (median)", f"{res['warm_s']:.2f} s", f"≤ {TARGETS['warm_s']} s",
+             "warm_s"),
+            ("module switch → screen updated (median)", f"{res['module_switch_ms']:.0f} ms",
+             f"≤ {TARGETS['module_switch_ms']} ms", "module_switch_ms"),
+            ("grid click → card (median)",
+             "n/a" if res["grid_click_ms"] is None else f"{res['grid_click_ms']:.0f} ms",
+             f"≤ {TARGETS['grid_click_ms']} ms", "grid_click_ms"),
+            ("bytes for the first render (compressed)", f"{res['first_render_mb']:.2f} MB",
+             f"≤ {TARGETS['first_render_mb']} MB", "first_render_mb"),
+            ("server RSS", f"{res['server_rss_gib']:.2f} GiB", f"≤ {TARGETS['server_rss_gib']} GiB",
+             "server_rss_gib")]
+    out = [(f"{'measure':<42} {'value':>10} {'target':>12}  ok   (load average {res['load_avg']}, "
+            f"{res['cores']} cores)")]
+    for name, val, target, key in rows:
+        v = res[key]
+        ok = "—" if v is None else ("yes" if v <= TARGETS[key] else "NO")
+        out.append(f"{name:<42} {val:>10} {target:>12}  {ok}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", default=str(ROOT / "data" / "town.gpkg"))
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "ui.json"))
+    args = ap.parse_args(argv)
+    res = run(args.db, args.repeat)
+    print(table(res))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""What the wall's modules, map layers and grid card read from the store.
+
+One :class:`TownSnapshot` is made at most every ``ttl_s`` seconds and shared by
+every screen: a few filtered reads (this year's cases without geometry, open cases,
+a week of case points for the heat map, the last day of patrol tracks, residents'
+H3 cells and bands without geometry) — about 0.5 s on the demo town. Residents
+are aggregated here and never leave the server as records (brief.md, "Security").
+Buildings (33k polygons) are read only when their layer is switched on.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from indicators import compute_all, compute_kpis
+from layers.modules import POLLUTING_INDUSTRIES, Module, case_mask
+from layers.population import residents_to_h3_counts
+
+log = logging.getLogger(__name__)
+
+#: Metric CRS for lengths near 120°E (conventions.md: CGCS2000 / Gauss-Krüger).
+METRIC_CRS = 4549
+HEAT_DAYS = 3
+PATROL_HOURS = 24
+CASE_COLUMNS = ["case_id", "category", "subcategory", "source", "reported_by", "reported_at",
+                "registered_at", "deadline", "closed_at", "status", "resolved_level", "enforcement",
+                "rework_count", "extended", "district_id", "grid_id", "pro_grid_id"]
+
+
+@dataclass
+class TownSnapshot:
+    now: pd.Timestamp
+    year_start: pd.Timestamp
+    year_end: pd.Timestamp
+    grids: gpd.GeoDataFrame | None = None
+    pro_grids: gpd.GeoDataFrame | None = None
+    districts: gpd.GeoDataFrame | None = None
+    cases: pd.DataFrame = field(default_factory=pd.DataFrame)        # registered in the last 12 months / this year
+    open_cases: pd.DataFrame = field(default_factory=pd.DataFrame)   # accepted, not closed, any year
+    heat: gpd.GeoDataFrame | None = None                              # case points, last HEAT_DAYS days
+    patrols_recent: gpd.GeoDataFrame | None = None                    # tracks of the last PATROL_HOURS
+    patrols: pd.DataFrame | None = None                               # this year's patrols, no geometry
+    reports: pd.DataFrame | None = None                               # this year's reports (any status): 3-5-10
+    enterprises: gpd.GeoDataFrame | None = None
+    staff: pd.DataFrame | None = None
+    residents_h3: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    residents_by_grid: dict = field(default_factory=dict)
+    age_bands: dict = field(default_factory=dict)
+    residents_total: int | None = None
+    residents_floating: int | None = None
+    river_km: float | None = None
+    road_km: float | None = None
+    subcategory_names: dict = field(default_factory=dict)            # lang → {code: name}
+    _memo: dict = field(default_factory=dict)
+
+    # ---- derived, memoised per snapshot ---------------------------------------------
+    def year_cases(self) -> pd.DataFrame:
+        c = self.cases
+        if len(c) == 0:
+            return c
+        return c[(c["registered_at"] >= self.year_start) & (c["registered_at"] < self.year_end)]
+
+    def theme_cases(self, module: Module) -> pd.DataFrame:
+        key = ("theme", module.id)
+        if key not in self._memo:
+            c = self.cases
+            self._memo[key] = c[case_mask(c, module.theme)] if len(c) and not module.theme.is_all else c
+        return self._memo[key]
+
+    def _kpis(self, cases: pd.DataFrame, by: str | None = None, with_patrols: bool = False):
+        period = {"start": self.year_start, "end": self.year_end, "as_of": self.now, "now": self.now}
+        patrols = self.patrols if with_patrols else None
+        if by is None:
+            # the 3-5-10 rule counts every report of the day, also those fixed on the
+            # spot and never registered (indicators/rule_3510.py), hence ``reports``
+            reports = self.reports if with_patrols and self.reports is not None else None
+            return compute_kpis(cases, patrols, reports=reports, **period) if len(cases) else {}
+        groups = self.grids["grid_id"].astype(str).tolist() if self.grids is not None else None
+        if len(cases) == 0 or "grid_id" not in cases:
+            return pd.DataFrame(index=pd.Index(groups or [], name="grid_id"))
+        return compute_all(cases, None, by=by, groups=groups, **period)
+
+    def theme_kpis(self, module: Module) -> dict:
+        key = ("kpis", module.id)
+        if key not in self._memo:
+            self._memo[key] = self._kpis(self.year_cases_of(module))
+        return self._memo[key]
+
+    def town_kpis(self) -> dict:
+        if "town_kpis" not in self._memo:
+            self._memo["town_kpis"] = self._kpis(self.year_cases(), with_patrols=True)
+        return self._memo["town_kpis"]
+
+    def year_cases_of(self, module: Module) -> pd.DataFrame:
+        c = self.theme_cases(module)
+        if len(c) == 0:
+            return c
+        return c[(c["registered_at"] >= self.year_start) & (c["registered_at"] < self.year_end)]
+
+    def grid_table(self, module: Module | None = None) -> pd.DataFrame:
+        """Per grid: this year's indicators of the module's cases (all cases without a module)."""
+        key = ("grid_table", module.id if module else None)
+        if key not in self._memo:
+            cases = self.year_cases_of(module) if module else self.year_cases()
+            self._memo[key] = self._kpis(cases, by="grid")
+        return self._memo[key]
+
+    def open_by_grid(self) -> tuple[dict, dict]:
+        """({grid_id: open cases now}, {grid_id: open and past deadline})."""
+        if "open_by_grid" not in self._memo:
+            o = self.open_cases
+            if len(o) and "grid_id" in o:
+                overdue = o["deadline"].notna() & (o["deadline"] < self.now)
+                self._memo["open_by_grid"] = (o["grid_id"].value_counts().to_dict(),
+                                              o.loc[overdue, "grid_id"].value_counts().to_dict())
+            else:
+                self._memo["open_by_grid"] = ({}, {})
+        return self._memo["open_by_grid"]
+
+    def grid_values(self, kpi: str, module: Module) -> dict:
+        """grid_id → value of a choropleth KPI (``layers.modules.GRID_KPIS``)."""
+        if kpi == "open_now":
+            counts = self.open_by_grid()[0]
+            ids = self.grids["grid_id"].astype(str) if self.grids is not None else []
+            return {g: int(counts.get(g, 0)) for g in ids}
+        table = self.grid_table(module) if kpi == "theme_accepted" else self.grid_table(None)
+        column = "accepted" if kpi == "theme_accepted" else kpi
+        if column not in table:
+            return {}
+        return {str(g): (None if pd.isna(v) else float(v)) for g, v in table[column].items()}
+
+    def polluting(self) -> gpd.GeoDataFrame | None:
+        e = self.enterprises
+        if e is None or "industry" not in e:
+            return None
+        return e[e["industry"].isin(POLLUTING_INDUSTRIES)]
+
+    def credit_counts(self) -> dict:
+        e = self.enterprises
+        if e is None or "credit" not in e:
+            return {}
+        return {k: int(v) for k, v in e["credit"].value_counts().items()}
+
+    def inspectors(self) -> int | None:
+        s = self.staff
+        return None if s is None or "role" not in s else int((s["role"] == "inspector").sum())
+
+
+class ModuleData:
+    """The modules' window on a store; one snapshot shared by every request."""
+
+    def __init__(self, store, tz: str, ttl_s: float = 60.0):
+        self.store = store
+        self.tz = tz
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._snap: TownSnapshot | None = None
+        self._snap_at = 0.0
+        self._buildings = None
+
+    def snapshot(self) -> TownSnapshot:
+        with self._lock:
+            if self._snap is not None and time.monotonic() - self._snap_at < self.ttl_s:
+                return self._snap
+            snap = self._read()
+            self._snap, self._snap_at = snap, time.monotonic()
+            return snap
+
+    # ---- reading ------------------------------------------------------------------------
+    def _has(self, layer: str) -> bool:
+        return self.store.has_layer(layer)
+
+    def _cols(self, layer: str, wanted) -> list[str]:
+        present = set(self.store.columns(layer))
+        return [c for c in wanted if c in present]
+
+    def _read(self) -> TownSnapshot:
+        t0 = time.perf_counter()
+        now = pd.Timestamp.now(tz=self.tz).floor("s")
+        year_start = pd.Timestamp(year=now.year, month=1, day=1, tz=self.tz)
+        year_end = pd.Timestamp(year=now.year + 1, month=1, day=1, tz=self.tz)
+        since = min(year_start, (now - pd.DateOffset(months=11)).normalize().replace(day=1))
+        s = TownSnapshot(now=now, year_start=year_start, year_end=year_end)
+        st = self.store
+        for layer, cols in (("grids", ["grid_id", "name", "district_id"]), ("pro_grids", ["pro_grid_id", "name"]),
+                            ("districts", ["district_id", "name"])):
+            if self._has(layer):
+                setattr(s, layer, st.read(layer, columns=self._cols(layer, cols)))
+        if self._has("cases"):
+            cols = self._cols("cases", CASE_COLUMNS)
+            s.cases = st.read("cases", start=since, end=now + pd.Timedelta(seconds=1), time_field="registered_at",
+                              columns=cols, geometry=False)
+            s.open_cases = st.read("cases", where={"closed_at": None},
+                                   columns=self._cols("cases", ["case_id", "registered_at", "deadline", "grid_id",
+                                                                "category"]), geometry=False)
+            s.open_cases = s.open_cases[s.open_cases["registered_at"].notna()]
+            if "reported_by" in cols:
+                s.reports = st.read("cases", start=year_start, end=year_end, time_field="reported_at",
+                                    columns=["reported_by", "reported_at"], geometry=False)
+            s.heat = st.read_points("cases", start=now - pd.Timedelta(days=HEAT_DAYS), end=now + pd.Timedelta(seconds=1),
+                                    time_field="reported_at", columns=self._cols("cases", ["case_id"]))
+            if "grid_id" not in cols and s.grids is not None:
+                self._assign_grids(s)
+        if self._has("patrols"):
+            s.patrols_recent = st.read("patrols", start=now - pd.Timedelta(hours=PATROL_HOURS), end=now,
+                                       time_field="started_at", columns=self._cols("patrols", ["patrol_id"]))
+            s.patrols = st.read("patrols", start=year_start, end=year_end, time_field="started_at",
+                                columns=self._cols("patrols", ["patrol_id", "staff_id", "started_at", "ended_at"]),
+                                geometry=False)
+        if self._has("enterprises"):
+            s.enterprises = st.read_points("enterprises", columns=self._cols(
+                "enterprises", ["enterprise_id", "name", "industry", "credit", "grid_id", "pro_grid_id"]))
+        if self._has("staff"):
+            s.staff = st.read("staff", columns=self._cols("staff", ["staff_id", "role", "grid_id", "pro_grid_id"]))
+        if self._has("residents"):
+            r = st.read("residents", columns=self._cols("residents", ["h3", "age_band", "household", "grid_id"]),
+                        geometry=False)
+            s.residents_total = len(r)
+            s.residents_h3 = residents_to_h3_counts(r)
+            if "grid_id" in r:
+                s.residents_by_grid = r["grid_id"].value_counts().to_dict()
+            if "age_band" in r:
+                s.age_bands = r["age_band"].value_counts().to_dict()
+            if "household" in r:
+                s.residents_floating = int((r["household"] == "floating").sum())
+        for layer, attr in (("rivers", "river_km"), ("roads", "road_km")):
+            if self._has(layer):
+                g = st.read(layer, columns=[])
+                lines = g.geometry[g.geometry.geom_type.str.contains("Line")]
+                setattr(s, attr, float(lines.to_crs(METRIC_CRS).length.sum() / 1000) if len(lines) else 0.0)
+        if self._has("categories"):
+            cat = st.read("categories", columns=self._cols("categories", ["code", "name", "name_en"]))
+            s.subcategory_names = {"zh": dict(zip(cat["code"], cat.get("name", cat["code"]))),
+                                   "en": dict(zip(cat["code"], cat.get("name_en", cat["code"])))}
+        log.info("wall snapshot read in %.2f s (%d cases)", time.perf_counter() - t0, len(s.cases))
+        return s
+
+    def _assign_grids(self, s: TownSnapshot) -> None:
+        """Cases of a store never run through ``townbrain assign``: find their grid here."""
+        pts = self.store.read_points("cases", columns=["case_id"])
+        joined = gpd.sjoin(pts, s.grids[["grid_id", "geometry"]], how="left", predicate="within")
+        by_case = joined.drop_duplicates("case_id").set_index("case_id")["grid_id"]
+        for name in ("cases", "open_cases"):
+            frame = getattr(s, name)
+            if len(frame):
+                setattr(s, name, frame.assign(grid_id=frame["case_id"].map(by_case).to_numpy()))
+
+    def buildings(self) -> gpd.GeoDataFrame | None:
+        """The footprints, read once (they change rarely) and only when asked for."""
+        with self._lock:
+            if self._buildings is None and self._has("buildings"):
+                self._buildings = self.store.read("buildings", columns=self._cols("buildings", ["building_id"]))
+            return self._buildings
+
+
+def grid_card_numbers(snap: TownSnapshot, grid_id: str) -> dict:
+    """The numbers of one grid's card (what ``tests/browser/test_map.py`` recomputes
+    with plain pandas): inspectors, enterprises, residents, open and overdue cases now,
+    and this year's accepted, disposal rate, on-time closure rate and composite score."""
+    staff = snap.staff
+    inspectors = None if staff is None or "grid_id" not in staff else \
+        int(((staff["role"] == "inspector") & (staff["grid_id"] == grid_id)).sum())
+    ent = snap.enterprises
+    enterprises = None if ent is None or "grid_id" not in ent else int((ent["grid_id"] == grid_id).sum())
+    residents = int(snap.residents_by_grid.get(grid_id, 0)) if snap.residents_total is not None else None
+    open_now, overdue = snap.open_by_grid()
+    table = snap.grid_table(None)
+    row = table.loc[grid_id] if grid_id in table.index else None
+
+    def cell(name):
+        if row is None or name not in row or pd.isna(row[name]):
+            return None
+        return row[name]
+    return {"inspectors": inspectors, "enterprises": enterprises, "residents": residents,
+            "open": int(open_now.get(grid_id, 0)), "overdue": int(overdue.get(grid_id, 0)),
+            "accepted": None if cell("accepted") is None else int(cell("accepted")),
+            "disposal_rate": cell("disposal_rate"), "ontime": cell("ontime_closure_rate"),
+            "score": cell("composite_score")}
+
+
+def grid_monthly_cases(snap: TownSnapshot, grid_id: str) -> pd.DataFrame:
+    c = snap.cases
+    if len(c) == 0 or "grid_id" not in c:
+        return c
+    return c[c["grid_id"] == grid_id]
+
+
+def as_float(x):
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)

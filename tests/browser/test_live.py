@@ -1,0 +1,365 @@
+"""The live wall in Chromium: a store write reaches the screen within 3 s, the stale
+banner comes and goes with the store (GeoPackage and PostGIS), rotation through the
+modules, an urgent case interrupting it, and the heat playback."""
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from dash.testing.errors import TestingTimeoutError
+from dash.testing.wait import until
+
+from callbacks import ids, live
+from callbacks.i18n import LABELS, MODULE_IDS
+from tests.browser.conftest import TZ, build_fixture_town, free_port
+from tests.browser.test_wall import open_wall
+
+pytestmark = pytest.mark.browser
+
+GD = f"document.querySelector('#{ids.WALL_MAP} .js-plotly-plot')"
+
+
+# ---- fixtures ------------------------------------------------------------------------------
+@pytest.fixture
+def town_copy(fixture_town, tmp_path) -> str:
+    """A private copy of the fixture town: these tests write to it."""
+    path = tmp_path / "town.gpkg"
+    shutil.copy(fixture_town, path)
+    return str(path)
+
+
+def start(duo, url: str):
+    from app import create_app
+    duo.start_server(create_app(url), port=free_port())
+    return duo
+
+
+@pytest.fixture
+def live_duo(dash_duo, town_copy):
+    yield start(dash_duo, town_copy)
+    _leave(dash_duo)
+
+
+def _leave(duo):
+    try:
+        until(duo._wait_for_callbacks, timeout=10, poll=0.2)
+    except TestingTimeoutError:
+        pass
+    duo.driver.get("about:blank")
+
+
+def new_case(case_id: str, *, category="street_order", x=120.63, y=30.97, registered=True) -> gpd.GeoDataFrame:
+    now = pd.Timestamp.now(tz=TZ).floor("s")
+    return gpd.GeoDataFrame({
+        "case_id": [case_id], "category": [category], "subcategory": [None], "source": ["inspector"],
+        "reported_at": [now], "registered_at": [now if registered else pd.NaT],
+        "deadline": [now + pd.Timedelta(hours=24)], "status": ["registered"],
+    }, geometry=[shapely.Point(x, y)], crs=4326)
+
+
+def ticker_ids(duo) -> list[str]:
+    return duo.driver.execute_script(
+        f"return [...document.querySelectorAll('#{ids.LIVE_TICKER} [data-case]')].map(e => e.dataset.case)")
+
+
+def text_of(duo, elem_id: str) -> str:
+    return duo.driver.execute_script(f"const e = document.getElementById('{elem_id}'); return e ? e.textContent : null")
+
+
+def banner_shown(duo) -> bool:
+    return duo.driver.execute_script(
+        f"const e = document.getElementById('{ids.STALE_BANNER}'); return !!e && !e.hidden")
+
+
+def wait(duo, cond, timeout, msg, poll=0.05):
+    duo._wait_for(lambda d: cond(), timeout=timeout, msg=msg)
+
+
+# ---- live ------------------------------------------------------------------------------------
+def test_a_stored_case_reaches_the_screen_within_3_s(live_duo, town_copy):
+    from geodata.store import open_store
+    duo = live_duo
+    open_wall(duo)
+    accepted = ids.kpi_value("all", "accepted")
+    duo._wait_for(lambda d: text_of(duo, accepted) not in (None, "—"), timeout=10, msg="KPIs never drawn")
+    duo._wait_for(lambda d: ticker_ids(duo), timeout=10, msg="the ticker never filled")
+    before = int(text_of(duo, accepted).replace(",", ""))
+    time.sleep(1.5)  # let the feed place its cursor
+
+    store = open_store(town_copy)
+    t0 = time.monotonic()
+    store.append("cases", new_case("LIVE-0001"))
+    latency = None
+    while time.monotonic() - t0 < 6:
+        if "LIVE-0001" in ticker_ids(duo):
+            latency = time.monotonic() - t0
+            break
+        time.sleep(0.02)
+    assert latency is not None, "the new case never reached the ticker"
+    print(f"\nstore write -> ticker: {latency * 1000:.0f} ms")
+    assert latency < 3.0
+    # ... and the KPI numbers moved with it
+    duo._wait_for(lambda d: text_of(duo, accepted) == f"{before + 1:,}", timeout=3 - latency + 0.5,
+                  msg="the accepted count did not move")
+    kpi_latency = time.monotonic() - t0
+    print(f"store write -> KPI: {kpi_latency * 1000:.0f} ms")
+    assert kpi_latency < 3.5
+    # the changed cell glows on the map
+    assert duo.driver.execute_script(f"return {GD}.data.some(t => t.uid === 'tb-live')")
+    assert ticker_ids(duo)[0] == "LIVE-0001"
+    assert duo.get_logs() == []
+
+
+# ---- resilience ------------------------------------------------------------------------------
+def test_stale_banner_while_the_geopackage_is_gone(live_duo, town_copy):
+    duo = live_duo
+    open_wall(duo)
+    accepted = ids.kpi_value("all", "accepted")
+    duo._wait_for(lambda d: text_of(duo, accepted) not in (None, "—"), timeout=10, msg="KPIs never drawn")
+    duo._wait_for(lambda d: ticker_ids(duo), timeout=10, msg="the feed never answered")
+    shown = text_of(duo, accepted)
+    assert not banner_shown(duo)
+
+    away = town_copy + ".away"
+    shutil.move(town_copy, away)
+    try:
+        duo._wait_for(lambda d: banner_shown(duo), timeout=5, msg="no stale banner")
+        text = text_of(duo, ids.STALE_BANNER)
+        assert text.startswith("数据中断") and ":" in text, text
+        assert text_of(duo, accepted) == shown  # the last data stays
+        assert "is-stale" in duo.find_element(f"#{ids.DATA_AS_OF}").get_attribute("class")
+    finally:
+        shutil.move(away, town_copy)
+    duo._wait_for(lambda d: not banner_shown(duo), timeout=5, msg="the banner stayed after recovery")
+    assert "is-stale" not in duo.find_element(f"#{ids.DATA_AS_OF}").get_attribute("class")
+    assert duo.get_logs() == []
+
+
+class Gate:
+    """A TCP proxy in front of PostGIS that can be cut and restored: a real network
+    outage for the app under test, nobody else's connections touched."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.open = True
+        self.conns: list[socket.socket] = []
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.lsock.accept()
+            except OSError:
+                return
+            if not self.open:
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            self.conns += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self):
+        self.open = False
+        for s in self.conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        self.conns = []
+
+    def restore(self):
+        self.open = True
+
+    def close(self):
+        self.cut()
+        self.lsock.close()
+
+
+def test_stale_banner_while_postgis_is_cut_off(dash_duo, pg_schema_url):
+    from urllib.parse import urlsplit, urlunsplit
+
+    from geodata.store import open_store
+    st = open_store(pg_schema_url)
+    st.create_schema()
+    for layer, frame in build_fixture_town(pd.Timestamp.now(tz=TZ)).items():
+        st.write(layer, frame, mode="replace")
+    st.close()
+    parts = urlsplit(pg_schema_url)
+    gate = Gate(parts.hostname, parts.port or 5432)
+    user = parts.netloc.rsplit("@", 1)[0]
+    gated = urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{gate.port}"))
+    try:
+        duo = start(dash_duo, gated)
+        open_wall(duo, "?lang=en")
+        accepted = ids.kpi_value("all", "accepted")
+        duo._wait_for(lambda d: text_of(duo, accepted) not in (None, "—"), timeout=10, msg="KPIs never drawn")
+        duo._wait_for(lambda d: ticker_ids(duo), timeout=10, msg="the feed never answered")
+        shown = text_of(duo, accepted)
+        gate.cut()
+        duo._wait_for(lambda d: banner_shown(duo), timeout=8, msg="no stale banner")
+        assert text_of(duo, ids.STALE_BANNER).startswith("Data feed interrupted")
+        assert text_of(duo, accepted) == shown
+        gate.restore()
+        duo._wait_for(lambda d: not banner_shown(duo), timeout=10, msg="the banner stayed after recovery")
+        assert duo.get_logs() == []
+    finally:
+        _leave(dash_duo)
+        gate.close()
+
+
+# ---- rotation --------------------------------------------------------------------------------
+def module_in_url(duo) -> str | None:
+    from urllib.parse import parse_qs, urlsplit
+    return (parse_qs(urlsplit(duo.driver.current_url).query).get("module") or [None])[0]
+
+
+def test_rotation_cycles_through_the_modules(live_duo):
+    duo = live_duo
+    open_wall(duo, "?rotate=1&lang=en")
+    # Record every URL the page pushes, in the page: a busy machine may stall this
+    # test between two looks at the URL for longer than the rotation period.
+    duo.driver.execute_script("""
+        window.__tbSeen = [];
+        const push = history.pushState.bind(history);
+        history.pushState = function (s, t, url) {
+            push(s, t, url);
+            window.__tbSeen.push(new URLSearchParams(location.search).get('module'));
+        };""")
+    duo._wait_for(lambda d: len(d.execute_script("return window.__tbSeen")) >= 3, timeout=10,
+                  msg="rotation did not step three times")
+    seen = duo.driver.execute_script("return window.__tbSeen")[:3]
+    # three modules in a row, in the contract's order (where it starts depends on how
+    # long the map took to load)
+    k = MODULE_IDS.index(seen[0])
+    assert seen == [MODULE_IDS[(k + i) % len(MODULE_IDS)] for i in range(3)], seen
+    # the title and the tabs follow the URL (read in one go: the rotation goes on)
+    module, title, tab = duo.driver.execute_script(f"""
+        const m = new URLSearchParams(location.search).get('module');
+        return [m, document.getElementById('{ids.PAGE_NAME}').textContent,
+                document.getElementById('module-' + m).className];""")
+    assert "rotate=1" in duo.driver.current_url and "lang=en" in duo.driver.current_url
+    if title == LABELS["en"][f"module.{module}"]:  # else a step is in flight: the next look settles it
+        assert tab == "module-tab is-active"
+    assert duo.get_logs() == []
+
+
+FEED_STATE_JS = """
+const paths = window.store.getState().paths, layout = window.store.getState().layout;
+function get(id, prop) { const p = paths.strs[id]; if (!p) return 'NOPATH'; let o = layout; for (const k of p) o = o[k]; return o.props[prop]; }
+const f = get('live-feed', 'data');
+return [f && f.focus, get('map-focus', 'data'), get('focus-card', 'hidden'), Date.now()];
+"""
+
+
+def _urgent_case_flies_the_map(duo, town_copy, rotate: bool):
+    from geodata.store import open_store
+    open_wall(duo, "?rotate=3" if rotate else "")
+    if rotate:
+        duo._wait_for(lambda d: module_in_url(duo), timeout=5, msg="rotation never started")
+    duo._wait_for(lambda d: ticker_ids(duo), timeout=10, msg="the feed never answered")
+    x, y = 120.615, 30.975
+    t0 = time.monotonic()
+    open_store(town_copy).append("cases", new_case("URGENT-1", category="emergencies", x=x, y=y))
+    print(f"\nappend took {time.monotonic() - t0:.2f} s")
+    try:
+        duo._wait_for(lambda d: duo.driver.execute_script(
+            f"const e = document.getElementById('{ids.FOCUS_CARD}'); return !!e && !e.hidden"),
+            timeout=10 if rotate else 6, msg="the focus card never showed")
+    except Exception:
+        print("feed state:", ticker_ids(duo), module_in_url(duo), duo.driver.execute_script(FEED_STATE_JS))
+        raise
+    assert "URGENT-1" in text_of(duo, ids.FOCUS_CARD)
+    assert text_of(duo, ids.FOCUS_CARD).startswith(LABELS["zh"]["focus.urgent"])
+
+    def centre():
+        return duo.driver.execute_script(f"const m = {GD}._fullLayout.map; return [m.center.lon, m.center.lat, m.zoom]")
+    duo._wait_for(lambda d: centre() == pytest.approx([x, y, live.FOCUS_ZOOM], abs=1e-4), timeout=2,
+                  msg="the map did not fly to the case")
+    before = centre()
+    duo._wait_for(lambda d: not d.execute_script(f"return document.getElementById('{ids.FOCUS_RING}').hidden"),
+                  timeout=2, msg="no flashing ring over the case")
+    paused_at = module_in_url(duo)
+    time.sleep(4 if rotate else 1)  # longer than a rotation period, and the map stays on the case
+    assert module_in_url(duo) == paused_at
+    # when the focus time is up: card gone, flash gone, view back, rotation on
+    duo._wait_for(lambda d: duo.driver.execute_script(
+        f"return document.getElementById('{ids.FOCUS_CARD}').hidden"), timeout=live.FOCUS_MS / 1000 + 2,
+        msg="focus never ended")
+    assert duo.driver.execute_script(f"return document.getElementById('{ids.FOCUS_RING}').hidden")
+    duo._wait_for(lambda d: centre() != before, timeout=2, msg="the map did not fly back")
+    if rotate:
+        duo._wait_for(lambda d: module_in_url(duo) != paused_at, timeout=4, msg="rotation did not resume")
+    assert duo.get_logs() == []
+
+
+def test_an_urgent_case_flies_the_map_and_flashes(dash_duo, town_copy, monkeypatch):
+    monkeypatch.setattr(live, "FOCUS_MS", 5000)
+    start(dash_duo, town_copy)
+    try:
+        _urgent_case_flies_the_map(dash_duo, town_copy, rotate=False)
+    finally:
+        _leave(dash_duo)
+
+
+def test_an_urgent_case_pauses_the_rotation(dash_duo, town_copy, monkeypatch):
+    # Longer than the other test: with the modules switching, the server is busy and
+    # the GeoPackage append itself can take seconds to return.
+    monkeypatch.setattr(live, "FOCUS_MS", 12000)
+    start(dash_duo, town_copy)
+    try:
+        _urgent_case_flies_the_map(dash_duo, town_copy, rotate=True)
+    finally:
+        _leave(dash_duo)
+
+
+# ---- playback --------------------------------------------------------------------------------
+def test_playback_steps_through_the_days_on_the_map(live_duo):
+    duo = live_duo
+    open_wall(duo, "?lang=en")
+    duo.wait_for_text_to_equal(f"#{ids.PLAYBACK_DAY}", "Live")
+    duo.find_element(f"#{ids.PLAYBACK_PLAY}").click()
+    duo._wait_for(lambda d: duo.driver.execute_script(f"return {GD}.data.some(t => t.uid === 'tb-playback')"),
+                  timeout=5, msg="no playback trace on the map")
+    days = set()
+    t0 = time.monotonic()
+    while len(days) < 3 and time.monotonic() - t0 < 8:
+        days.add(text_of(duo, ids.PLAYBACK_DAY))
+        time.sleep(0.1)
+    assert len([d for d in days if d and "cases" in d]) >= 2, days
+    assert "is-playing" in duo.find_element(f"#{ids.PLAYBACK_PLAY}").get_attribute("class")
+    duo.find_element(f"#{ids.PLAYBACK_STOP}").click()
+    duo.wait_for_text_to_equal(f"#{ids.PLAYBACK_DAY}", "Live")
+    duo._wait_for(lambda d: not duo.driver.execute_script(
+        f"return {GD}.data.some(t => t.uid === 'tb-playback')"), timeout=3, msg="the playback trace stayed")
+    assert duo.get_logs() == []

@@ -1,0 +1,74 @@
+"""Every module of the wall renders — tiles, charts, map, "not loaded" panel — in
+both languages, with a clean browser console."""
+from __future__ import annotations
+
+import pytest
+
+from callbacks import ids
+from callbacks.i18n import LABELS
+from layers import modules as M
+from tests.browser import town_full
+from tests.browser.test_wall import open_wall
+
+# the fuller fixture town (tests/browser/town_full.py), as fixtures of this module
+full_town = town_full.full_town
+served_full = town_full.served_full
+
+pytestmark = pytest.mark.browser
+
+N_TRACES_JS = f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data.length"
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_module_renders_with_a_clean_console(served_full, lang):
+    duo = served_full
+    for module in M.MODULES:
+        query = f"?module={module.id}" + ("&lang=en" if lang == "en" else "")
+        open_wall(duo, query)
+        assert duo.find_element(f"#{ids.PAGE_NAME}").text == LABELS[lang][f"module.{module.id}"]
+        assert "has-module" in duo.find_element(f"#{ids.WALL}").get_attribute("class")
+        # the module's own tiles, each with a number (or an honest dash)
+        for name in module.kpis:
+            text = duo.find_element(f"#{ids.module_kpi(name)}").text
+            assert text and text != "", (module.id, name)
+        panel = duo.find_element(f"#{ids.MODULE_PANEL}").text
+        assert LABELS[lang][f"metric.{module.kpis[0]}"].replace("\n", " ") in panel.replace("\n", " ")
+        if lang == "en":
+            assert not _has_cjk(panel), (module.id, panel)
+        # its charts, drawn
+        charts = duo.find_elements(f"#{ids.MODULE_CHARTS} .module-chart")
+        assert len(charts) == len(module.charts), module.id
+        # the fixture town has none of the extension layers: the panel says so
+        needs = duo.find_element(f"#{ids.MODULE_NEEDS}")
+        assert needs.is_displayed() == bool(module.needs), module.id
+        if module.needs:
+            assert LABELS[lang]["needs.title"] in needs.text
+        assert duo.driver.execute_script(N_TRACES_JS) > 0
+        assert duo.get_logs() == [], module.id
+
+
+def test_overview_hides_module_panels_and_keeps_the_base_counts(served_full):
+    open_wall(served_full)
+    assert not served_full.find_element(f"#{ids.MODULE_PANEL}").is_displayed()
+    assert served_full.find_element(f"#{ids.base_count('cases')}").is_displayed()
+    assert served_full.get_logs() == []
+
+
+def test_module_link_switches_panels_without_reloading(served_full):
+    duo = served_full
+    open_wall(duo, "?module=ecology&lang=en")
+    wall = duo.find_element(f"#{ids.WALL}")
+    duo.find_element(f"#{ids.module_tab('enforcement')}").click()
+    duo.wait_for_text_to_equal(f"#{ids.PAGE_NAME}", "Enforcement")
+    duo.wait_for_element(f"#{ids.module_kpi('red_cards')}")
+    duo._wait_for(lambda d: "module-is-enforcement" in wall.get_attribute("class"), timeout=10,
+                  msg="the wall did not switch to the enforcement module")
+    value = duo.driver.execute_script(f"return document.getElementById('{ids.LAYER_TOGGLES}') && "
+                                      "[...document.querySelectorAll('#layer-toggles input:checked')]"
+                                      ".map(i => i.value)")
+    assert set(value) == set(M.get("enforcement").layers)
+    assert duo.get_logs() == []
