@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from urllib.parse import urlsplit
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from callbacks import ids
 from callbacks.i18n import LABELS
-from tests.browser.conftest import (TZ, build_fixture_town, free_port, off_host, page_request_urls,
-                                    set_viewport)
+from tests.browser.conftest import TZ, build_fixture_town, free_port, off_host, page_request_urls, set_viewport
 
 pytestmark = pytest.mark.browser
 
@@ -230,16 +230,38 @@ def test_case_detail_shows_the_workflow_timeline(console, console_town):
     assert console_logs(console) == []
 
 
+def stable_ids(dash):
+    """The table's case ids, or None while it is being redrawn."""
+    try:
+        return table_ids(dash)
+    except StaleElementReferenceException:
+        return None
+
+
+def click_fresh(dash, selector, tries=50):
+    """Click ``selector``, finding it again if Dash redraws it under the click."""
+    for _ in range(tries):
+        try:
+            dash.find_element(selector).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    dash.find_element(selector).click()
+
+
 def test_url_round_trip_reproduces_the_view(console, console_town):
     open_console(console)
     console.find_element(f"#{ids.CONSOLE_SEARCH}").send_keys("C0", Keys.ENTER)
     wait_until(console, lambda: "q=C0" in query_of(console))
     console.find_element(f"#{ids.console_sort('deadline')}").click()
     wait_until(console, lambda: "sort=deadline" in query_of(console))
+    first_page = table_ids(console)
     console.find_element(f"#{ids.console_page('next')}").click()
     wait_until(console, lambda: "page=2" in query_of(console))
+    # The URL changes before the table is redrawn: wait for the second page's rows.
+    wait_until(console, lambda: stable_ids(console) not in (None, first_page))
     rows = table_ids(console)
-    console.find_element(f"#{ids.CONSOLE_TABLE} .case-link").click()
+    click_fresh(console, f"#{ids.CONSOLE_TABLE} .case-link")
     wait_until(console, lambda: "case=" in query_of(console))
     console.wait_for_element(f"#{ids.CONSOLE_DETAIL} .detail-id")
     url, total = console.driver.current_url, console.find_element(f"#{ids.CONSOLE_TOTAL}").text
