@@ -14,11 +14,11 @@ import argparse
 import json
 import pathlib
 import platform
-import time
 
 import numpy as np
 import pandas as pd
 
+from bench.common import best_of
 from indicators import compute_all, compute_kpis
 
 BY = {"district": "district_id", "grid": "grid_id"}
@@ -58,6 +58,7 @@ def synthetic_cases(n: int, seed: int = 0) -> pd.DataFrame:
 def load_cases(db: str | None, n: int, demo: bool = False) -> tuple[pd.DataFrame, str]:
     if demo:
         import datetime as dt
+
         from geodata.demo import build_town
         town = build_town(seed=42, today=dt.date(2026, 1, 1))
         df = pd.DataFrame(town["cases"]).drop(columns="geometry")
@@ -103,15 +104,6 @@ def naive_kpis(cases: pd.DataFrame, start, end, as_of, by="grid_id") -> pd.DataF
     return cases.groupby(by).apply(one)
 
 
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", default=None)
@@ -131,13 +123,13 @@ def main(argv=None) -> dict:
         rows[f"per {b}, all indicators (compute_all)"] = lambda b=b: compute_all(cases, **kw, by=b)
     if by:
         rows["town + " + " + ".join(by)] = lambda: [compute_all(cases, **kw, by=b) for b in (None, *by)]
-    timings = {name: best_of(fn, args.repeat) for name, fn in rows.items()}
+    timings = {name: best_of(fn, args.repeat)[0] for name, fn in rows.items()}
     key = "grid" if "grid" in by else None
     if key is None:  # cases not assigned to grids yet: compare per category instead
         key = "category"
     col = BY.get(key, key)
-    naive = best_of(lambda: naive_kpis(cases, **kw, by=col), max(1, min(args.repeat, 3)))
-    grid_t = best_of(lambda: compute_all(cases, **kw, by=key), args.repeat)
+    naive = best_of(lambda: naive_kpis(cases, **kw, by=col), max(1, min(args.repeat, 3)))[0]
+    grid_t = best_of(lambda: compute_all(cases, **kw, by=key), args.repeat)[0]
     timings[f"per {key}, all indicators (compute_all)"] = grid_t
 
     # Same numbers both ways (the benchmark compares like with like).

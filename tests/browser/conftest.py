@@ -255,12 +255,11 @@ def build_fixture_town(now: pd.Timestamp, seed: int = 7) -> dict[str, gpd.GeoDat
 @pytest.fixture(scope="session")
 def fixture_town(tmp_path_factory) -> str:
     """URL of a GeoPackage holding the fixture town."""
+    from geodata.demo import write_town
     from geodata.store import open_store
     url = str(tmp_path_factory.mktemp("town") / "town.gpkg")
     store = open_store(url)
-    store.create_schema()
-    for layer, frame in build_fixture_town(pd.Timestamp.now(tz=TZ)).items():
-        store.write(layer, frame, mode="replace")
+    write_town(store, build_fixture_town(pd.Timestamp.now(tz=TZ)))
     store.close()
     return url
 

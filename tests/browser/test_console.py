@@ -16,6 +16,7 @@ from selenium.webdriver.common.keys import Keys
 
 from callbacks import ids
 from callbacks.i18n import LABELS
+from geodata.demo import write_town
 from tests.browser.conftest import TZ, build_fixture_town, free_port, off_host, page_request_urls, set_viewport
 
 pytestmark = pytest.mark.browser
@@ -43,10 +44,7 @@ def console_town(tmp_path_factory) -> str:
     town["cases"] = joined[~joined.index.duplicated()]
     url = str(tmp_path_factory.mktemp("console") / "town.gpkg")
     store = open_store(url)
-    store.create_schema()
-    for layer, frame in town.items():
-        store.write(layer, frame, mode="replace")
-    store.write("categories", CATEGORIES, mode="replace")
+    write_town(store, {**town, "categories": CATEGORIES})
     c = town["cases"].iloc[0]
     at = pd.Timestamp(c["reported_at"])
     store.write("case_history", history_frame([

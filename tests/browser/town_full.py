@@ -76,12 +76,11 @@ def build_full_town(now: pd.Timestamp, seed: int = 11) -> dict[str, gpd.GeoDataF
 @pytest.fixture(scope="session")
 def full_town(tmp_path_factory) -> str:
     """URL of a GeoPackage holding the fuller fixture town."""
+    from geodata.demo import write_town
     from geodata.store import open_store
     url = str(tmp_path_factory.mktemp("full_town") / "town.gpkg")
     store = open_store(url)
-    store.create_schema()
-    for layer, frame in build_full_town(pd.Timestamp.now(tz=TZ)).items():
-        store.write(layer, frame, mode="replace")
+    write_town(store, build_full_town(pd.Timestamp.now(tz=TZ)))
     store.close()
     return url
 
