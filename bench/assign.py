@@ -85,7 +85,7 @@ def time_sjoin(grids: gpd.GeoDataFrame, x, y, repeat: int) -> tuple[float, np.nd
     for s in range(0, n, CHUNK):
         pts = gpd.GeoDataFrame(geometry=shapely.points(x[s:s + CHUNK], y[s:s + CHUNK]), crs=grids.crs)
 
-        def join():
+        def join(pts=pts):  # bind this chunk now, not the loop variable
             j = gpd.sjoin(pts, grids, how="inner", predicate="intersects")
             r = np.full(len(pts), np.iinfo(np.int32).max, dtype=np.int64)
             np.minimum.at(r, j.index.to_numpy(), j["index_right"].to_numpy())

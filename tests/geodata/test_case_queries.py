@@ -12,7 +12,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
 from geodata.case_queries import (CaseCache, CaseFilter, CaseFrame, case_detail, category_names, read_cases,
                                   timeline_from_case)
