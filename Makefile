@@ -51,7 +51,9 @@ bench: install system-deps $(DB)
 	  $(PY) -m bench.assign --points 10000000 --pg $$url --out bench/results/assign_10m.json && \
 	  $(PY) -m bench.kpi --db $(DB) && \
 	  $(PY) -m bench.map_render --db $(DB) && \
-	  $(PY) -m bench.ui --db $(DB)
+	  $(PY) -m bench.ui --db $(DB) && \
+	  $(PY) -m bench.ingest --pg $$url --out bench/results/ingest.json && \
+	  $(PY) -m bench.ingest --restart-at 30 --out bench/results/ingest_restart.json
 
 clean:
 	rm -rf $(VENV) .pgtest .pytest_cache

@@ -21,10 +21,11 @@ from callbacks.health import register_health
 from callbacks.module_data import ModuleData
 from callbacks.modules import register_modules
 from callbacks.live import live_layer, register_live  # live feed, playback, rotation, stale banner
-from callbacks.routes import register_routes, shell
+from callbacks.routes import register_routes, routed_layout, with_preloads
 from callbacks.wall import register_wall
 from geodata import config
 from geodata.store import open_store
+from intake import register_intake
 
 ROOT = Path(__file__).resolve().parent
 
@@ -67,17 +68,18 @@ def create_app(db_url: str | None = None) -> dash.Dash:
         # 6.4-6.9 MB of JS and JSON raw, 1.8-2.0 MB compressed (docs/map-rendering.md)
         compress=_has_flask_compress(),
     )
-    app.index_string = INDEX
-    app.layout = shell(config.timezone())
+    app.index_string = with_preloads(INDEX, app.config.requests_pathname_prefix)  # plotly.js without waiting
     register_routes(app, data)
     register_wall(app, data)
     register_modules(app, data, data.modules)
     register_console(app, data)
     # live feed, playback, rotation, stale banner (callbacks/live.py): its timers and
     # overlay ride in the shell so they survive page and language changes
-    app.layout.children.append(live_layer())
+    # (the shell and the page of the URL asked for come in one layout: callbacks/routes.py)
+    app.layout = routed_layout(data, config.timezone(), extras=[live_layer()])
     register_live(app, data)
     register_health(app.server, data)
+    register_intake(app.server, data.store)  # Open311 + workflow + patrols API under /open311/v2/
     return app
 
 

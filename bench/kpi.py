@@ -3,7 +3,7 @@ pandas a user would write (a ``groupby(...).apply`` per grid).
 
 Data: the cases of the demo town ``data/town.gpkg`` when it exists (≈330 k cases),
 else a synthetic frame of the same size and shape (``--cases N``). Loading is not
-timed (issue 5: "in under 1 second after loading"). Timings are best of ``--repeat``
+timed (target: "in under 1 second after loading"). Timings are best of ``--repeat``
 runs (the machine is shared). Prints a table and writes ``bench/results/kpi.json``.
 
     .venv/bin/python -m bench.kpi [--db data/town.gpkg] [--cases 330000] [--repeat 5]

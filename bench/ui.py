@@ -1,4 +1,4 @@
-"""The wall in headless Chromium on the demo town (issue 6, "Targets").
+"""The wall in headless Chromium on the demo town (the wall's speed targets).
 
 Starts ``townbrain serve`` (waitress, as in production) on the demo town, drives
 the system Chromium with Selenium and measures:
@@ -7,12 +7,17 @@ the system Chromium with Selenium and measures:
   MapLibre map loaded with its traces and every KPI number drawn;
 * **warm** — the same page loaded again (server caches and browser cache warm),
   median of ``--repeat``;
-* **module switch** — a click on a module tab to the tab marked, the title renamed
-  and no callback of the wall pending (the live feed's own poll excluded), median;
+* **module switch** — a click on a module tab to the tab marked, the title renamed,
+  no callback of the wall pending (the live feed's own poll excluded) and the map
+  showing the module's layers with MapLibre idle again, median;
 * **grid click** — a click on a grid of the map to its card shown and filled, median;
 * **bytes** — what the first (cold) render transferred, compressed: the sum of
   ``transferSize`` over the navigation and every resource (Resource Timing);
 * **server memory** — resident set size of the server process after all of it.
+
+The cold and warm loads are also split into phases (ms after navigation, when each
+first held): the wall's DOM in the page, plotly.js evaluated, the figure in plotly,
+the MapLibre map loaded, every KPI number drawn — where the time goes.
 
 Prints a table and writes ``bench/results/ui.json``. Targets: ≤ 2.5 s cold, ≤ 1 s
 warm, ≤ 300 ms module switch and grid click, ≤ 3 MB, ≤ 1.5 GiB.
@@ -52,9 +57,16 @@ DRAWN_JS = """
 const gd = document.querySelector('#%s .js-plotly-plot');
 const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
 if (!(sub && sub.map && sub.map.loaded() && gd.data.length)) return false;
-const kpis = [...document.querySelectorAll('.kpi-value')];
-return kpis.length > 0 && kpis.every(e => e.textContent.trim() && e.textContent.trim() !== '—');
-""" % MAP_ID
+return (function () {%s})();
+""" % (MAP_ID, "%s")
+# Every KPI number of the wall counted (a module tile may say "—": no data for it yet).
+KPIS_JS = """
+const counts = [...document.querySelectorAll('[id^="kpi-"].kpi-value, [id^="base-count-"]')];
+const tiles = [...document.querySelectorAll('.kpi-value')];
+return counts.length > 0 && counts.every(e => e.textContent.trim() && e.textContent.trim() !== '—')
+    && tiles.every(e => e.textContent.trim());
+"""
+DRAWN_JS = DRAWN_JS % KPIS_JS
 # Callbacks in flight, the live feed's poll and the clock excepted.
 PENDING_JS = """
 const st = window.store && window.store.getState();
@@ -65,6 +77,26 @@ return [].concat(...Object.values(cbs)).filter(cb => {
     return !/live-feed|clock-time|live-ticker/.test(out);
 }).length;
 """
+# When each phase of a load first held (ms after navigation), polled with DRAWN_JS.
+PHASES = ("wall_dom", "plotly_js", "figure", "map_loaded", "kpis")
+PHASES_JS = """
+const gd = document.querySelector('#%s .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+return [performance.now(), !!document.getElementById('wall'), !!window.Plotly, !!(gd && gd.data && gd.data.length),
+        !!(sub && sub.map && sub.map.loaded()), (function () {%s})()];
+""" % (MAP_ID, KPIS_JS)
+# The map shows the layers the module's checklist asks for, and MapLibre is idle.
+MAP_UPDATED_JS = """
+const gd = document.querySelector('#%s .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+if (!(sub && sub.map && sub.map.loaded() && !sub.map.isMoving())) return false;
+const on = [...document.querySelectorAll('#layer-toggles input:checked')].map(i => i.value);
+return gd.data.every(t => {
+    const m = /^tb-(.*)-\\d+$/.exec(t.uid || '');
+    if (!m || m[1] === 'grid_kpi') return true;
+    return (t.visible !== false) === on.includes(m[1]);
+});
+""" % MAP_ID
 BYTES_JS = """
 const nav = performance.getEntriesByType('navigation').map(e => e.transferSize || 0);
 const res = performance.getEntriesByType('resource').map(e => e.transferSize || 0);
@@ -76,7 +108,7 @@ const gd = document.querySelector('#%s .js-plotly-plot');
 const map = gd._fullLayout.map._subplot.map;
 const box = map.getContainer().getBoundingClientRect();
 for (const t of gd.data) {
-    if (t.type !== 'choroplethmap' || !t.geojson || !t.locations) continue;
+    if (t.type !== 'choroplethmap' || t.visible === false || !t.geojson || !t.locations) continue;
     const fs = (t.geojson.features || []);
     for (const f of fs) {
         const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
@@ -146,7 +178,12 @@ def browser(profile: str):
     return webdriver.Chrome(options=opts, service=Service(shutil.which("chromedriver") or "chromedriver"))
 
 
-def wait(driver, js: str, timeout: float = 30.0, poll: float = 0.01):
+#: Seconds any step may take (``--timeout``): a machine busy with other work needs more.
+STEP_TIMEOUT = 30.0
+
+
+def wait(driver, js: str, timeout: float | None = None, poll: float = 0.01):
+    timeout = STEP_TIMEOUT if timeout is None else timeout
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
         if driver.execute_script(js):
@@ -155,15 +192,27 @@ def wait(driver, js: str, timeout: float = 30.0, poll: float = 0.01):
     raise TimeoutError(js[:80])
 
 
-def load_wall(driver, url: str) -> float:
-    """Seconds from navigation to the wall drawn."""
+def load_wall(driver, url: str, phases: list | None = None) -> float:
+    """Seconds from navigation to the wall drawn; the phases' times (ms) are appended
+    to ``phases`` when given."""
     driver.get("about:blank")
     t0 = time.perf_counter()
     driver.get(url)
-    return wait(driver, DRAWN_JS) - t0
+    first: dict = {}
+    while time.perf_counter() - t0 < STEP_TIMEOUT:
+        now, *flags = driver.execute_script(PHASES_JS)
+        for name, ok in zip(PHASES, flags):
+            if ok and name not in first:
+                first[name] = round(now)
+        if flags[-1] and flags[-2]:
+            if phases is not None:
+                phases.append(first)
+            return time.perf_counter() - t0
+        time.sleep(0.01)
+    raise TimeoutError(f"the wall was not drawn within {STEP_TIMEOUT:.0f} s")
 
 
-def settle(driver, timeout=30.0):
+def settle(driver, timeout=None):
     """Wait until no callback of the wall is in flight."""
     wait(driver, "return (function(){%s})() === 0;" % PENDING_JS, timeout)
 
@@ -175,7 +224,8 @@ def module_switch(driver, module: str) -> float:
     t0 = time.perf_counter()
     tab.click()
     wait(driver, "return document.getElementById('module-%s').className.includes('is-active');" % module)
-    t1 = wait(driver, "return (function(){%s})() === 0;" % PENDING_JS)
+    wait(driver, "return (function(){%s})() === 0;" % PENDING_JS)
+    t1 = wait(driver, MAP_UPDATED_JS)
     return t1 - t0
 
 
@@ -185,7 +235,7 @@ def grid_click(driver) -> float | None:
     settle(driver)
     if driver.execute_script("const c = document.getElementById('grid-card'); return !!c && !c.hidden;"):
         driver.find_element("id", "grid-card-close").click()
-        wait(driver, "return document.getElementById('grid-card').hidden;", timeout=10)
+        wait(driver, "return document.getElementById('grid-card').hidden;")
         settle(driver)
     pt = driver.execute_script(GRID_POINT_JS)
     if not pt or not driver.find_elements("id", "grid-card"):
@@ -194,7 +244,7 @@ def grid_click(driver) -> float | None:
     click.pointer_action.move_to_location(int(pt[0]), int(pt[1])).click()
     t0 = time.perf_counter()
     click.perform()
-    wait(driver, "const c = document.getElementById('grid-card'); return !!c && !c.hidden;", timeout=10)
+    wait(driver, "const c = document.getElementById('grid-card'); return !!c && !c.hidden;")
     t1 = wait(driver, "return (function(){%s})() === 0;" % PENDING_JS)
     return t1 - t0
 
@@ -209,9 +259,10 @@ def run(db: str, repeat: int) -> dict:
     try:
         driver = browser(profile)
         driver.set_window_size(1920, 1080)
-        cold = load_wall(driver, url)
+        cold_phases, warm_phases = [], []
+        cold = load_wall(driver, url, cold_phases)
         first_bytes = driver.execute_script(BYTES_JS)
-        warm = [load_wall(driver, url) for _ in range(repeat)]
+        warm = [load_wall(driver, url, warm_phases) for _ in range(repeat)]
         modules = ["ecology", "livelihood", "public", "enforcement", "transport", "online", "admin",
                    "leadership"][:max(repeat, 3)]
         switches = [module_switch(driver, m) for m in modules]
@@ -235,6 +286,8 @@ def run(db: str, repeat: int) -> dict:
         "module_switch_all_ms": [round(1000 * s, 1) for s in switches],
         "grid_click_ms": round(1000 * statistics.median(clicks), 1) if clicks else None,
         "grid_click_all_ms": [round(1000 * c, 1) for c in clicks],
+        "cold_phases_ms": cold_phases[0],
+        "warm_phases_ms": {k: statistics.median(p[k] for p in warm_phases if k in p) for k in PHASES},
         "first_render_mb": round(first_bytes / 1e6, 3),
         "server_rss_gib": round(rss / 2 ** 30, 3),
         # 1-minute load average before and after: on a shared machine the times
@@ -263,15 +316,21 @@ def table(res: dict) -> str:
         v = res[key]
         ok = "—" if v is None else ("yes" if v <= TARGETS[key] else "NO")
         out.append(f"{name:<42} {val:>10} {target:>12}  {ok}")
+    for run in ("cold", "warm"):
+        ph = res[f"{run}_phases_ms"]
+        out.append(f"  {run} phases, ms after navigation: " + ", ".join(f"{k} {ph[k]:.0f}" for k in PHASES if k in ph))
     return "\n".join(out)
 
 
 def main(argv=None) -> int:
+    global STEP_TIMEOUT
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", default=str(ROOT / "data" / "town.gpkg"))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "ui.json"))
+    ap.add_argument("--timeout", type=float, default=STEP_TIMEOUT, help="seconds any one step may take")
     args = ap.parse_args(argv)
+    STEP_TIMEOUT = args.timeout
     res = run(args.db, args.repeat)
     print(table(res))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -206,7 +206,7 @@ def _rankings(frame_key: float, cache: cq.CaseCache, start, end, districts, grid
     from indicators.composite_score import composite_ranking
     from indicators.rule_3510 import compliance_by, inspector_days
     frame = cache.get()
-    df, patrols, staff = frame.df, cache.extra("patrols"), cache.extra("staff")
+    df, patrols, staff = frame.to_frame(), cache.extra("patrols"), cache.extra("staff")
     all_grids = cache.extra("grids")
     groups = sorted(all_grids["grid_id"].astype(str)) if all_grids is not None else None
     rank = composite_ranking(df, by="grid", start=start, end=end, patrols=patrols, groups=groups)

@@ -1,7 +1,7 @@
 """The console's whole state as a URL query string, both ways.
 
-A duty officer copies the address bar and a colleague sees the same view
-(issue 6, item 4). Every parameter is optional; the canonical form leaves out
+A duty officer copies the address bar and a colleague sees the same view.
+Every parameter is optional; the canonical form leaves out
 defaults and lists values sorted, so parsing then serialising gives the same
 string and "did the state change?" is a string comparison. A bad value never
 breaks the page: it is dropped and named in ``bad`` for a visible note.

@@ -128,6 +128,7 @@ LABELS["zh"].update({
     "live.change.reported": "上报",
     "live.change.registered": "立案",
     "live.change.closed": "结案",
+    "live.change.updated": "更新",
     "live.stale": "数据中断 · 显示的是 {since} 的数据，正在自动重连",
     "live.overflow": "批量更新 {n} 条，已刷新总数",
     "focus.urgent": "紧急案件",
@@ -146,6 +147,7 @@ LABELS["en"].update({
     "live.change.reported": "Reported",
     "live.change.registered": "Accepted",
     "live.change.closed": "Closed",
+    "live.change.updated": "Updated",
     "live.stale": "Data feed interrupted · showing data as of {since}, reconnecting",
     "live.overflow": "Bulk update of {n} cases, totals refreshed",
     "focus.urgent": "Urgent case",
@@ -403,6 +405,13 @@ _WALL_MODULE_LABELS = {
     },
 }
 for _lang, _labels in _WALL_MODULE_LABELS.items():
+    for _key, _text in _labels.items():
+        LABELS[_lang].setdefault(_key, _text)
+
+# the modules' own layers (layers/theme_layers.py, layers/layer_stats.py)
+from callbacks.i18n_layers import LAYER_LABELS  # noqa: E402 - a plain dict of texts, no cycle
+
+for _lang, _labels in LAYER_LABELS.items():
     for _key, _text in _labels.items():
         LABELS[_lang].setdefault(_key, _text)
 

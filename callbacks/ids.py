@@ -25,6 +25,10 @@ WALL_MAP = "wall-map"
 WALL_REFRESH = "wall-refresh"    # dcc.Interval: re-read the KPIs from the store
 WALL_NOTICE = "wall-notice"      # one line when the store cannot be read
 MODULE_BAR = "module-bar"
+WALL_URL = "wall-url"            # the wall's own dcc.Location: its callbacks never fire on other pages
+WALL_CONF = "wall-conf"          # dcc.Store: the modules' layers, KPI, class and names, for assets/wall.js
+WALL_MAP_VIEW = "wall-map-view"  # dcc.Store: trace indices of each map layer, grid colours (callbacks/wall_map.py)
+LAYERS_WANTED = "layers-wanted"  # dcc.Store: map layers assets/wall.js needs the data of (callbacks/wall_map.py)
 BASE_COUNT_PREFIX = "base-count-"
 
 # ---- the console ------------------------------------------------------------------
@@ -121,6 +125,9 @@ GRID_KPI = "grid-kpi"            # dcc.RadioItems: the KPI the grids are coloure
 GRID_CARD = "grid-card"          # the card of a clicked grid
 GRID_CARD_CLOSE = "grid-card-close"
 GRID_CARD_BODY = "grid-card-body"
+GRID_CARD_TITLE = "grid-card-title"
+GRID_CARD_SUB = "grid-card-sub"      # the grid's district
+GRID_CARD_TREND = "grid-card-trend"  # dcc.Graph: accepted cases per month
 
 
 def module_kpi(name: str) -> str:

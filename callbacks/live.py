@@ -1,5 +1,5 @@
 """The live wall: the change feed, the case ticker, the heat playback, rotation, and
-the "stale since" banner (issue 6, points 1 rotation, 3 Live, 6 Resilience).
+the "stale since" banner.
 
 How a new case reaches the screen
 ---------------------------------
@@ -42,6 +42,17 @@ POLL_MS = 1000
 TICKER_LEN = 8
 #: How long the map stays on a focus case (ms) before rotation resumes.
 FOCUS_MS = 12_000
+#: A newly overdue case flies the map at most once in this many seconds (an urgent
+#: new case always does): the wall is watched unattended, and a busy town (or the
+#: demo's simulator, far faster than a real town) has a case falling overdue every
+#: few minutes. With the simulator's urgent cap that is a few interruptions an hour.
+OVERDUE_FOCUS_GAP_S = 1800
+#: The changes that make an urgent case fly the map: its arrival, not later steps.
+URGENT_FOCUS_CHANGES = ("reported", "registered")
+#: A focus stays in the feed's answers this long: on a busy page the browser may run
+#: its focus callback only after a later poll (with no focus of its own) has landed.
+#: The browser ignores a focus on the case it is already showing or has shown.
+FOCUS_CARRY_S = 10
 FOCUS_ZOOM = 16.0
 PLAYBACK_DAYS = 30
 PLAYBACK_STEP_MS = 900
@@ -117,25 +128,28 @@ def live_layer() -> html.Div:
 
 
 def live_overlay(lang: str) -> list:
-    """The ticker (top right of the map), the focus card, the banner and the playback
-    bar (bottom of the map)."""
+    """The focus card above the ticker (top right of the map, clear of the legend at the
+    top left and of the grid card opened there), the banner and the playback bar
+    (bottom of the map)."""
     return [
         html.Div(id=ids.STALE_BANNER, className="stale-banner", hidden=True, role="alert"),
-        html.Section(className="live-ticker-box", children=[
-            html.Div([html.Span(className="live-dot"), html.Span(t("live.title", lang), className="live-title")],
-                     className="live-head"),
-            html.Ul(html.Li(t("live.empty", lang), className="live-item is-empty"),
-                    id=ids.LIVE_TICKER, className="live-list"),
-            html.Div(t("live.count", lang, n=0), id=ids.LIVE_COUNT, className="live-count"),
+        html.Div(className="live-side", children=[
+            html.Div(id=ids.FOCUS_CARD, className="focus-card", hidden=True),
+            html.Section(className="live-ticker-box", children=[
+                html.Div([html.Span(className="live-dot"), html.Span(t("live.title", lang), className="live-title")],
+                         className="live-head"),
+                html.Ul(html.Li(t("live.empty", lang), className="live-item is-empty"),
+                        id=ids.LIVE_TICKER, className="live-list"),
+                html.Div(t("live.count", lang, n=0), id=ids.LIVE_COUNT, className="live-count"),
+            ]),
         ]),
-        html.Div(id=ids.FOCUS_CARD, className="focus-card", hidden=True),
         html.Div(id=ids.FOCUS_RING, className="focus-ring", hidden=True),
         html.Section(className="playback", children=[
             html.Span(t("playback.title", lang), className="playback-title"),
             html.Button(t("playback.play", lang), id=ids.PLAYBACK_PLAY, className="playback-btn", n_clicks=0),
             html.Button(t("playback.stop", lang), id=ids.PLAYBACK_STOP, className="playback-btn", n_clicks=0),
             html.Div(dcc.Slider(id=ids.PLAYBACK_SLIDER, min=0, max=LIVE_POS, step=1, value=LIVE_POS,
-                                marks=None, included=False, updatemode="drag"),
+                                marks=None, included=False, updatemode="drag", allow_direct_input=False),
                      className="playback-slider"),
             html.Span(t("playback.live", lang), id=ids.PLAYBACK_DAY, className="playback-day"),
         ]),
@@ -144,7 +158,8 @@ def live_overlay(lang: str) -> list:
 
 def slider_marks(now: pd.Timestamp, lang: str) -> dict:
     start = now.normalize() - pd.Timedelta(days=PLAYBACK_DAYS - 1)
-    marks = {k: (start + pd.Timedelta(days=k)).strftime("%m-%d") for k in range(0, PLAYBACK_DAYS, 7)}
+    # weekly dates, none within three days of the "live" end (their labels would run together)
+    marks = {k: (start + pd.Timedelta(days=k)).strftime("%m-%d") for k in range(0, LIVE_POS - 3, 7)}
     marks[LIVE_POS] = t("playback.live", lang)
     return marks
 
@@ -172,8 +187,16 @@ def feed_items(frame: pd.DataFrame, names: dict, lang: str) -> list[dict]:
         pt = _point(row)
         out.append({"id": str(row["case_id"]), "time": pd.Timestamp(when).strftime("%H:%M:%S"),
                     "kind": str(row.get("change") or "reported"), "label": _label(row, names, lang),
+                    "status": None if pd.isna(row.get("status", None)) else str(row["status"]),
                     "lon": pt[0] if pt else None, "lat": pt[1] if pt else None})
     return out
+
+
+def _kind_text(item: dict, lang: str) -> str:
+    """What happened: reported / accepted / closed, or the workflow step reached."""
+    if item["kind"] == "updated" and item.get("status"):
+        return t(f"status.{item['status']}", lang)
+    return t(f"live.change.{item['kind']}", lang)
 
 
 def ticker_children(items: list[dict], lang: str) -> list:
@@ -181,17 +204,17 @@ def ticker_children(items: list[dict], lang: str) -> list:
         return [html.Li(t("live.empty", lang), className="live-item is-empty")]
     return [html.Li(className=f"live-item is-{it['kind']}", **{"data-case": it["id"]}, children=[
         html.Span(it["time"], className="live-time"),
-        html.Span(t(f"live.change.{it['kind']}", lang), className="live-kind"),
+        html.Span(_kind_text(it, lang), className="live-kind"),
         html.Span(it["label"], className="live-label"),
         html.Span(it["id"], className="live-id"),
     ]) for it in items]
 
 
 def pick_focus(frame: pd.DataFrame, overdue: pd.DataFrame, names: dict, lang: str) -> dict | None:
-    """The case the wall should fly to: the newest urgent new case, else a case
-    that has just become overdue."""
-    for kind, rows in (("urgent", frame[changes.is_urgent(frame) & (frame.get("change") != "closed")]
-                        if len(frame) else frame),
+    """The case the wall should fly to: the newest urgent case that has just
+    arrived, else a case that has just become overdue."""
+    arrived = frame["change"].isin(URGENT_FOCUS_CHANGES) if len(frame) else None
+    for kind, rows in (("urgent", frame[changes.is_urgent(frame) & arrived] if len(frame) else frame),
                        ("overdue", overdue)):
         for row in rows.to_dict("records"):
             pt = _point(row)
@@ -200,6 +223,28 @@ def pick_focus(frame: pd.DataFrame, overdue: pd.DataFrame, names: dict, lang: st
             return {"case_id": str(row["case_id"]), "kind": kind, "lon": pt[0], "lat": pt[1],
                     "text": f"{t('focus.' + kind, lang)} · {_label(row, names, lang)} · {row['case_id']}"}
     return None
+
+
+def choose_focus(frame: pd.DataFrame, overdue: pd.DataFrame, feed: dict, now: pd.Timestamp, names: dict,
+                 lang: str) -> tuple[dict | None, str | None]:
+    """The focus of this poll's answer and the time of the last overdue focus.
+
+    An urgent arrival always flies the map; a newly overdue case at most once in
+    :data:`OVERDUE_FOCUS_GAP_S`; a focus is carried for :data:`FOCUS_CARRY_S` (see
+    there). ``feed`` is the previous answer, as the browser kept it."""
+    last_overdue = feed.get("overdue_focus_t")
+    if last_overdue and now - pd.Timestamp(last_overdue) < pd.Timedelta(seconds=OVERDUE_FOCUS_GAP_S):
+        overdue = overdue.iloc[:0]
+    focus = pick_focus(frame, overdue, names, lang)
+    if focus is not None:
+        focus["t"] = now.isoformat()
+        if focus["kind"] == "overdue":
+            last_overdue = focus["t"]
+        return focus, last_overdue
+    carried = feed.get("focus") or {}
+    if carried.get("t") and now - pd.Timestamp(carried["t"]) < pd.Timedelta(seconds=FOCUS_CARRY_S):
+        return carried, last_overdue
+    return None, last_overdue
 
 
 # ---- callbacks ------------------------------------------------------------------------------
@@ -246,13 +291,15 @@ def register_live(app, data) -> None:
             items = (items + [it for it in feed["latest"] if it["id"] not in known])[:TICKER_LEN]
         total = int(feed.get("total", 0)) + len(frame)
         overflow = int(frame.attrs.get("overflow", 0))
-        cells = changes.cases_to_cells(frame)
+        # the map glows where cases arrive or close; a workflow step in between is ticker news only
+        cells = changes.cases_to_cells(frame[frame["change"] != "updated"] if len(frame) else frame)
+        focus, last_overdue = choose_focus(frame, overdue, feed, now, names, lang)
         out = {
             "ok": True, "recovered": feed.get("ok") is False, "cursor": cursor.as_dict(),
             "ok_text": now.strftime("%H:%M:%S"), "as_of_text": format_time(now, lang),
             "count": len(frame), "total": total, "overflow": overflow,
             "cells": [[round(x, 5), round(y, 5), int(k)] for x, y, k in zip(cells.lon, cells.lat, cells.n)],
-            "latest": items, "focus": pick_focus(frame, overdue, names, lang),
+            "latest": items, "focus": focus, "overdue_focus_t": last_overdue,
         }
         changed = fresh_page or len(frame) > 0
         count_text = (t("live.overflow", lang, n=format_count(overflow, lang)) if overflow

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from indicators import compute_all, compute_kpis
+from layers.layer_stats import layer_stats
 from layers.modules import POLLUTING_INDUSTRIES, Module, case_mask
 from layers.population import residents_to_h3_counts
+from layers.theme_layers import THEME_LAYERS
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,23 @@ log = logging.getLogger(__name__)
 METRIC_CRS = 4549
 HEAT_DAYS = 3
 PATROL_HOURS = 24
+#: Opinion items on the map: the last days only (the tiles count the whole year).
+OPINION_MAP_DAYS = 30
+#: The modules' own layers: (columns read, time field read from ``since`` or None, with geometry).
+#: Approvals are read from 40 days earlier: one completed this year may be submitted last year.
+THEME_READS = {
+    "key_projects": (THEME_LAYERS["key_projects"].columns, None, True),
+    "tasks": (("task_id", "issued_at", "deadline", "completed_at", "status"), "issued_at", False),
+    "cameras": (THEME_LAYERS["cameras"].columns, None, True),
+    "approvals": (("approval_id", "channel", "visits", "submitted_at", "deadline", "completed_at", "status"),
+                  "submitted_at", False),
+    "opinion_items": (THEME_LAYERS["opinion_items"].columns + ("handled_at",), "published_at", True),
+    "parking": (THEME_LAYERS["parking"].columns, None, True),
+    "bus_routes": (THEME_LAYERS["bus_routes"].columns, None, True),
+    "schools": (THEME_LAYERS["schools"].columns, None, True),
+    "medical_insurance": (("record_id", "grid_id", "year", "eligible", "insured_employee", "insured_resident"),
+                          None, False),
+}
 CASE_COLUMNS = ["case_id", "category", "subcategory", "source", "reported_by", "reported_at",
                 "registered_at", "deadline", "closed_at", "status", "resolved_level", "enforcement",
                 "rework_count", "extended", "district_id", "grid_id", "pro_grid_id"]
@@ -57,6 +76,7 @@ class TownSnapshot:
     river_km: float | None = None
     road_km: float | None = None
     subcategory_names: dict = field(default_factory=dict)            # lang → {code: name}
+    theme_frames: dict = field(default_factory=dict)                 # the modules' own layers (THEME_READS)
     _memo: dict = field(default_factory=dict)
 
     # ---- derived, memoised per snapshot ---------------------------------------------
@@ -146,6 +166,23 @@ class TownSnapshot:
         if e is None or "credit" not in e:
             return {}
         return {k: int(v) for k, v in e["credit"].value_counts().items()}
+
+    def layer_stats(self) -> dict:
+        """Tiles and chart breakdowns of the modules' own layers, this year
+        (:func:`layers.layer_stats.layer_stats`)."""
+        if "layer_stats" not in self._memo:
+            self._memo["layer_stats"] = layer_stats(self.theme_frames, self.year_start, self.year_end, self.now)
+        return self._memo["layer_stats"]
+
+    def layer_frame(self, layer: str, lang: str = "zh"):
+        """What the map draws of one of the modules' layers: opinion items of the last
+        :data:`OPINION_MAP_DAYS` days with their topic named in ``lang``; the others whole."""
+        frame = self.theme_frames.get(layer)
+        if frame is None or layer != "opinion_items" or len(frame) == 0:
+            return frame
+        recent = frame[frame["published_at"] >= self.now - pd.Timedelta(days=OPINION_MAP_DAYS)]
+        names = self.subcategory_names.get(lang, {})
+        return recent.assign(topic=recent["topic"].map(lambda c: names.get(c, c)))
 
     def inspectors(self) -> int | None:
         s = self.staff
@@ -238,6 +275,12 @@ class ModuleData:
             cat = st.read("categories", columns=self._cols("categories", ["code", "name", "name_en"]))
             s.subcategory_names = {"zh": dict(zip(cat["code"], cat.get("name", cat["code"]))),
                                    "en": dict(zip(cat["code"], cat.get("name_en", cat["code"])))}
+        for layer, (cols, time_field, geometry) in THEME_READS.items():
+            if self._has(layer):
+                start = since - pd.Timedelta(days=40 if layer == "approvals" else 0) if time_field else None
+                s.theme_frames[layer] = st.read(layer, columns=self._cols(layer, cols), geometry=geometry,
+                                                **({"start": start, "end": now + pd.Timedelta(seconds=1),
+                                                    "time_field": time_field} if time_field else {}))
         log.info("wall snapshot read in %.2f s (%d cases)", time.perf_counter() - t0, len(s.cases))
         return s
 

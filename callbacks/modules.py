@@ -1,28 +1,29 @@
 """The wall's modules: the map of a module (layers, toggles, grid choropleth), its
-KPI tiles and charts, the "data not loaded yet" panel, and the grid card.
+KPI tiles and charts, and the "data not loaded yet" panel.
 
 Dash wiring only: what a module shows is declared in ``layers/modules.py``; the
 traces come from the layer files; the numbers from ``callbacks/module_data.py``.
-Everything is rendered with the page (no initial callback round trip), and
-re-rendered when ``?module=`` changes, a layer is toggled or a grid clicked.
+Everything is rendered with the page (no initial callback round trip); the panels
+are re-rendered when ``?module=`` changes, the card when a grid is clicked. The map
+draws every layer once and switches them in the browser (``callbacks/wall_map.py``).
 """
 from __future__ import annotations
 
 import logging
 import os
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, dcc, html
 
 from callbacks import ids
 from callbacks.chrome import FONT_STACK
 from callbacks.i18n import format_compact, format_count, format_rate, parse_query, t
-from callbacks.module_data import grid_card_numbers, grid_monthly_cases
+from callbacks.grid_card import register_grid_card
+from geodata.code_names import industry_labels
 from layers import modules as M
 from layers.basemap import map_layout, map_style, view_for_frames
 from layers.buildings import buildings_to_traces
 from layers.case_heat import cases_to_heat_traces
-from layers.charts import CHARTS, ChartContext, theme_monthly
+from layers.charts import CHARTS, ChartContext
 from layers.districts import districts_to_traces
 from layers.enterprises import enterprises_to_traces
 from layers.grids import grids_to_choropleth, grids_to_traces
@@ -32,18 +33,20 @@ from layers.population import colorbar, h3_counts_to_traces
 from layers.pro_grids import pro_grids_to_traces
 from layers.rivers import rivers_to_traces
 from layers.roads import roads_to_traces
+from layers.theme_layers import THEME_LAYERS
 
 log = logging.getLogger(__name__)
 
-#: Every layer the map can show, in drawing order (bottom first).
+#: Every layer the map can show, in drawing order (bottom first): ours, then the
+#: modules' own layers (layers/theme_layers.py).
 MAP_LAYER_ORDER = ("districts", "buildings", "population", "grids", "pro_grids", "rivers", "roads",
-                   "patrols", "case_heat", "polluting", "enterprises")
+                   "patrols", "case_heat", "polluting", "enterprises", *THEME_LAYERS)
 #: Map size at 1920×1080 (assets/wall.css), for the initial view.
 MAP_PX = (1000, 800)
 #: KPIs where a high value is good (the colour scale is turned round for them).
 HIGHER_IS_BETTER = {"disposal_rate", "composite_score"}
 RATE_KPIS = {"disposal_rate"}
-INDUSTRIES = {"zh": {}, "en": {}}  # industry codes are shown as they are until the dictionary has names
+INDUSTRIES = {lang: industry_labels(lang) for lang in ("zh", "en")}  # codes without a name show as they are
 
 
 def tile_url() -> str | None:
@@ -52,7 +55,7 @@ def tile_url() -> str | None:
 
 
 # ---- the map ----------------------------------------------------------------------------------
-def _format_grid_value(kpi: str, v, lang: str) -> str:
+def format_grid_value(kpi: str, v, lang: str) -> str:
     if v is None:
         return "—"
     if kpi in RATE_KPIS:
@@ -62,63 +65,84 @@ def _format_grid_value(kpi: str, v, lang: str) -> str:
     return format_count(v, lang)
 
 
+def layer_traces(layer: str, base: dict, snap, module: M.Module, lang: str, buildings=None) -> list[dict]:
+    """The traces of one map layer (an id of :data:`MAP_LAYER_ORDER`); comprehensive
+    grids as plain outlines (their KPI colours are :func:`grid_kpi_traces`)."""
+    name = t(f"layer.{layer}", lang)
+    if layer == "districts":
+        return districts_to_traces(base.get("districts"), name=name)
+    if layer == "buildings":
+        return buildings_to_traces(buildings, name=name)
+    if layer == "grids":
+        return grids_to_traces(base.get("grids"), name=name)
+    if layer == "rivers":
+        return rivers_to_traces(base.get("rivers"), name=name)
+    if layer == "roads":
+        return roads_to_traces(base.get("roads"), name=name)
+    if snap is None:
+        return []
+    if layer == "population":
+        return h3_counts_to_traces(snap.residents_h3, name=name, colorbar_title=t("layer.population", lang),
+                                   hover_unit=t("unit.people", lang))
+    if layer == "pro_grids":
+        counts = snap.enterprises["pro_grid_id"].value_counts().to_dict() \
+            if snap.enterprises is not None and "pro_grid_id" in snap.enterprises else {}
+        return pro_grids_to_traces(snap.pro_grids, name=name, counts=counts,
+                                   hover_unit=t("metric.enterprises", lang))
+    if layer == "patrols":
+        return patrols_to_traces(snap.patrols_recent, name=name)
+    if layer == "case_heat":
+        return cases_to_heat_traces(snap.heat, name=name)
+    if layer in THEME_LAYERS:
+        frame = snap.layer_frame(layer, lang) if hasattr(snap, "layer_frame") else None
+        return THEME_LAYERS[layer].to_traces(frame, name=name, label=lambda key: t(key, lang))
+    if layer in ("polluting", "enterprises"):
+        frame = snap.polluting() if layer == "polluting" else snap.enterprises
+        return enterprises_to_traces(frame, name=name,
+                                     labels={c: t(f"credit.{c}", lang) for c in ("green", "yellow", "red")},
+                                     industry_labels=INDUSTRIES.get(lang, {}))
+    return []
+
+
+def grid_kpi_traces(grids, snap, module: M.Module, kpi: str, lang: str) -> list[dict]:
+    """The comprehensive grids coloured by ``kpi`` of ``module`` (grids without a
+    value as outlines), with a colour bar titled by the KPI."""
+    values = snap.grid_values(kpi, module)
+    label = t(f"grid_kpi.{kpi}", lang)
+    bar = colorbar(label)
+    if kpi in RATE_KPIS:
+        bar["tickformat"] = ".0%"
+    return grids_to_choropleth(grids, values, name=t("layer.grids", lang), kpi_label=label,
+                               higher_is_better=kpi in HIGHER_IS_BETTER, colorbar=bar,
+                               value_text={g: format_grid_value(kpi, v, lang) for g, v in values.items()})
+
+
 def module_figure(base: dict, snap, module: M.Module, layers_on, kpi: str, lang: str,
                   buildings=None) -> dict:
-    """The map figure of ``module`` with the layers ``layers_on`` (ids of
-    :data:`MAP_LAYER_ORDER`), grids coloured by ``kpi``."""
+    """The map figure of ``module`` with only the layers ``layers_on`` (ids of
+    :data:`MAP_LAYER_ORDER`), grids coloured by ``kpi`` (outlines while the
+    population layer is on). The wall itself draws every layer once and toggles
+    them (``callbacks/wall_map.py``); this is the figure for an export or a test."""
     on = set(layers_on or ())
     traces: list[dict] = []
-    name = lambda layer: t(f"layer.{layer}", lang)
     for layer in MAP_LAYER_ORDER:
         if layer not in on:
             continue
-        if layer == "districts":
-            traces += districts_to_traces(base.get("districts"), name=name(layer))
-        elif layer == "buildings":
-            traces += buildings_to_traces(buildings, name=name(layer))
-        elif layer == "population" and snap is not None:
-            traces += h3_counts_to_traces(snap.residents_h3, name=name(layer),
-                                          colorbar_title=t("layer.population", lang),
-                                          hover_unit=t("unit.people", lang))
-        elif layer == "grids":
-            grids = base.get("grids")
-            if snap is None or "population" in on or not kpi:
-                traces += grids_to_traces(grids, name=name(layer))
-            else:
-                values = snap.grid_values(kpi, module)
-                label = t(f"grid_kpi.{kpi}", lang)
-                bar = colorbar(label)
-                if kpi in RATE_KPIS:
-                    bar["tickformat"] = ".0%"
-                traces += grids_to_choropleth(
-                    grids, values, name=name(layer), kpi_label=label,
-                    higher_is_better=kpi in HIGHER_IS_BETTER, colorbar=bar,
-                    value_text={g: _format_grid_value(kpi, v, lang) for g, v in values.items()})
-        elif layer == "pro_grids" and snap is not None:
-            counts = snap.enterprises["pro_grid_id"].value_counts().to_dict() \
-                if snap.enterprises is not None and "pro_grid_id" in snap.enterprises else {}
-            traces += pro_grids_to_traces(snap.pro_grids, name=name(layer), counts=counts,
-                                          hover_unit=t("metric.enterprises", lang))
-        elif layer == "rivers":
-            traces += rivers_to_traces(base.get("rivers"), name=name(layer))
-        elif layer == "roads":
-            traces += roads_to_traces(base.get("roads"), name=name(layer))
-        elif layer == "patrols" and snap is not None:
-            traces += patrols_to_traces(snap.patrols_recent, name=name(layer))
-        elif layer == "case_heat" and snap is not None:
-            traces += cases_to_heat_traces(snap.heat, name=name(layer))
-        elif layer in ("polluting", "enterprises") and snap is not None:
-            frame = snap.polluting() if layer == "polluting" else snap.enterprises
-            traces += enterprises_to_traces(frame, name=name(layer),
-                                            labels={c: t(f"credit.{c}", lang) for c in ("green", "yellow", "red")},
-                                            industry_labels=INDUSTRIES.get(lang, {}))
+        if layer == "grids" and snap is not None and kpi and "population" not in on:
+            traces += grid_kpi_traces(base.get("grids"), snap, module, kpi, lang)
+        else:
+            traces += layer_traces(layer, base, snap, module, lang, buildings=buildings)
     view = view_for_frames(base, *MAP_PX)
     layout = map_layout(view, FONT_STACK, style=map_style(tile_url()))
     if not traces:
-        layout["annotations"] = [{"text": t("map.empty", lang), "showarrow": False,
-                                  "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                                  "font": {"size": 24, "color": "#8aa4bf"}}]
+        layout["annotations"] = [empty_map_note(lang)]
     return {"data": traces, "layout": layout}
+
+
+def empty_map_note(lang: str) -> dict:
+    """The annotation of a map with nothing to draw."""
+    return {"text": t("map.empty", lang), "showarrow": False, "xref": "paper", "yref": "paper",
+            "x": 0.5, "y": 0.5, "font": {"size": 24, "color": "#8aa4bf"}}
 
 
 def layer_control(module: M.Module, lang: str) -> html.Div:
@@ -147,9 +171,12 @@ def metric_text(name: str, value, lang: str) -> tuple[str, str]:
         return (f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"), t("unit.km", lang)
     if kind == "score":
         return f"{value:.1f}", t("unit.points", lang)
+    if kind == "days":
+        return f"{value:.1f}", t("unit.days", lang)
     unit = {"residents": "unit.people", "inspectors": "unit.people", "enterprises": "unit.enterprises",
             "red_cards": "unit.enterprises", "yellow_cards": "unit.enterprises",
             "polluting_sites": "unit.enterprises", "pro_grids": "unit.count"}.get(name, "unit.cases")
+    unit = METRICS[name].unit or unit
     return format_compact(value, lang), t(unit, lang)
 
 
@@ -168,7 +195,7 @@ def metric_context(snap, module: M.Module) -> MetricContext:
         enterprises_total=None if ent is None else len(ent), credit_counts=snap.credit_counts(),
         polluting_sites=None if pol is None else len(pol), inspectors=snap.inspectors(),
         pro_grids=None if snap.pro_grids is None else len(snap.pro_grids),
-        river_km=snap.river_km, road_km=snap.road_km)
+        river_km=snap.river_km, road_km=snap.road_km, layer_stats=snap.layer_stats())
 
 
 def module_tiles(snap, module: M.Module, lang: str) -> list:
@@ -201,6 +228,7 @@ def chart_context(snap, module: M.Module, lang: str) -> ChartContext | None:
                         subcategory_names=snap.subcategory_names.get(lang, {}), age_bands=snap.age_bands,
                         credit_counts=snap.credit_counts(),
                         resolved_level=snap.town_kpis().get("resolved_level", {}) or {},
+                        layer_stats=snap.layer_stats(),
                         **({"grid_scores": scores} if scores is not None else {}))
 
 
@@ -233,67 +261,21 @@ def module_needs(store, module: M.Module, lang: str) -> tuple[list, bool]:
 
 
 def _has_layer(store, name: str) -> bool:
+    """The layer is in the store with at least one record: a schema creates every
+    layer of the data dictionary empty, and an empty layer is not loaded."""
     try:
-        return store.has_layer(name)
+        return store.has_layer(name) and store.count(name) > 0
     except Exception:  # noqa: BLE001 - an unreadable store has nothing loaded
         return False
-
-
-def grid_card_frame(lang: str) -> html.Div:
-    """The (hidden) card over the map's right edge; its body is filled by a click."""
-    return html.Div(id=ids.GRID_CARD, className="grid-card", hidden=True, children=[
-        html.Button("×", id=ids.GRID_CARD_CLOSE, className="card-close", title=t("card.close", lang)),
-        html.Div(id=ids.GRID_CARD_BODY)])
 
 
 def wall_class(module: M.Module) -> str:
     return "wall" if module is M.OVERVIEW else f"wall has-module module-is-{module.id}"
 
 
-# ---- the grid card ---------------------------------------------------------------------------------
-def grid_card(snap, grid_id: str, lang: str) -> list:
-    """Name and district, inspectors and entities, open and overdue cases, this
-    year's KPIs and a 12-month trend of one grid."""
-    grids = snap.grids
-    row = grids[grids["grid_id"].astype(str) == grid_id]
-    name = str(row["name"].iloc[0]) if len(row) and "name" in row else grid_id
-    district = str(row["district_id"].iloc[0]) if len(row) and "district_id" in row else None
-    if district is not None and snap.districts is not None and "name" in snap.districts:
-        names = dict(zip(snap.districts["district_id"].astype(str), snap.districts["name"].astype(str)))
-        district = names.get(district, district)
-    n = grid_card_numbers(snap, grid_id)
-
-    def fmt(key):
-        v = n[key]
-        if key in ("disposal_rate", "ontime"):
-            return format_rate(v, lang)
-        if key == "score":
-            return "—" if v is None else f"{v:.1f}"
-        return format_compact(v, lang)
-    cells = [html.Div(className=f"card-cell card-{key}", children=[
-        html.Div(t(f"card.{key}", lang), className="card-label"),
-        html.Div(fmt(key), id=ids.grid_card_value(key), className="card-value")])
-        for key in ("inspectors", "enterprises", "residents", "open", "overdue", "accepted",
-                    "disposal_rate", "ontime", "score")]
-    trend_ctx = ChartContext(now=snap.now, theme_cases=grid_monthly_cases(snap, grid_id), year_start=snap.year_start)
-    trend = theme_monthly(trend_ctx, lambda k: t("card.trend", lang), lang)
-    trend["layout"].update(height=190, margin={"l": 6, "r": 8, "t": 36, "b": 4})
-    trend["layout"]["font"]["family"] = FONT_STACK
-    return [
-        html.Div(className="card-head", children=[
-            html.H3(name, className="card-title"),
-            html.Div(f"{t('card.district', lang)}：{district}" if lang == "zh" and district
-                     else (f"{t('card.district', lang)}: {district}" if district else ""),
-                     className="card-sub")]),
-        html.Div(cells, className="card-grid"),
-        dcc.Graph(figure=trend, className="card-trend",
-                  config={"displayModeBar": False, "staticPlot": True}, style={"height": "190px"}),
-    ]
-
-
 # ---- callbacks ----------------------------------------------------------------------------------------
 def register_modules(app, data, modules_data) -> None:
-    """Wire the module switch, the layer toggles, the panels and the grid card."""
+    """Wire the module panels and the grid card (callbacks/grid_card.py)."""
 
     def snapshot_or_none():
         try:
@@ -302,17 +284,11 @@ def register_modules(app, data, modules_data) -> None:
             log.warning("wall modules: cannot read the store: %s", exc)
             return None
 
-    @app.callback(Output(ids.WALL, "className"), Output(ids.LAYER_TOGGLES, "value"),
-                  Output(ids.GRID_KPI, "value"), Output(ids.GRID_CARD, "hidden", allow_duplicate=True),
-                  Input(ids.URL, "search"), prevent_initial_call=True)
-    def switch_module(search):
-        """A module link: its default layers and grid KPI, its panels shown."""
-        module = M.get(parse_query(search)["module"])
-        return wall_class(module), list(module.layers), module.choropleth, True
-
+    # The module switch itself (tabs, title, layers, grid KPI) runs in the browser
+    # (callbacks/wall.py, assets/wall.js); the map follows (callbacks/wall_map.py).
     @app.callback(Output(ids.MODULE_PANEL, "children"), Output(ids.MODULE_CHARTS, "children"),
                   Output(ids.MODULE_NEEDS, "children"), Output(ids.MODULE_NEEDS, "hidden"),
-                  Input(ids.URL, "search"), Input(ids.WALL_REFRESH, "n_intervals"), prevent_initial_call=True)
+                  Input(ids.WALL_URL, "search"), Input(ids.WALL_REFRESH, "n_intervals"), prevent_initial_call=True)
     def refresh_module_panels(search, _n):
         q = parse_query(search)
         module = M.get(q["module"])
@@ -320,35 +296,4 @@ def register_modules(app, data, modules_data) -> None:
         needs, hidden = module_needs(data.store, module, q["lang"])
         return module_tiles(snap, module, q["lang"]), module_charts(snap, module, q["lang"]), needs, hidden
 
-    @app.callback(Output(ids.WALL_MAP, "figure"),
-                  Input(ids.LAYER_TOGGLES, "value"), Input(ids.GRID_KPI, "value"),
-                  State(ids.URL, "search"), prevent_initial_call=True)
-    def redraw_map(layers_on, kpi, search):
-        q = parse_query(search)
-        try:
-            base = data.base_layers()
-        except Exception:  # noqa: BLE001
-            raise PreventUpdate
-        buildings = modules_data.buildings() if "buildings" in (layers_on or ()) else None
-        return module_figure(base, snapshot_or_none(), M.get(q["module"]), layers_on, kpi, q["lang"],
-                             buildings=buildings)
-
-    @app.callback(Output(ids.GRID_CARD_BODY, "children"), Output(ids.GRID_CARD, "hidden"),
-                  Input(ids.WALL_MAP, "clickData"), Input(ids.GRID_CARD_CLOSE, "n_clicks"),
-                  State(ids.URL, "search"), prevent_initial_call=True)
-    def open_grid_card(click, _close, search):
-        """A click on a comprehensive grid opens its card; × closes it."""
-        if ctx.triggered_id == ids.GRID_CARD_CLOSE:
-            return no_update, True
-        snap = snapshot_or_none()
-        if not click or snap is None or snap.grids is None:
-            raise PreventUpdate
-        point = (click.get("points") or [{}])[0]
-        grid_ids = set(snap.grids["grid_id"].astype(str))
-        custom = point.get("customdata")
-        grid_id = point.get("location")
-        if grid_id not in grid_ids and isinstance(custom, list) and custom:
-            grid_id = custom[0]
-        if grid_id not in grid_ids:
-            raise PreventUpdate  # a click on a road, a hexagon, an enterprise …
-        return grid_card(snap, grid_id, parse_query(search)["lang"]), False
+    register_grid_card(app, modules_data)

@@ -1,12 +1,18 @@
 """The shell every page lives in, and the router that fills it from the URL.
 
 Dash serves its index page for any path, so ``/wall``, ``/`` and ``/console`` all
-reach the browser and this router picks the page. It re-renders only when the
-path or the language changes: a module link changes just ``?module=`` and is
-handled by the wall's own callback, so the map is not rebuilt for it.
+reach the browser. The page of the URL the browser opened comes with the layout
+itself (:func:`routed_layout`): Dash asks for ``/_dash-layout`` from that page, and
+the request's ``Referer`` names it, so the first draw waits for no callback round
+trip. The router callback picks the page when the path or the language changes
+later: a module link changes just ``?module=`` and is handled by the wall's own
+callbacks, so the map is not rebuilt for it.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import flask
 from dash import ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -19,15 +25,64 @@ PAGE_KEY = "page-key"  # dcc.Store: (path, lang) of the page on screen
 PAGES = {"/": wall_layout, "/wall": wall_layout, "/console": console_layout}
 
 
-def shell(tz: str) -> html.Div:
-    """The layout Dash serves: URL, clock ticker, page slot."""
+def shell(tz: str, page=None, key: list | None = None, lang: str = "zh", extras=()) -> html.Div:
+    """The layout Dash serves: URL, clock ticker, page slot (holding ``page``, the
+    page of ``key`` = [path, lang], when known), and ``extras`` (the live layer)."""
     return html.Div(className="shell", children=[
         dcc.Location(id=ids.URL, refresh=False),
-        dcc.Store(id=PAGE_KEY),
-        dcc.Store(id=ids.SCREEN_CONF, data={"tz": tz, "lang": "zh"}),
+        dcc.Store(id=PAGE_KEY, data=key),
+        dcc.Store(id=ids.SCREEN_CONF, data={"tz": tz, "lang": lang}),
         dcc.Interval(id=ids.CLOCK_TICK, interval=1000),
-        html.Div(id=ids.PAGE, className="page"),
+        html.Div(page, id=ids.PAGE, className="page"),
+        *extras,
     ])
+
+
+def routed_layout(data, tz: str, extras=()):
+    """``app.layout``: a function Dash calls for each ``/_dash-layout``, answering with
+    the shell and the page of the URL the request came from. Without a usable
+    ``Referer`` (a privacy setting, a proxy) the page slot is left empty and the
+    router callback fills it, one round trip later."""
+    def layout():
+        url = _page_url()
+        if url is None:
+            return shell(tz, extras=extras)
+        path, search = url
+        lang = parse_query(search)["lang"]
+        page = PAGES.get(path, not_found_layout)(data, search)
+        return shell(tz, page=page, key=[path, lang], lang=lang, extras=extras)
+    return layout
+
+
+def _page_url() -> tuple[str, str] | None:
+    """(path, "?query") of the page that asked for the layout, when it is this server's."""
+    if not flask.has_request_context():
+        return None
+    ref = flask.request.referrer
+    if not ref:
+        return None
+    parts = urlsplit(ref)
+    if parts.netloc != flask.request.host:
+        return None
+    return (parts.path.rstrip("/") or "/"), (f"?{parts.query}" if parts.query else "")
+
+
+#: What every page's first chart needs, requested by dcc.Graph only once the layout
+#: is in (bench/ui.py measured the gap: the 4.8 MB plotly.js waited on the layout's
+#: round trip). A ``preload`` fetches them while Dash starts; dcc.Graph's own
+#: ``<script>`` then takes them from the memory cache.
+PRELOAD = ("_dash-component-suites/dash/dcc/async-graph.js",
+           "_dash-component-suites/plotly/package_data/plotly.min.js")
+
+
+def with_preloads(index: str, prefix: str = "/") -> str:
+    """``index`` (a Dash ``index_string``) with :data:`PRELOAD` preloaded from its ``<head>``.
+
+    >>> with_preloads("<head>{%css%}</head>").count('rel="preload"')
+    2
+    """
+    links = "".join(f'<link rel="preload" href="{prefix}{path}" as="script">' for path in PRELOAD)
+    return index.replace("{%css%}", links + "{%css%}", 1)
 
 
 def register_routes(app, data) -> None:

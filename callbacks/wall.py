@@ -3,23 +3,25 @@ the middle, the 8 modules along the bottom. Designed for 1920×1080.
 
 What it shows is honest: every number is counted from the store's ``cases``
 layer on each refresh, and the "data as of" stamp is when that count was made.
-Picking a module (``?module=ID``) only highlights it for now.
+The page arrives whole — map and module panels — so the map waits for no callback
+before its first draw (the counts follow in parallel); picking a module (``?module=ID``, the wall's own
+``dcc.Location``) is switched in the browser (``assets/wall.js``).
 """
 from __future__ import annotations
 
 import logging
+import threading
 
-from dash import Input, Output, State, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from callbacks import ids
-from callbacks.chrome import FONT_STACK, title_bar
-from callbacks.i18n import (MODULE_IDS, format_compact, format_count, format_rate, format_time, parse_query,
+from callbacks.chrome import title_bar
+from callbacks.i18n import (LABELS, MODULE_IDS, format_compact, format_count, format_rate, format_time, parse_query,
                             t, wall_href)
-from callbacks.modules import (grid_card_frame, layer_control, module_charts, module_figure, module_needs,
-                               module_tiles, wall_class)
-from layers import BASE_LAYERS
+from callbacks.grid_card import grid_card_frame
+from callbacks.modules import layer_control, module_charts, module_needs, module_tiles, wall_class
+from callbacks.wall_map import map_stores, register_wall_map, wall_map
 from layers import modules as M
-from layers.basemap import map_layout, view_for_frames
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +30,8 @@ KPI_NAMES = ("accepted", "disposed", "disposal_rate", "open")
 #: The layers whose record counts the right panel lists (contract, "Layers").
 COUNTED_LAYERS = ("districts", "grids", "pro_grids", "buildings", "residents", "enterprises",
                   "roads", "rivers", "patrols", "cases")
-#: How often the KPIs are re-read (ms). The live feed of issue 6 will replace this.
+#: How often the KPIs are re-read (ms); single cases reach the screen sooner, by the live feed.
 REFRESH_MS = 30_000
-#: Map size at 1920×1080 (see the grid in assets/wall.css), for the initial view.
-MAP_PX = (1000, 800)
-
-
-# ---- the map ---------------------------------------------------------------------------
-def wall_figure(frames: dict, lang: str) -> dict:
-    """The map figure from the base layer frames: traces of ``BASE_LAYERS`` in order,
-    the view fitted to the polygons (or whatever there is)."""
-    traces = []
-    for spec in BASE_LAYERS:
-        traces.extend(spec.to_traces(frames.get(spec.id), name=t(f"layer.{spec.id}", lang)))
-    view = view_for_frames(frames, *MAP_PX)
-    layout = map_layout(view, FONT_STACK)
-    if not traces:
-        layout["annotations"] = [{"text": t("map.empty", lang), "showarrow": False,
-                                  "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                                  "font": {"size": 24, "color": "#8aa4bf"}}]
-    return {"data": traces, "layout": layout}
 
 
 # ---- panels ------------------------------------------------------------------------------
@@ -95,7 +79,8 @@ def _tab_class(module: str, active: str | None) -> str:
 
 
 def wall_layout(data, search: str | None) -> html.Div:
-    """The whole wall for a URL query; a store that cannot be read gives an empty map
+    """The whole wall for a URL query, numbers and map included, so the page draws
+    without waiting for a callback; a store that cannot be read gives an empty map
     and a one-line notice, never an error page."""
     q = parse_query(search)
     lang = q["lang"]
@@ -118,9 +103,10 @@ def wall_layout(data, search: str | None) -> html.Div:
             log.warning("wall: cannot read the module data: %s", exc)
     buildings = modules_data.buildings() if modules_data is not None and snap is not None \
         and "buildings" in module.layers else None
-    figure = module_figure(frames, snap, module, module.layers, module.choropleth, lang, buildings=buildings)
+    figure, view = wall_map(frames, snap, module, lang, buildings=buildings)
     needs, needs_hidden = module_needs(data.store, module, lang)
     return html.Div(id=ids.WALL, className=wall_class(module), children=[
+        dcc.Location(id=ids.WALL_URL, refresh=False),
         title_bar(town, lang, page_name=module_name),
         html.Aside(className="panel panel-left", children=[
             html.Section(module_tiles(snap, module, lang), id=ids.MODULE_PANEL,
@@ -132,7 +118,7 @@ def wall_layout(data, search: str | None) -> html.Div:
                               "responsive": True},
                       style={"height": "100%", "width": "100%"}),
             layer_control(module, lang),
-            grid_card_frame(lang),
+            grid_card_frame(lang, data.now()),
             html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
         ]),
         html.Aside(className="panel panel-right", children=[
@@ -144,47 +130,87 @@ def wall_layout(data, search: str | None) -> html.Div:
         ]),
         module_bar(q["module"], lang, q["rotate"]),
         dcc.Interval(id=ids.WALL_REFRESH, interval=REFRESH_MS),
+        dcc.Store(id=ids.WALL_CONF, data=switch_conf()),
+        *map_stores(view),
     ])
+
+
+def switch_conf() -> dict:
+    """What ``assets/wall.js: switchModule`` needs to switch modules by itself."""
+    return {"order": list(MODULE_IDS), "overview": M.OVERVIEW.id, "lang": "zh",
+            "modules": {m.id: {"layers": list(m.layers), "choropleth": m.choropleth, "cls": wall_class(m)}
+                        for m in (M.OVERVIEW, *M.MODULES)},
+            "names": {lang: {m: LABELS[lang][f"module.{m}"] for m in MODULE_IDS} for lang in LABELS}}
+
+
+# ---- the numbers -------------------------------------------------------------------------------
+def kpi_texts(data, lang: str) -> dict:
+    """{component id: text or style} of every KPI tile, rate bar, record count and
+    the data-as-of stamp, counted now; raises when the store cannot be read."""
+    now = data.now()
+    counts = data.case_counts(now)
+    records = data.layer_counts(COUNTED_LAYERS)
+    out = {}
+    for period in KPI_PERIODS:
+        kpis = counts[period].as_dict()
+        for name in KPI_NAMES:
+            # compact (35.0万 / 350.4k): six-digit counts must fit a half-panel tile
+            fmt = format_rate if name == "disposal_rate" else format_compact
+            out[ids.kpi_value(period, name)] = fmt(kpis[name], lang)
+        out[ids.rate_bar(period)] = {"width": f"{100 * (kpis['disposal_rate'] or 0):.1f}%"}
+    present = [n for n in records.values() if n is not None]
+    out[ids.base_count("total")] = format_count(sum(present) if present else None, lang)
+    for layer in COUNTED_LAYERS:
+        out[ids.base_count(layer)] = format_count(records[layer], lang)
+    out[ids.DATA_AS_OF] = format_time(now, lang)
+    return out
+
+
+def warm_up(data) -> threading.Thread:
+    """Read what the first wall needs (base layers, the modules' snapshot) in the
+    background as the server starts, so the first visitor does not wait for it."""
+    def run():
+        try:
+            data.base_layers()
+            if getattr(data, "modules", None) is not None:
+                data.modules.snapshot()
+        except Exception as exc:  # noqa: BLE001 - the first page will say what is wrong
+            log.warning("wall: warm-up read failed: %s", exc)
+    thread = threading.Thread(target=run, name="wall-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # ---- callbacks -------------------------------------------------------------------------------
 def register_wall(app, data) -> None:
-    kpi_outputs = [Output(ids.kpi_value(p, n), "children") for p in KPI_PERIODS for n in KPI_NAMES]
-    bar_outputs = [Output(ids.rate_bar(p), "style") for p in KPI_PERIODS]
-    count_outputs = [Output(ids.base_count(layer), "children") for layer in ("total", *COUNTED_LAYERS)]
+    value_ids = [*(ids.kpi_value(p, n) for p in KPI_PERIODS for n in KPI_NAMES),
+                 *(ids.base_count(layer) for layer in ("total", *COUNTED_LAYERS))]
+    bar_ids = [ids.rate_bar(p) for p in KPI_PERIODS]
 
-    @app.callback(*kpi_outputs, *bar_outputs, *count_outputs,
+    @app.callback(*(Output(i, "children") for i in value_ids), *(Output(i, "style") for i in bar_ids),
                   Output(ids.DATA_AS_OF, "children"), Output(ids.DATA_AS_OF, "className"),
-                  Input(ids.WALL_REFRESH, "n_intervals"), State(ids.URL, "search"))
+                  Input(ids.WALL_REFRESH, "n_intervals"), State(ids.WALL_URL, "search"))
     def refresh_wall(_n, search):
-        """Count the KPIs and records in the store; on failure show dashes and say so."""
+        """Count the KPIs and records in the store (with the page: its half second of
+        COUNT queries on the demo GeoPackage runs while the browser starts plotly.js and
+        the map, not before); when the store cannot be read, keep the last numbers on
+        screen and mark the stamp stale (as the live layer does)."""
         lang = parse_query(search)["lang"]
-        now = data.now()
         try:
-            counts = data.case_counts(now)
-            records = data.layer_counts(COUNTED_LAYERS)
-        except Exception as exc:  # noqa: BLE001 - the wall stays up; the stamp says why
+            texts = kpi_texts(data, lang)
+        except Exception as exc:  # noqa: BLE001 - the wall stays up; the stamp says the data is stale
             log.warning("wall: cannot count cases: %s", exc)
-            return [*(["—"] * len(kpi_outputs)), *([{"width": "0%"}] * len(bar_outputs)),
-                    *(["—"] * len(count_outputs)), t("clock.unavailable", lang), "as-of-value is-stale"]
-        values, bars = [], []
-        for period in KPI_PERIODS:
-            kpis = counts[period].as_dict()
-            for name in KPI_NAMES:
-                # compact (35.0万 / 350.4k): six-digit counts must fit a half-panel tile
-                fmt = format_rate if name == "disposal_rate" else format_compact
-                values.append(fmt(kpis[name], lang))
-            bars.append({"width": f"{100 * (kpis['disposal_rate'] or 0):.1f}%"})
-        present = [n for n in records.values() if n is not None]
-        totals = [format_count(sum(present) if present else None, lang),
-                  *(format_count(records[layer], lang) for layer in COUNTED_LAYERS)]
-        return [*values, *bars, *totals, format_time(now, lang), "as-of-value"]
+            return [*([no_update] * (len(value_ids) + len(bar_ids) + 1)), "as-of-value is-stale"]
+        return [*(texts[i] for i in value_ids), *(texts[i] for i in bar_ids), texts[ids.DATA_AS_OF], "as-of-value"]
 
-    @app.callback(*[Output(ids.module_tab(m), "className") for m in MODULE_IDS],
-                  Output(ids.PAGE_NAME, "children"),
-                  Input(ids.URL, "search"), prevent_initial_call=True)
-    def highlight_module(search):
-        """A module link only changes the query string: re-mark the tabs, rename the title."""
-        q = parse_query(search)
-        name = t(f"module.{q['module']}", q["lang"]) if q["module"] else ""
-        return [*(_tab_class(m, q["module"]) for m in MODULE_IDS), name]
+    # A module link only changes ?module=: the browser re-marks the tabs, renames the
+    # title, picks the module's layers and grid KPI and closes the grid card (assets/wall.js).
+    app.clientside_callback(
+        ClientsideFunction(namespace="townbrain_wall", function_name="switchModule"),
+        Output(ids.WALL, "className"), *(Output(ids.module_tab(m), "className") for m in MODULE_IDS),
+        Output(ids.PAGE_NAME, "children"), Output(ids.LAYER_TOGGLES, "value"), Output(ids.GRID_KPI, "value"),
+        Output(ids.GRID_CARD, "hidden", allow_duplicate=True),
+        Input(ids.WALL_URL, "search"), State(ids.WALL_CONF, "data"), prevent_initial_call=True)
+
+    register_wall_map(app, data, data.modules)
+    warm_up(data)

@@ -1,135 +1,48 @@
 """Cases for the duty officers' console: filter, search, sort and page through all of them.
 
-The console (issue 6, item 4) shows one page of cases out of ~400,000 in the demo
-town, and must answer a filter change in well under a second. Two ways are offered,
-both through :mod:`geodata.store` (the only door to storage):
+The console shows one page of cases out of ~400,000 in the demo town, and must
+answer a filter change in well under a second. Two ways are offered, both through
+:mod:`geodata.store` (the only door to storage), for the same
+:class:`~geodata.case_filter.CaseFilter`:
 
-* :func:`read_cases` pushes a :class:`CaseFilter` down to the database (``where``
-  membership lists and the period as ``start``/``end`` on ``reported_at``) and
-  finishes the parts SQL filters of the store cannot express (text search, "open
-  and overdue now") in pandas. One query per call; right for a one-off read.
+* :func:`read_cases` pushes the filter down to the database (``where`` membership
+  lists and the period as ``start``/``end`` on ``reported_at``) and finishes the
+  parts SQL filters of the store cannot express (text search, "open and overdue
+  now") in pandas. One query per call; right for a one-off read.
 * :class:`CaseCache` keeps the console's columns of every case in the server
-  process as a :class:`CaseFrame` — categorical codes and int64 times, ~85 MB for
-  the demo town — and refreshes it after ``ttl_s`` in a background thread, so a
-  filter change is a few NumPy passes (tens of ms) and nobody waits for a reload.
+  process as a compact :class:`~geodata.case_frame.CaseFrame` (integer codes,
+  int64 times, Arrow case ids) and refreshes it after ``ttl_s`` in a background
+  thread, so a filter change is a few NumPy passes (milliseconds) and nobody waits
+  for a reload.
 
 Both give the same rows for the same filter (``tests/geodata/test_case_queries.py``).
+This module also reads one case with its workflow timeline (:func:`case_detail`).
 
 Examples
 --------
 >>> import pandas as pd
->>> t = lambda s: pd.Timestamp(s, tz="Asia/Shanghai")
->>> df = pd.DataFrame({"case_id": ["C1", "C2", "C3"], "category": ["a", "b", "a"],
-...     "status": ["closed", "dispatched", "dispatched"], "source": ["inspector"] * 3,
-...     "grid_id": ["G1", "G1", "G2"], "district_id": ["D1"] * 3,
-...     "reported_at": [t("2024-01-01"), t("2024-01-02"), t("2024-01-03")],
-...     "registered_at": [t("2024-01-01"), t("2024-01-02"), t("2024-01-03")],
-...     "deadline": [t("2024-01-02"), t("2024-01-03"), t("2024-02-01")],
-...     "closed_at": [t("2024-01-01 12:00"), pd.NaT, pd.NaT]})
->>> f = CaseFrame(df)
->>> p = f.page(CaseFilter(categories=("a",)), sort="reported_at", descending=True, now=t("2024-01-10"))
->>> p.total, p.rows["case_id"].tolist()
-(2, ['C3', 'C1'])
->>> f.page(CaseFilter(overdue=True), now=t("2024-01-10")).rows["case_id"].tolist()
-['C2']
->>> f.counts_by(CaseFilter(), "grid_id", now=t("2024-01-10")).to_dict()
-{'G1': 2, 'G2': 1}
+>>> timeline_from_case({"reported_at": pd.Timestamp("2024-05-06 08:00", tz="Asia/Shanghai"),
+...                     "status": "rejected"})["step"].tolist()
+['reported', 'rejected']
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
-import math
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from geodata.frames import StoreError
+from geodata.case_filter import (CODED, CONSOLE_COLUMNS, DEFAULT_SORT, FILTER_COLUMNS, NS_NEVER, OPTIONAL_COLUMNS,
+                                 PERIOD_FIELD, SORTABLE, TIMES, CaseFilter, overdue_mask, search_codes)
+from geodata.case_frame import CaseFrame, CasePage
+
+__all__ = ["CODED", "CONSOLE_COLUMNS", "DEFAULT_SORT", "FILTER_COLUMNS", "NS_NEVER", "OPTIONAL_COLUMNS",
+           "PERIOD_FIELD", "SORTABLE", "TIMES", "CaseCache", "CaseFilter", "CaseFrame", "CasePage", "case_detail",
+           "category_names", "overdue_mask", "read_cases", "search_codes", "timeline_from_case"]
 
 log = logging.getLogger(__name__)
-
-#: What the console needs of a case (contract "Layers", plus assignment's columns).
-CONSOLE_COLUMNS = ("case_id", "category", "subcategory", "source", "reported_by", "reported_at",
-                   "registered_at", "deadline", "closed_at", "status", "resolved_level",
-                   "district_id", "grid_id")
-#: Coded columns: held as categorical codes, filtered by membership.
-CODED = ("category", "subcategory", "source", "status", "district_id", "grid_id", "reported_by",
-         "resolved_level")
-#: Read too when the store has them: the composite score uses them (rework, extension).
-OPTIONAL_COLUMNS = ("rework_count", "extended", "enforcement", "dispatched_at", "dispatched_by", "handled_by")
-TIMES = ("reported_at", "registered_at", "deadline", "closed_at")
-#: Columns the table may be sorted by.
-SORTABLE = ("case_id", "category", "status", "source", "grid_id", "reported_at", "deadline", "closed_at")
-DEFAULT_SORT = "reported_at"
-#: Filter field → case column.
-FILTER_COLUMNS = {"categories": "category", "statuses": "status", "sources": "source",
-                  "districts": "district_id", "grids": "grid_id"}
-PERIOD_FIELD = "reported_at"  # the layer's own time field: "cases reported in the period"
-NS_NEVER = np.iinfo(np.int64).max
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """The console's filters. Empty tuples mean "any"; ``[start, end)`` is on
-    ``reported_at``; ``overdue`` keeps accepted cases open now past their deadline
-    (contract KPI ``open_overdue`` at as_of = now); ``search`` matches case id,
-    category and subcategory codes and their names (case-insensitive substring)."""
-
-    start: pd.Timestamp | None = None
-    end: pd.Timestamp | None = None
-    categories: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    districts: tuple[str, ...] = ()
-    grids: tuple[str, ...] = ()
-    overdue: bool = False
-    search: str = ""
-
-    def replace(self, **changes) -> "CaseFilter":
-        return dataclasses.replace(self, **changes)
-
-    def store_kwargs(self) -> dict:
-        """The part of the filter the store runs in SQL: ``where``, ``start``, ``end``."""
-        where = {col: list(getattr(self, f)) for f, col in FILTER_COLUMNS.items() if getattr(self, f)}
-        kw = {"where": where or None}
-        if self.start is not None or self.end is not None:
-            kw.update(start=self.start, end=self.end, time_field=PERIOD_FIELD)
-        return kw
-
-
-def _now(now) -> pd.Timestamp:
-    return pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
-
-
-def _ns(values) -> np.ndarray:
-    s = pd.to_datetime(pd.Series(values), utc=True)
-    out = s.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
-    out[out == np.iinfo(np.int64).min] = NS_NEVER
-    return out
-
-
-def _ts_ns(value) -> int:
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        from geodata import config
-        ts = ts.tz_localize(config.timezone())
-    return int(ts.as_unit("ns").value)
-
-
-def overdue_mask(df: pd.DataFrame, now=None) -> np.ndarray:
-    """Accepted, not closed by ``now``, deadline before ``now`` (contract: open_overdue)."""
-    n = _ts_ns(_now(now))
-    reg, closed, dl = _ns(df["registered_at"]), _ns(df["closed_at"]), _ns(df["deadline"])
-    return (reg < n) & ~(closed < n) & (dl < n)
-
-
-def search_codes(names: dict[str, str], text: str) -> set[str]:
-    """Codes whose code or name text contains ``text`` (case-insensitive)."""
-    needle = text.strip().lower()
-    return {code for code, name in names.items() if needle in code.lower() or needle in (name or "").lower()}
 
 
 def read_cases(store, flt: CaseFilter = CaseFilter(), *, columns=CONSOLE_COLUMNS, names=None,
@@ -164,186 +77,6 @@ def category_names(store) -> dict[str, str]:
     cats = store.read("categories", columns=cols, geometry=False)
     text = cats[[c for c in ("name", "name_en") if c in cats]].astype(object).fillna("").agg(" ".join, axis=1)
     return dict(zip(cats["code"].astype(str), text))
-
-
-@dataclass
-class CasePage:
-    """One page of the filtered, sorted cases; ``total`` counts them all."""
-
-    rows: pd.DataFrame
-    total: int
-    page: int
-    pages: int
-    size: int
-
-
-@dataclass
-class CaseFrame:
-    """The console's columns of every case, prepared for fast filtering and sorting."""
-
-    df: pd.DataFrame
-    names: dict[str, str] = field(default_factory=dict)
-    loaded_at: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self):
-        df = self.df.reset_index(drop=True)
-        for col in CONSOLE_COLUMNS:
-            if col not in df:
-                df[col] = pd.NaT if col in TIMES else None
-        self.df = df
-        self.n = len(df)
-        self.codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
-        for col in CODED:
-            codes, uniques = pd.factorize(df[col].astype(object), use_na_sentinel=True)
-            self.codes[col] = (codes.astype(np.int32), pd.Index(uniques, dtype=object))
-        self.ns = {col: _ns(df[col]) for col in TIMES}
-        self._case_ids = df["case_id"].astype(str)
-        self._case_id_values = self._case_ids.to_numpy(object)
-        self._tz = next((df[c].dt.tz for c in TIMES if getattr(df[c].dt, "tz", None) is not None), "UTC")
-        self._ranks: dict[str, np.ndarray] = {}
-        self._hits: dict[str, np.ndarray] = {}
-
-    # ---- filtering ------------------------------------------------------------------
-    def values(self, col: str) -> list[str]:
-        """The distinct values of a coded column, sorted."""
-        return sorted(str(v) for v in self.codes[col][1])
-
-    def _member(self, col: str, wanted) -> np.ndarray:
-        codes, uniques = self.codes[col]
-        idx = np.flatnonzero(uniques.isin(list(wanted)))
-        return np.isin(codes, idx)
-
-    def mask(self, flt: CaseFilter, now=None, skip: tuple[str, ...] = ()) -> np.ndarray:
-        """Boolean mask of the cases matching ``flt``; ``skip`` names filter fields
-        to ignore (the map shows every grid while the table is filtered to one)."""
-        m = np.ones(self.n, dtype=bool)
-        rep = self.ns[PERIOD_FIELD]
-        if flt.start is not None:
-            m &= rep >= _ts_ns(flt.start)
-        if flt.end is not None:
-            m &= rep < _ts_ns(flt.end)
-        for f, col in FILTER_COLUMNS.items():
-            wanted = getattr(flt, f)
-            if wanted and f not in skip:
-                m &= self._member(col, wanted)
-        if flt.overdue:
-            n = _ts_ns(_now(now))
-            m &= (self.ns["registered_at"] < n) & ~(self.ns["closed_at"] < n) & (self.ns["deadline"] < n)
-        if flt.search.strip():
-            m &= self._search_hits(flt.search.strip())
-        return m
-
-    def _search_hits(self, needle: str) -> np.ndarray:
-        """Rows whose case id, category or subcategory (code or name) contains ``needle``;
-        the last few answers are kept, as one screen asks the same search several times."""
-        if needle not in self._hits:
-            codes = search_codes(self.names, needle)
-            hit = self._case_ids.str.contains(needle, case=False, regex=False).to_numpy(bool)
-            for col in ("category", "subcategory"):
-                c, uniques = self.codes[col]
-                match = np.array([str(u) in codes or needle.lower() in str(u).lower() for u in uniques], bool)
-                hit = hit | np.append(match, False)[c]  # code -1 (missing) indexes the appended False
-            if len(self._hits) >= 8:
-                self._hits.pop(next(iter(self._hits)))
-            self._hits[needle] = hit
-        return self._hits[needle]
-
-    def rows(self, positions: np.ndarray) -> pd.DataFrame:
-        """The console's columns of the rows at ``positions``, rebuilt from the codes
-        and int64 times (far cheaper than ``iloc`` on chunked Arrow columns)."""
-        out = {"case_id": self._case_id_values[positions]}
-        for col in CONSOLE_COLUMNS:
-            if col in self.codes:
-                codes, uniques = self.codes[col]
-                vals = np.append(np.asarray(uniques, dtype=object), None)
-                out[col] = vals[codes[positions]]
-            elif col in self.ns:
-                ns = self.ns[col][positions]
-                t = pd.to_datetime(np.where(ns == NS_NEVER, np.iinfo(np.int64).min, ns), utc=True)
-                out[col] = t.tz_convert(self._tz)
-        return pd.DataFrame(out)
-
-    # ---- sorting and paging -----------------------------------------------------------
-    def _rank(self, col: str) -> np.ndarray:
-        """Unique rank of each row by ``col`` ascending, ties by case id, missing last."""
-        if col not in self._ranks:
-            if col == "case_id":
-                order = np.argsort(self._case_ids.to_numpy(object), kind="stable")
-            else:
-                if col in self.ns:
-                    key = self.ns[col]
-                else:
-                    codes, uniques = self.codes[col]
-                    by_text = np.argsort(np.asarray(uniques.astype(str)), kind="stable")
-                    pos = np.empty(len(by_text) + 1, dtype=np.int64)
-                    pos[by_text] = np.arange(len(by_text))
-                    pos[-1] = len(by_text)  # missing (code -1) last
-                    key = pos[codes]
-                order = np.lexsort((self._rank("case_id"), key))
-            rank = np.empty(self.n, dtype=np.int64)
-            rank[order] = np.arange(self.n)
-            self._ranks[col] = rank
-        return self._ranks[col]
-
-    def _missing(self, col: str, rows: np.ndarray) -> np.ndarray:
-        if col in self.ns:
-            return self.ns[col][rows] == NS_NEVER
-        if col in self.codes:
-            return self.codes[col][0][rows] < 0
-        return np.zeros(len(rows), dtype=bool)
-
-    def order(self, mask: np.ndarray, sort: str = DEFAULT_SORT, descending: bool = True,
-              first: int | None = None) -> np.ndarray:
-        """Row positions of ``mask`` sorted by ``sort`` (ties by case id, in the same
-        direction; missing values last either way); only the ``first`` ones when given,
-        found by a partial sort (a page near the top never sorts the whole town)."""
-        if sort not in SORTABLE:
-            raise StoreError(f"cannot sort cases by {sort!r}; sortable: {', '.join(SORTABLE)}")
-        rows = np.flatnonzero(mask)
-        key = self._rank(sort)[rows]
-        if descending:  # present: -rank; missing: after them, later case ids first
-            key = np.where(self._missing(sort, rows), 2 * self.n - key, -key)
-        if first is not None and first < len(rows):
-            part = np.argpartition(key, first - 1)[:first]
-            return rows[part[np.argsort(key[part], kind="stable")]]
-        return rows[np.argsort(key, kind="stable")]
-
-    def page(self, flt: CaseFilter = CaseFilter(), *, sort: str = DEFAULT_SORT, descending: bool = True,
-             page: int = 1, size: int = 20, now=None) -> CasePage:
-        """Page ``page`` (1-based, clamped to the last page) of the matching cases."""
-        m = self.mask(flt, now)
-        total = int(m.sum())
-        pages = max(1, math.ceil(total / size))
-        page = min(max(1, int(page)), pages)
-        rows = self.order(m, sort, descending, first=page * size)[(page - 1) * size: page * size]
-        return CasePage(self.rows(rows), total, page, pages, size)
-
-    def counts_by(self, flt: CaseFilter, col: str, now=None, skip: tuple[str, ...] = ()) -> pd.Series:
-        """Number of matching cases per value of a coded column (missing values left out)."""
-        codes, uniques = self.codes[col]
-        c = codes[self.mask(flt, now, skip) & (codes >= 0)]
-        n = np.bincount(c, minlength=len(uniques))
-        s = pd.Series(n, index=pd.Index(uniques.astype(str), name=col))
-        return s[s > 0].sort_index()
-
-    def due_soon(self, flt: CaseFilter, now=None, *, hours: float | None = None,
-                 limit: int = 50) -> tuple[pd.DataFrame, int]:
-        """Open accepted cases matching ``flt``'s place and kind (not its period, status or
-        overdue switch): overdue now (``hours=None``, most overdue first), or due within
-        ``hours`` (indicator ``at_risk``, soonest first). Returns the first ``limit``
-        rows and how many there are in all."""
-        n = _ts_ns(_now(now))
-        base = flt.replace(start=None, end=None, statuses=(), overdue=False)
-        m = self.mask(base, now) & (self.ns["registered_at"] < n) & ~(self.ns["closed_at"] < n)
-        dl = self.ns["deadline"]
-        m &= (dl < n) if hours is None else ((dl >= n) & (dl < n + int(hours * 3600e9)))
-        rows = np.flatnonzero(m)
-        total = len(rows)
-        rows = rows[np.argsort(dl[rows], kind="stable")][:limit]
-        return self.rows(rows), total
-
-    def frame(self, flt: CaseFilter, now=None) -> pd.DataFrame:
-        return self.df[self.mask(flt, now)]
 
 
 def case_detail(store, case_id: str) -> tuple[dict | None, pd.DataFrame]:

@@ -1,26 +1,27 @@
 """The change feed of the cases layer: what was written since the screen last asked.
 
-issue 6, "Live": new and changed cases reach the screen within 3 s *by fetching
-only what changed*. The screen keeps an opaque :class:`Cursor` and calls
-:func:`changed_since` about once a second; each call reads only the rows whose
-change time falls in a short window before the cursor, never the whole layer.
+New and changed cases reach the screen within 3 s *by fetching only what changed*.
+The screen keeps an opaque :class:`Cursor` and calls :func:`changed_since` about
+once a second; each call reads only the rows whose change time falls in a short
+window before the cursor, never the whole layer.
 
 Which time says "changed"
 -------------------------
-* ``updated_at`` — when the cases layer has it (the store stamps it on every write
-  of a case, see the note to ``geodata/store.py`` in issue 6), it is the one exact
-  signal: any write, whatever it changed, moves it to the time of the write.
-* otherwise the case's own event times ``reported_at``, ``registered_at`` and
-  ``closed_at``. That covers the three changes the wall shows (a new case, its
-  acceptance, its closure) but not a status step without a time column, and not a
-  case entered late with an old ``reported_at`` — the simulator back-dates
-  ``reported_at`` by up to a minute, which is why the window reaches
-  :data:`EVENT_LAG` back.
+* ``updated_at`` — the store stamps it on every write of a case
+  (``geodata.store.STAMPED``), so it is the one exact signal: any write, whatever
+  it changed, moves it to the time of the write. A status step with no time column
+  of its own, and a case that arrives late with an old ``reported_at`` (an Open311
+  client posting a request made an hour ago), both reach the screen by it.
+* the case's own event times ``reported_at``, ``registered_at`` and ``closed_at``
+  for rows without a stamp: a store written before the column existed, or rows
+  written around the store. That covers the three changes the wall shows (a new
+  case, its acceptance, its closure); the simulator back-dates ``reported_at`` by
+  up to a minute, which is why that window reaches :data:`EVENT_LAG` back.
 
 Times are stored in whole seconds and a writer may commit a little after the
 time it stamped, so the feed cannot simply ask for "time > cursor": it re-reads a
 window of ``lag`` seconds before the cursor and drops what it already delivered,
-remembered in the cursor as ``case_id@change-time`` keys (a few dozen at the
+remembered in the cursor as ``change-time|kind|case_id`` keys (a few dozen at the
 simulator's rate). A case therefore comes again only when it changes again.
 
 Examples
@@ -32,9 +33,10 @@ Examples
 >>> frame, cur = changed_since(st, None, now=now)          # the first call only sets the cursor
 >>> len(frame)
 0
+>>> st.clock = lambda: now + pd.Timedelta(seconds=1)        # the time the store stamps writes with
 >>> case = gpd.GeoDataFrame({"case_id": ["C1"], "category": ["street_order"],
-...     "reported_at": [now + pd.Timedelta(seconds=1)]}, geometry=[shapely.Point(120.6, 31.0)], crs=4326)
->>> st.append("cases", case)
+...     "reported_at": [now - pd.Timedelta(hours=1)]}, geometry=[shapely.Point(120.6, 31.0)], crs=4326)
+>>> st.append("cases", case)                               # reported an hour ago, written now
 1
 >>> frame, cur = changed_since(st, cur, now=now + pd.Timedelta(seconds=2))
 >>> frame["case_id"].tolist(), frame["change"].tolist()
@@ -116,10 +118,18 @@ def _utc_now(now) -> pd.Timestamp:
     return ts.tz_convert("UTC").floor("s")
 
 
-def _mode(columns) -> tuple[tuple[str, ...], float]:
-    if UPDATED_FIELD in columns:
-        return (UPDATED_FIELD,), UPDATED_LAG
-    return tuple(f for f in EVENT_FIELDS if f in columns), EVENT_LAG
+def _windows(columns, t: pd.Timestamp) -> list[tuple[str, pd.Timestamp, dict | None]]:
+    """What one poll reads: ``(time field, since, where)`` per query.
+
+    With the stamp: rows stamped in the last :data:`UPDATED_LAG` seconds, and rows
+    without a stamp (written before the column existed, or around the store) by
+    their event times. Without the column: the event times alone."""
+    events = [f for f in EVENT_FIELDS if f in columns]
+    if UPDATED_FIELD not in columns:
+        return [(f, t - pd.Timedelta(seconds=EVENT_LAG), None) for f in events]
+    unstamped = {UPDATED_FIELD: None}
+    return [(UPDATED_FIELD, t - pd.Timedelta(seconds=UPDATED_LAG), None),
+            *[(f, t - pd.Timedelta(seconds=EVENT_LAG), unstamped) for f in events]]
 
 
 def changed_since(store, cursor: Cursor | dict | None, *, now=None,
@@ -127,38 +137,43 @@ def changed_since(store, cursor: Cursor | dict | None, *, now=None,
     """Cases written since ``cursor``, and the cursor to pass next time.
 
     Returns a frame of :data:`FEED_COLUMNS` (those present) plus ``geometry``,
-    ``changed_at`` (the change time) and ``change`` (``reported`` /
-    ``registered`` / ``closed``), newest first. The first call (``cursor=None``)
-    returns nothing and only places the cursor at ``now``. When more than
-    ``max_changes`` rows changed, the frame is empty and ``frame.attrs["overflow"]``
-    holds their number. Raises ``StoreError`` (or the driver's error) when the
-    store cannot be read — the caller keeps its last data.
+    ``changed_at`` (the change time) and ``change`` (``reported`` / ``registered``
+    / ``closed``, or ``updated`` for any other write, e.g. a workflow step), newest
+    first. The first call (``cursor=None``) returns nothing and only places the
+    cursor at ``now``. When more than ``max_changes`` rows changed, the frame is
+    empty and ``frame.attrs["overflow"]`` holds their number. Raises
+    ``StoreError`` (or the driver's error) when the store cannot be read — the
+    caller keeps its last data.
     """
     if isinstance(cursor, dict):
         cursor = Cursor.from_dict(cursor)
     now = _utc_now(now)
     present = store.columns(LAYER)  # raises when the store or the layer is gone
-    fields, lag = _mode(present)
     if cursor is None:
         return _empty(store, present), Cursor(now, frozenset())
-    since = cursor.t - pd.Timedelta(seconds=lag)
+    windows = _windows(present, cursor.t)
     # COUNTs first: cheap on the time indexes, and most polls of a quiet store stop here.
-    counts = {f: store.count(LAYER, start=since, time_field=f) for f in fields}
-    if sum(counts.values()) > max_changes:
+    counts = [store.count(LAYER, start=since, time_field=f, where=where) for f, since, where in windows]
+    if sum(counts) > max_changes:
         frame = _empty(store, present)
-        frame.attrs["overflow"] = int(sum(counts.values()))
+        frame.attrs["overflow"] = int(sum(counts))
         return frame, Cursor(now, frozenset())
     columns = [c for c in FEED_COLUMNS if c in present]
-    parts = [store.read(LAYER, start=since, time_field=f, columns=columns) for f, n in counts.items() if n]
+    parts = [store.read(LAYER, start=since, time_field=f, where=where, columns=columns)
+             for (f, since, where), n in zip(windows, counts) if n]
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _empty(store, present), Cursor(now, _keep(cursor.seen, now, lag))
+        return _empty(store, present), Cursor(now, _keep(cursor.seen, now))
     frame = pd.concat(parts, ignore_index=True).drop_duplicates("case_id").reset_index(drop=True)
-    frame["changed_at"] = frame[list(fields)].max(axis=1)
-    key = frame["case_id"].astype(str) + "@" + frame["changed_at"].dt.tz_convert("UTC").map(_iso)
+    events = frame[[f for f in EVENT_FIELDS if f in frame]].max(axis=1)
+    stamped = frame[UPDATED_FIELD].notna() if UPDATED_FIELD in frame else pd.Series(False, index=frame.index)
+    frame["changed_at"] = frame[UPDATED_FIELD].where(stamped, events) if UPDATED_FIELD in frame else events
+    key = (frame["changed_at"].dt.tz_convert("UTC").map(_iso) + np.where(stamped, "|u|", "|e|")
+           + frame["case_id"].astype(str))
     fresh = ~key.isin(cursor.seen)
-    keep = frame["changed_at"] >= now - pd.Timedelta(seconds=lag)
-    seen = frozenset(key[keep]) | _keep(cursor.seen, now, lag)
+    lag = pd.to_timedelta(np.where(stamped, UPDATED_LAG, EVENT_LAG), unit="s")
+    keep = (frame["changed_at"] >= now - lag).to_numpy()
+    seen = frozenset(key[keep]) | _keep(cursor.seen, now)
     frame = frame[fresh.to_numpy()].copy()
     frame["change"] = _change_kind(frame)
     frame = frame.sort_values("changed_at", ascending=False, kind="stable").reset_index(drop=True)
@@ -169,13 +184,39 @@ def _iso(ts) -> str:
     return pd.Timestamp(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _keep(seen, now, lag) -> frozenset[str]:
-    """The delivered keys whose change time is still inside the next window."""
-    edge = _iso(now - pd.Timedelta(seconds=lag))
-    return frozenset(k for k in seen if k.rsplit("@", 1)[-1] >= edge)
+def _keep(seen, now) -> frozenset[str]:
+    """The delivered keys whose change time is still inside the next window of
+    their kind (``u``: stamped, ``e``: by event time)."""
+    edges = {"u": _iso(now - pd.Timedelta(seconds=UPDATED_LAG)), "e": _iso(now - pd.Timedelta(seconds=EVENT_LAG))}
+    out = []
+    for k in seen:
+        parts = k.split("|", 2)
+        if len(parts) == 3 and parts[1] in edges and parts[0] >= edges[parts[1]]:
+            out.append(k)
+    return frozenset(out)
+
+
+def _recent(frame: pd.DataFrame, col: str) -> pd.Series:
+    """``col`` happened within :data:`EVENT_LAG` of the row's change: the write was about it."""
+    if col not in frame:
+        return pd.Series(False, index=frame.index)
+    return (frame[col].notna() & (frame[col] >= frame["changed_at"] - pd.Timedelta(seconds=EVENT_LAG))).fillna(False)
 
 
 def _change_kind(frame: pd.DataFrame) -> np.ndarray:
+    """What a change was: a closure, an acceptance, a new case (just reported, or
+    arriving late but still unaccepted), or ``updated`` (any other write)."""
+    none = pd.Series(False, index=frame.index)
+    unaccepted = ((frame["registered_at"].isna() if "registered_at" in frame else ~none)
+                  & (frame["closed_at"].isna() if "closed_at" in frame else ~none)
+                  & (frame["status"].isna() | (frame["status"] == "reported") if "status" in frame else ~none))
+    new = _recent(frame, "reported_at") | unaccepted.fillna(False).astype(bool)
+    return np.select([_recent(frame, "closed_at").to_numpy(bool), _recent(frame, "registered_at").to_numpy(bool),
+                      new.to_numpy(bool)], ["closed", "registered", "reported"], "updated")
+
+
+def _state_kind(frame: pd.DataFrame) -> np.ndarray:
+    """The last step a case has reached (for cases listed, not changed)."""
     closed = frame["closed_at"].notna() if "closed_at" in frame else pd.Series(False, index=frame.index)
     registered = (frame["registered_at"].notna() if "registered_at" in frame
                   else pd.Series(False, index=frame.index))
@@ -220,7 +261,7 @@ def latest_cases(store, n: int = 10, *, now=None, within_days: float = 30.0) -> 
             break
         span = min(span * 24, pd.Timedelta(days=within_days))
     frame = frame.sort_values("reported_at", ascending=False, kind="stable").head(n).reset_index(drop=True)
-    frame["change"] = _change_kind(frame) if len(frame) else pd.Series([], dtype=object)
+    frame["change"] = _state_kind(frame) if len(frame) else pd.Series([], dtype=object)
     return frame
 
 

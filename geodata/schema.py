@@ -158,6 +158,8 @@ _layers = [
         Field("status", _T, codes=STATUSES, doc="workflow state", doc_zh="状态"),
         Field("resolved_level", _T, codes=LEVELS, doc="level that resolved it", doc_zh="解决层级"),
         Field("enforcement", _B, doc="went into formal law enforcement", doc_zh="转执法"),
+        Field("updated_at", _D, doc="last written; stamped by the store on every write (the live feed)",
+              doc_zh="更新时间"),
     ), time_field="reported_at", doc="cases (events, matters)", doc_zh="案件"),
     Layer("case_history", "id", None, (
         Field("id", _T, True, doc="case_id:seq, e.g. C20180102-00001:0003", doc_zh="流转记录编号"),
@@ -187,6 +189,168 @@ _layers = [
         Field("time_limit_h", _F, min=0, doc="time limit in hours", doc_zh="处置时限(小时)"),
         Field("added_from", _T, doc="file that introduced it, empty for the built-in tree", doc_zh="来源文件"),
     ), doc="the open category tree", doc_zh="案件类别"),
+    # The live intake API (intake/, geodata/intake.py): its clients, exactly-once
+    # records and the GPS points of patrols still under way.
+    Layer("api_keys", "key_id", None, (
+        Field("key_id", _T, True, doc="public part of an API key", doc_zh="密钥编号"),
+        Field("name", _T, True, doc="client the key was issued to", doc_zh="客户端名称"),
+        Field("salt", _T, doc="scrypt salt (hex)", doc_zh="盐"),
+        Field("key_hash", _T, doc="scrypt hash of the secret part (hex); the key itself is never stored",
+              doc_zh="密钥散列"),
+        Field("created_at", _D, doc="issued", doc_zh="签发时间"),
+        Field("revoked_at", _D, doc="revoked; empty = valid", doc_zh="吊销时间"),
+    ), doc="API clients, keys stored hashed", doc_zh="接口密钥"),
+    Layer("idempotency_keys", "id", None, (
+        Field("id", _T, True, doc="key_id:idempotency key — one per client and key", doc_zh="幂等编号"),
+        Field("key_id", _T, doc="API client", doc_zh="密钥编号"),
+        Field("fingerprint", _T, doc="sha256 of the request it answered", doc_zh="请求指纹"),
+        Field("status", _I, doc="HTTP status of the first answer", doc_zh="状态码"),
+        Field("response", _T, doc="JSON body of the first answer", doc_zh="响应"),
+        Field("created_at", _D, doc="when", doc_zh="时间"),
+    ), time_field="created_at", doc="answers of requests sent with an idempotency key",
+        doc_zh="幂等记录"),
+    Layer("patrol_sessions", "patrol_id", None, (
+        Field("patrol_id", _T, True, doc="patrol id", doc_zh="巡查编码"),
+        Field("staff_id", _T, doc="inspector", doc_zh="巡查员"),
+        Field("started_at", _D, doc="start", doc_zh="开始时间"),
+        Field("ended_at", _D, doc="end; empty = under way", doc_zh="结束时间"),
+        Field("key_id", _T, doc="API client that started it", doc_zh="密钥编号"),
+    ), time_field="started_at", doc="patrols started through the API (the track goes to patrols at the end)",
+        doc_zh="巡查会话"),
+    Layer("patrol_points", None, None, (
+        Field("patrol_id", _T, True, doc="patrol", doc_zh="巡查编码"),
+        Field("t", _D, True, doc="GPS time", doc_zh="定位时间"),
+        Field("lon", _F, True, min=-180, max=180, doc="longitude (EPSG:4326)", doc_zh="经度"),
+        Field("lat", _F, True, min=-90, max=90, doc="latitude (EPSG:4326)", doc_zh="纬度"),
+    ), time_field="t", doc="GPS points of patrols, as the inspectors' app sends them", doc_zh="巡查定位点"),
+]
+
+# ---- the wall modules' own layers (layers/modules.py) --------------------------------------
+# brief.md, "The reference town": leadership → key projects "on one map" and tasks
+# issued as instructions; public management → video coverage ("Sharp Eyes", 雪亮工程);
+# administration → approvals (395 service items, 313 without a visit, 91 "at most one
+# trip"); online → public-opinion monitoring (舆情); livelihood → medical insurance
+# and schools (the 5,537-applications early warning); transport → village buses
+# (村村通) and smart parking (智慧停车).
+PROJECT_KINDS = ("industry", "infrastructure", "livelihood", "ecology", "urban_renewal", "agriculture")
+PROJECT_STATUSES = ("planned", "in_progress", "completed", "suspended")
+TASK_KINDS = ("key_project", "work_safety", "environment", "livelihood", "case_supervision")
+TASK_STATUSES = ("issued", "in_progress", "completed")
+CAMERA_KINDS = ("public_security", "traffic", "river", "community", "fire_safety")
+CAMERA_STATUSES = ("online", "offline")
+APPROVAL_CHANNELS = ("window", "online", "self_service")
+APPROVAL_STATUSES = ("accepted", "completed", "returned")
+APPLICANT_KINDS = ("enterprise", "personal")
+PLATFORMS = ("weibo", "wechat", "douyin", "forum", "news", "gov_portal")
+SENTIMENTS = ("positive", "neutral", "negative")
+OPINION_STATUSES = ("new", "handling", "handled", "archived")
+PARKING_KINDS = ("public", "on_street", "commercial", "hospital", "transit")
+BUS_KINDS = ("town", "village")
+SCHOOL_LEVELS = ("kindergarten", "primary", "junior_middle")
+OWNERSHIPS = ("public", "private")
+
+_layers += [
+    Layer("key_projects", "project_id", "Point", (
+        Field("project_id", _T, True, doc="project code", doc_zh="项目编码"),
+        Field("name", _T, doc="project name", doc_zh="项目名称"),
+        Field("kind", _T, codes=PROJECT_KINDS, doc="industry, infrastructure, livelihood…", doc_zh="项目类别"),
+        Field("investment_wan", _F, min=0, doc="planned total investment, 10,000 yuan (万元)",
+              doc_zh="计划总投资(万元)"),
+        Field("planned_progress", _F, min=0, max=100, doc="progress the schedule asks for by updated_at, %",
+              doc_zh="计划进度(%)"),
+        Field("actual_progress", _F, min=0, max=100, doc="progress reached by updated_at, %",
+              doc_zh="实际进度(%)"),
+        Field("started_at", _D, doc="construction start (planned, for a planned project)", doc_zh="开工时间"),
+        Field("planned_end", _D, doc="planned completion", doc_zh="计划竣工时间"),
+        Field("status", _T, codes=PROJECT_STATUSES, doc="planned, in progress, completed, suspended",
+              doc_zh="状态"),
+        Field("lead_unit", _T, open_codes=True, doc="office in charge (牵头单位), a code", doc_zh="牵头单位"),
+        Field("updated_at", _D, doc="when the progress figures were reported", doc_zh="进度更新时间"),
+    ), time_field="started_at", doc="key projects (重点项目), at their site", doc_zh="重点项目"),
+    Layer("tasks", "task_id", None, (
+        Field("task_id", _T, True, doc="task code", doc_zh="任务编码"),
+        Field("title", _T, doc="what is to be done", doc_zh="任务内容"),
+        Field("kind", _T, codes=TASK_KINDS, doc="theme of the instruction", doc_zh="任务类别"),
+        Field("lead_unit", _T, open_codes=True, doc="office it is assigned to, a code", doc_zh="承办单位"),
+        Field("project_id", _T, doc="key project it concerns, if any", doc_zh="关联项目"),
+        Field("issued_at", _D, True, doc="issued by the town leadership", doc_zh="交办时间"),
+        Field("deadline", _D, doc="time limit", doc_zh="办结时限"),
+        Field("completed_at", _D, doc="completed; empty = open", doc_zh="办结时间"),
+        Field("status", _T, codes=TASK_STATUSES, doc="issued, in progress, completed", doc_zh="状态"),
+    ), time_field="issued_at", doc="tasks issued as instructions (督办任务)", doc_zh="督办任务"),
+    Layer("cameras", "camera_id", "Point", (
+        Field("camera_id", _T, True, doc="camera code", doc_zh="点位编码"),
+        Field("kind", _T, codes=CAMERA_KINDS, doc="public security, traffic, river, community, fire safety",
+              doc_zh="点位类别"),
+        Field("status", _T, codes=CAMERA_STATUSES, doc="online or offline at updated_at", doc_zh="在线状态"),
+        Field("installed_at", _D, doc="installed", doc_zh="安装时间"),
+        Field("updated_at", _D, doc="last status report", doc_zh="状态更新时间"),
+    ), time_field="installed_at", doc="video cameras (雪亮工程)", doc_zh="视频监控点位"),
+    Layer("approvals", "approval_id", None, (
+        Field("approval_id", _T, True, doc="application number", doc_zh="办件编号"),
+        Field("item_code", _T, doc="service item code", doc_zh="事项编码"),
+        Field("item", _T, doc="service item (政务服务事项)", doc_zh="事项名称"),
+        Field("applicant_kind", _T, codes=APPLICANT_KINDS, doc="enterprise or personal — no names",
+              doc_zh="申请人类型"),
+        Field("channel", _T, codes=APPROVAL_CHANNELS, doc="service window, online, self-service kiosk",
+              doc_zh="办理渠道"),
+        Field("visits", _I, min=0, max=10, doc="trips the applicant made (0 = without a visit)",
+              doc_zh="跑动次数"),
+        Field("submitted_at", _D, True, doc="application accepted", doc_zh="受理时间"),
+        Field("deadline", _D, doc="promised time limit", doc_zh="承诺时限"),
+        Field("completed_at", _D, doc="completed (办结); empty = in progress", doc_zh="办结时间"),
+        Field("status", _T, codes=APPROVAL_STATUSES, doc="accepted, completed, returned", doc_zh="状态"),
+        Field("satisfaction", _I, min=1, max=5, doc="applicant's rating 1–5 (好差评), empty = none",
+              doc_zh="满意度"),
+    ), time_field="submitted_at", doc="applications at the service centre (审批服务)", doc_zh="审批办件"),
+    Layer("opinion_items", "item_id", "Point", (
+        Field("item_id", _T, True, doc="item code", doc_zh="舆情编号"),
+        Field("platform", _T, codes=PLATFORMS, doc="where it was published", doc_zh="发布平台"),
+        Field("title", _T, doc="headline of the post (public text, no author)", doc_zh="标题"),
+        Field("topic", _T, open_codes=True, doc="case category code it concerns", doc_zh="涉及领域"),
+        Field("sentiment", _T, codes=SENTIMENTS, doc="positive, neutral, negative", doc_zh="情感倾向"),
+        Field("heat", _I, min=0, doc="reads, shares and comments", doc_zh="热度"),
+        Field("published_at", _D, True, doc="published", doc_zh="发布时间"),
+        Field("handled_at", _D, doc="responded to (处置); empty = not yet", doc_zh="处置时间"),
+        Field("status", _T, codes=OPINION_STATUSES, doc="new, handling, handled, archived", doc_zh="状态"),
+    ), time_field="published_at", doc="public-opinion items (网络舆情), at the place they concern",
+        doc_zh="网络舆情"),
+    Layer("parking", "lot_id", "Point", (
+        Field("lot_id", _T, True, doc="car park code", doc_zh="停车场编码"),
+        Field("name", _T, doc="car park name", doc_zh="停车场名称"),
+        Field("kind", _T, codes=PARKING_KINDS, doc="public, on-street, commercial, hospital, transit",
+              doc_zh="类型"),
+        Field("spaces", _I, min=0, doc="parking spaces", doc_zh="泊位数"),
+        Field("occupied", _I, min=0, doc="spaces taken at updated_at", doc_zh="已占用"),
+        Field("updated_at", _D, doc="last sensor report (智慧停车)", doc_zh="更新时间"),
+    ), doc="car parks with live occupancy (智慧停车)", doc_zh="停车场"),
+    Layer("bus_routes", "route_id", "LineString", (
+        Field("route_id", _T, True, doc="route code", doc_zh="线路编码"),
+        Field("name", _T, doc="route name", doc_zh="线路名称"),
+        Field("kind", _T, codes=BUS_KINDS, doc="town bus or village bus (村村通)", doc_zh="线路类型"),
+        Field("stops", _I, min=0, doc="stops along the route", doc_zh="站点数"),
+        Field("daily_trips", _I, min=0, doc="departures a day", doc_zh="日班次"),
+    ), doc="bus routes along the roads", doc_zh="公交线路"),
+    Layer("schools", "school_id", "Point", (
+        Field("school_id", _T, True, doc="school code", doc_zh="学校编码"),
+        Field("name", _T, doc="school name", doc_zh="学校名称"),
+        Field("level", _T, codes=SCHOOL_LEVELS, doc="kindergarten, primary, junior middle", doc_zh="学段"),
+        Field("ownership", _T, codes=OWNERSHIPS, doc="public or private", doc_zh="办学性质"),
+        Field("places", _I, min=0, doc="approved places (学位)", doc_zh="核定学位"),
+        Field("enrolled", _I, min=0, doc="pupils enrolled", doc_zh="在校生"),
+        Field("applications", _I, min=0, doc="applications for the coming intake", doc_zh="招生报名"),
+        Field("intake_places", _I, min=0, doc="places of the coming intake", doc_zh="招生计划"),
+    ), doc="schools and kindergartens with their places", doc_zh="学校"),
+    Layer("medical_insurance", "record_id", None, (
+        Field("record_id", _T, True, doc="grid_id:year", doc_zh="记录编号"),
+        Field("grid_id", _T, True, doc="comprehensive grid", doc_zh="综合网格"),
+        Field("year", _I, True, min=1990, max=2100, doc="insurance year", doc_zh="参保年度"),
+        Field("eligible", _I, min=0, doc="residents who should be insured (应参保)", doc_zh="应参保人数"),
+        Field("insured_employee", _I, min=0, doc="insured in the employees' scheme (职工医保)",
+              doc_zh="职工医保参保"),
+        Field("insured_resident", _I, min=0, doc="insured in the residents' scheme (城乡居民医保)",
+              doc_zh="居民医保参保"),
+    ), doc="medical insurance per grid and year — counts only, no person", doc_zh="医保参保"),
 ]
 
 LAYERS: dict[str, Layer] = {layer.name: layer for layer in _layers}

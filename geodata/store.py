@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import geopandas as gpd
 import pandas as pd
@@ -31,7 +31,16 @@ from geodata.frames import (StoreError, check_identifier, column_kinds, empty_fr
 from geodata.query import Filter
 from geodata.schema import LAYERS, Layer, layer as layer_decl
 
-__all__ = ["Store", "StoreError", "open_store", "Filter"]
+__all__ = ["Store", "StoreError", "open_store", "Filter", "STAMPED"]
+
+#: Layers whose every write the store stamps, and the column it stamps: the live
+#: change feed (geodata/changes.py) finds what changed by this time, so a status-only
+#: step or a case that arrives late with an old ``reported_at`` reaches the screen.
+STAMPED = {"cases": "updated_at"}
+
+
+def _utc_now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC")
 
 
 def _decl(name: str) -> Layer:
@@ -47,6 +56,8 @@ class Store(ABC):
     """A place layers live in. Open one with :func:`open_store`."""
 
     url: str
+    #: The time a write is stamped with (see :data:`STAMPED`); a test may set its own clock.
+    clock: Callable[[], pd.Timestamp] = staticmethod(_utc_now)
 
     # ---- the backend shim -------------------------------------------------
     @abstractmethod
@@ -159,7 +170,8 @@ class Store(ABC):
         existing = self._table_columns(name)
         if existing is None:
             raise StoreError(f"layer {name!r} does not exist in {self.url}")
-        frame = frame_to_storage(decl, pd.DataFrame(df).drop(columns="geometry", errors="ignore"), partial=True)
+        frame = frame_to_storage(decl, self._stamp(name, pd.DataFrame(df).drop(columns="geometry", errors="ignore")),
+                                 partial=True)
         kinds = column_kinds(decl, frame)
         new = {c: k for c, k in kinds.items() if c not in existing}
         if new:
@@ -221,12 +233,24 @@ class Store(ABC):
             return empty_frame(decl, kinds, columns)
         return frame_from_storage(decl, df, kinds)
 
+    def _stamp(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the layer's :data:`STAMPED` column set to now (a copy; the
+        caller's frame is left alone). Whole seconds, like every stored time."""
+        col = STAMPED.get(name)
+        if col is None:
+            return df
+        now = pd.Timestamp(self.clock())
+        now = (now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")).floor("s")
+        out = df.copy(deep=False)
+        out[col] = pd.Series(now, index=df.index, dtype="datetime64[us, UTC]")
+        return out
+
     def _write(self, name: str, df: pd.DataFrame, upsert: bool) -> int:
         decl = _decl(name)
         if len(df) == 0:
             self._ensure(decl, column_kinds(decl, df))
             return 0
-        frame = frame_to_storage(decl, df)
+        frame = frame_to_storage(decl, self._stamp(name, df))
         if decl.id_field:
             ids = frame[decl.id_field]
             if ids.isna().any():
@@ -241,6 +265,59 @@ class Store(ABC):
         self._insert(decl, frame, upsert)
         return len(frame)
 
+    # ---- several layers in one transaction (the live intake's group commit) ----
+    def append_together(self, frames: list[tuple[str, pd.DataFrame]]) -> int:
+        """Append rows to several layers in ONE transaction: all are committed or none.
+
+        The live intake (geodata/intake.py) writes a batch of cases with their
+        idempotency records this way, so an answer is never stored without its case
+        nor a case without its answer. An id that already exists fails the whole
+        transaction (StoreError). Table shapes are checked once per column set.
+        """
+        prepared = []
+        for name, df in frames:
+            if len(df) == 0:
+                continue
+            decl = _decl(name)
+            frame = frame_to_storage(decl, self._stamp(name, df))
+            if decl.id_field and frame[decl.id_field].isna().any():
+                raise StoreError(f"row(s) for {name!r} have no {decl.id_field}")
+            shape = (name, tuple(frame.columns))
+            ensured = self.__dict__.setdefault("_ensured_shapes", set())
+            if shape not in ensured:
+                self._ensure(decl, column_kinds(decl, frame))
+                ensured.add(shape)
+            prepared.append((decl, frame))
+        if prepared:
+            self._insert_together(prepared)
+        return sum(len(f) for _, f in prepared)
+
+    def _insert_together(self, items: list[tuple[Layer, pd.DataFrame]]) -> None:
+        raise StoreError(f"{type(self).__name__} cannot write several layers in one transaction")
+
+    def append_records_together(self, rows: dict[str, list[dict]]) -> int:
+        """:meth:`append_together` for records: ``{layer: [dict, ...]}``, every dict of
+        a layer with the same keys, a layer with geometry giving each a shapely
+        ``geometry``. A backend may write them without building frames (PostGIS
+        does: the live intake's group commit is then a few ms, not pandas-bound)."""
+        return self.append_together(records_to_frames(rows))
+
+    def _ensure_records(self, name: str, records: list[dict]) -> tuple[Layer, list[str]]:
+        """Declaration and columns of records about to be written; the table is
+        created or widened from the first records, once per column set."""
+        decl = _decl(name)
+        cols = [c for c in records[0] if c != "geometry"]
+        stamp = STAMPED.get(name)
+        if stamp and stamp not in cols:
+            cols.append(stamp)
+        shape = (name, tuple(cols))
+        ensured = self.__dict__.setdefault("_ensured_shapes", set())
+        if shape not in ensured:
+            sample = records_to_frames({name: records[:50]})[0][1]
+            self._ensure(decl, column_kinds(decl, frame_to_storage(decl, self._stamp(name, sample))))
+            ensured.add(shape)
+        return decl, cols
+
     def __repr__(self):
         return f"{type(self).__name__}({self.url!r})"
 
@@ -249,6 +326,20 @@ class Store(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+def records_to_frames(rows: dict[str, list[dict]]) -> list[tuple[str, pd.DataFrame]]:
+    """``{layer: [record, ...]}`` as ``[(layer, frame), ...]`` (GeoDataFrame where the
+    layer has geometry, from each record's ``geometry``)."""
+    out = []
+    for name, records in rows.items():
+        if not records:
+            continue
+        df = pd.DataFrame.from_records(records)
+        if _decl(name).geometry is not None:
+            df = gpd.GeoDataFrame(df, geometry="geometry", crs="EPSG:4326")
+        out.append((name, df))
+    return out
 
 
 def open_store(url: str | None = None) -> Store:

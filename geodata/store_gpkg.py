@@ -8,7 +8,10 @@ only on geometry changes and the feature-count triggers are plain SQL.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import os
 import sqlite3
+import struct
 import threading
 
 import numpy as np
@@ -49,26 +52,49 @@ def _time_literal(ts: pd.Timestamp) -> str:
     return "'" + sec.strftime("%Y-%m-%dT%H:%M:%SZ") + "'"
 
 
+_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path) -> threading.RLock:
+    """One lock per GeoPackage file, shared by every store object on it in this process.
+
+    GDAL (inside pyogrio) carries its own copy of SQLite, the ``sqlite3`` module
+    another. Two SQLite copies in one process do not see each other's POSIX locks,
+    and one closing the file drops the other's locks (sqlite.org/howtocorrupt.html
+    §2.2); a write committed by one while the other reads crashed the process with
+    SIGBUS on the WAL index. So GDAL reads and writes and our SQLite writes take
+    turns on a file, and so do reads through ``sqlite3`` (:meth:`GeoPackageStore._sql`).
+    """
+    key = os.path.realpath(str(path))
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.RLock())
+
+
 class GeoPackageStore(Store):
     """Layers in one GeoPackage file (created on first write)."""
 
     def __init__(self, url: str):
         self.url = url
         self.path = config.gpkg_path(url)
-        self._lock = threading.RLock()  # one writer at a time within this process
+        self._lock = _file_lock(self.path)  # one GDAL or SQLite user of the file at a time, see _file_lock
 
     # ---- connections -------------------------------------------------------
     @contextlib.contextmanager
     def _sql(self):
+        # Under the file's lock like every GDAL use: a sqlite3 read while GDAL's
+        # SQLite closes the file (and with it checkpoints and truncates the WAL
+        # index this connection has mapped) dies with SIGBUS, see _file_lock.
         if not self.path.exists():
             raise StoreError(f"GeoPackage {self.path} does not exist yet")
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            con.execute("PRAGMA busy_timeout = 30000")
-            _register_gpkg_functions(con)
-            yield con
-        finally:
-            con.close()
+        with self._lock:
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                con.execute("PRAGMA busy_timeout = 30000")
+                _register_gpkg_functions(con)
+                yield con
+            finally:
+                con.close()
 
     def ping(self) -> dict:
         if not self.path.exists():
@@ -150,8 +176,9 @@ class GeoPackageStore(Store):
             kwargs["where"] = where
         if limit is not None:
             kwargs["max_features"] = int(limit)
-        df = pyogrio.read_dataframe(self.path, layer=decl.name, columns=columns, use_arrow=True,
-                                    read_geometry=decl.geometry is not None, **kwargs)
+        with self._lock:
+            df = pyogrio.read_dataframe(self.path, layer=decl.name, columns=columns, use_arrow=True,
+                                        read_geometry=decl.geometry is not None, **kwargs)
         if decl.geometry is not None and df.crs is None and len(df):
             df = df.set_crs("EPSG:4326")
         return df
@@ -200,18 +227,65 @@ class GeoPackageStore(Store):
             pyogrio.write_dataframe(df, self.path, layer=decl.name, driver="GPKG", append=True,
                                     use_arrow=True, **kwargs)
 
+    def _insert_together(self, items):
+        """One SQLite transaction over several layers (Store.append_together): rows go
+        in by plain INSERT with GeoPackage geometry blobs; GDAL's R-tree and
+        feature-count triggers keep the spatial index and counts right."""
+        with self._transaction() as con:
+            for decl, df in items:
+                cols = [c for c in df.columns if c != "geometry"]
+                values = [_sqlite_values(df[c]) for c in cols]
+                names = [f'"{c}"' for c in cols]
+                geom = self._geom_column(con, decl.name) if decl.geometry is not None else None
+                if geom and "geometry" in df.columns:
+                    names.append(f'"{geom}"')
+                    values.append([_gpkg_blob(g) for g in df.geometry.values])
+                con.executemany(f'INSERT INTO "{decl.name}" ({", ".join(names)}) '
+                                f'VALUES ({", ".join("?" * len(names))})', zip(*values))
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction; a unique-id clash becomes StoreError, anything
+        else rolls back and propagates."""
+        with self._lock, self._sql() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                con.execute("ROLLBACK")
+                raise StoreError(f"an id already exists ({exc})") from exc
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def append_records_together(self, rows):
+        """Records straight into one SQLite transaction (no frames), normalised as
+        frame_to_storage would: times as whole-second UTC ISO text, the layer's write
+        stamp set, geometry as GeoPackage blobs."""
+        from geodata.store import STAMPED
+        items = [(self._ensure_records(name, recs), recs) for name, recs in rows.items() if recs]
+        if not items:
+            return 0
+        now = _sqlite_value(pd.Timestamp(self.clock()))
+        with self._transaction() as con:
+            for (decl, cols), recs in items:
+                stamp = STAMPED.get(decl.name)
+                names = [f'"{c}"' for c in cols]
+                geom = self._geom_column(con, decl.name) if decl.geometry is not None else None
+                if geom:
+                    names.append(f'"{geom}"')
+                values = [[now if c == stamp else _sqlite_value(r.get(c)) for c in cols]
+                          + ([_gpkg_blob(r.get("geometry"))] if geom else []) for r in recs]
+                con.executemany(f'INSERT INTO "{decl.name}" ({", ".join(names)}) '
+                                f'VALUES ({", ".join("?" * len(names))})', values)
+        return sum(len(r) for _, r in items)
+
     def _update(self, decl, df):
         cols = [c for c in df.columns if c != decl.id_field]
         if not cols:
             return 0
-        values = []
-        for c in cols:
-            s = df[c]
-            if isinstance(s.dtype, pd.DatetimeTZDtype):
-                v = s.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(s.notna(), None)
-            else:
-                v = s.astype(object).where(s.notna(), None)
-            values.append(v.map(lambda x: x.item() if isinstance(x, np.generic) else x).tolist())
+        values = [_sqlite_values(df[c]) for c in cols]
         ids = df[decl.id_field].tolist()
         sets = ", ".join(f'"{c}" = ?' for c in cols)
         with self._lock, self._sql() as con:
@@ -226,6 +300,44 @@ class GeoPackageStore(Store):
         where = self._where(flt)
         with self._lock, self._sql() as con:
             return con.execute(f'DELETE FROM "{decl.name}" WHERE {where}').rowcount
+
+
+def _sqlite_values(s: pd.Series) -> list:
+    """A column as SQLite values: times as stored ISO text (whole UTC seconds), NULL
+    for missing, numpy scalars as Python ones."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        v = s.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(s.notna(), None)
+    else:
+        v = s.astype(object).where(s.notna(), None)
+    return v.map(lambda x: x.item() if isinstance(x, np.generic) else x).tolist()
+
+
+def _sqlite_value(v):
+    """One record value as SQLite stores it (see :func:`_sqlite_values`)."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (pd.Timestamp, datetime.datetime)):
+        t = pd.Timestamp(v)
+        t = t.tz_localize(config.timezone()) if t.tzinfo is None else t
+        return t.tz_convert("UTC").floor("s").strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _gpkg_blob(geom) -> bytes | None:
+    """A GeoPackage geometry blob (GPKG spec 2.1.3): header, envelope (none for a
+    point, x/y otherwise), little-endian WKB; SRS 4326."""
+    if geom is None:
+        return None
+    if geom.is_empty:
+        return b"GP\x00" + bytes([0x11]) + struct.pack("<i", 4326) + shapely.to_wkb(geom, byte_order=1)
+    if geom.geom_type == "Point":
+        head = b"GP\x00\x01" + struct.pack("<i", 4326)
+    else:
+        minx, miny, maxx, maxy = geom.bounds
+        head = b"GP\x00\x03" + struct.pack("<i4d", 4326, minx, maxx, miny, maxy)
+    return head + shapely.to_wkb(geom, byte_order=1)
 
 
 def _gpkg_geometry(blob):

@@ -11,6 +11,7 @@ attributes arrive as columns, point coordinates as two float columns
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import threading
 
@@ -166,6 +167,9 @@ class PostGISStore(Store):
         with self._begin() as conn:
             for col, kind in kinds.items():
                 conn.execute(sa.text(f'ALTER TABLE "{decl.name}" ADD COLUMN IF NOT EXISTS "{col}" {_SQL_TYPES[kind]}'))
+                if kind == "datetime" and col in decl.field_names:  # as _create_table: e.g. cases.updated_at
+                    conn.execute(sa.text(f'CREATE INDEX IF NOT EXISTS "ix_{decl.name}_{col}" '
+                                         f'ON "{decl.name}" ("{col}")'))
 
     def _drop(self, decl: Layer) -> None:
         with self._begin() as conn:
@@ -240,6 +244,44 @@ class PostGISStore(Store):
             raise StoreError(f"an id already exists in {decl.name!r}; use upsert to replace "
                              f"({str(exc).splitlines()[0]})") from exc
 
+    def _insert_together(self, items):
+        """One transaction, one COPY per layer (Store.append_together)."""
+        import psycopg
+        try:
+            with self._begin() as conn:
+                for decl, df in items:
+                    self._copy(conn, decl.name, df, decl)
+        except (psycopg.errors.UniqueViolation, sa.exc.IntegrityError) as exc:
+            raise StoreError(f"an id already exists ({str(exc).splitlines()[0]})") from exc
+
+    def append_records_together(self, rows):
+        """Records straight into COPY (no frames): one transaction, one COPY per layer.
+        Values are normalised as frame_to_storage does for frames: times whole
+        seconds, geometry EWKB with SRID 4326, the layer's write stamp set."""
+        import psycopg
+        from geodata.store import STAMPED
+        items = [(self._ensure_records(name, recs), recs) for name, recs in rows.items() if recs]
+        if not items:
+            return 0
+        now = pd.Timestamp(self.clock()).floor("s").to_pydatetime()
+        try:
+            with self._begin() as conn:
+                raw = conn.connection.driver_connection
+                for (decl, cols), recs in items:
+                    names = [f'"{c}"' for c in cols] + ([_GEOM] if decl.geometry is not None else [])
+                    stamp = STAMPED.get(decl.name)
+                    with raw.cursor() as cur, cur.copy(f'COPY "{decl.name}" ({", ".join(names)}) FROM STDIN') as cp:
+                        for r in recs:
+                            row = [now if c == stamp else _pg_value(r.get(c)) for c in cols]
+                            if decl.geometry is not None:
+                                g = r.get("geometry")
+                                row.append(None if g is None else
+                                           shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True))
+                            cp.write_row(row)
+        except (psycopg.errors.UniqueViolation, sa.exc.IntegrityError) as exc:
+            raise StoreError(f"an id already exists ({str(exc).splitlines()[0]})") from exc
+        return sum(len(r) for _, r in items)
+
     def _update(self, decl, df):
         tmp = f"_upd_{decl.name}"
         cols = [c for c in df.columns if c != decl.id_field]
@@ -258,6 +300,22 @@ class PostGISStore(Store):
     def _delete(self, decl, flt):
         with self._begin() as conn:
             return conn.execute(sa.text(f'DELETE FROM "{decl.name}"{self._conditions(decl, flt)}')).rowcount
+
+
+def _pg_value(v):
+    """A record's value for COPY: NULL for missing, times to whole seconds (naive =
+    the configured zone), numpy scalars as Python ones."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (pd.Timestamp, datetime.datetime)):
+        t = pd.Timestamp(v)
+        if t.tzinfo is None:
+            from geodata import config
+            t = t.tz_localize(config.timezone())
+        return t.floor("s").to_pydatetime()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def _csv_column(s: pd.Series) -> pd.Series:

@@ -288,6 +288,9 @@ def apply_transition(store, case_id: str, action: str, at, by: str | None, level
     for c in ("extended",):
         if c in out:
             out[c] = out[c].astype("boolean")
+    for c, dtype in found.dtypes.items():  # keep stored kinds: an all-NULL value gives no hint
+        if c in out and c != "geometry" and str(dtype) in ("boolean", "Int64") and out[c].dtype == object:
+            out[c] = out[c].astype(dtype)
     store.upsert("cases", out)
     store.append(CASE_HISTORY.name, history_frame([hist]))
     return new, hist

@@ -256,6 +256,13 @@ class TownGrids:
                                read("grids", ["grid_id", "district_id"]),
                                read("pro_grids", ["pro_grid_id"]), **kwargs)
 
+    def warm(self) -> TownGrids:
+        """Build every system's index now (it is otherwise built on first use), so a
+        caller that swaps these grids in never makes a request wait for it."""
+        for system in self.systems:
+            system.index  # noqa: B018 - cached_property: building it is the point
+        return self
+
     @property
     def crs(self):
         return next((s.crs for s in self.systems), CRS.from_user_input(STORAGE_CRS))

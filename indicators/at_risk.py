@@ -11,7 +11,7 @@ from indicators.registry import indicator
 
 @indicator("at_risk", formula="count(accepted ∧ open at as_of ∧ as_of ≤ deadline < as_of + N h)",
            unit="cases", zh="临期案件数", en="At risk", higher_is_better=False,
-           source="issue 5: open overdue and 'at risk' (deadline within N hours); brief.md: "
+           source="open overdue and 'at risk' (deadline within N hours); brief.md: "
                   "'see what is overdue now'", risk_hours=24)
 def at_risk(v):
     """Accepted cases open at ``as_of`` whose deadline falls within the next N hours

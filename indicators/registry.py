@@ -42,6 +42,10 @@ INDICATOR_MODULES = (
     "enforcement", "due", "closed", "closure_rate", "closed_on_time", "ontime_closure_rate",
     "open_overdue", "at_risk", "rework_rate", "extension_rate", "resolved_level",
     "rule_3510", "composite_score", "pro_grid_enterprises", "pro_grid_staffing",
+    # the modules' own layers (layers/modules.py; arithmetic in indicators/records.py)
+    "key_project_on_schedule_rate", "task_ontime_rate", "camera_online_rate", "approval_ontime_rate",
+    "approval_avg_days", "approval_no_visit_share", "opinion_handled_rate", "opinion_negative_share",
+    "parking_occupancy", "insurance_coverage_rate", "school_place_utilisation", "school_application_ratio",
 )
 
 REGISTRY: dict[str, "Indicator"] = {}
@@ -76,7 +80,10 @@ class Indicator:
         by group; a rate with a zero denominator is ``None`` / ``<NA>``.
         """
         if self.kind != "case":
-            return self.func(data, *args, **kw)
+            # a table indicator takes the period and grouping it declares (records.py ones do)
+            given = {k: v for k, v in (("start", start), ("end", end), ("as_of", as_of), ("by", by))
+                     if v is not None}
+            return self.func(data, *args, **given, **kw)
         from indicators.view import CaseView
         view = data if isinstance(data, CaseView) else CaseView(
             data, start=start, end=end, as_of=as_of, by=by, **kw)

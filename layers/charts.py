@@ -44,6 +44,7 @@ class ChartContext:
     credit_counts: dict = field(default_factory=dict)                 # credit → enterprises
     resolved_level: dict = field(default_factory=dict)                # level → disposed cases
     grid_scores: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # grid name → score
+    layer_stats: dict = field(default_factory=dict)   # the modules' own layers (TownSnapshot.layer_stats)
 
 
 def month_label(ts: pd.Timestamp, lang: str) -> str:
@@ -150,5 +151,95 @@ def grid_ranking(ctx: ChartContext, label, lang: str, top: int = 6) -> dict:
                  colour=GOOD)
 
 
+# ---- charts of the modules' own layers (numbers from ChartContext.layer_stats) -------------------
+WARN = "#fbbf24"
+BAD = "#f87171"
+
+
+def _stacked(title: str, names: list, parts: list[tuple[str, list, str]]) -> dict:
+    """Horizontal bars of several parts stacked (``(legend name, values, colour)``), the
+    total printed after each bar."""
+    totals = [sum(v) for v in zip(*[p[1] for p in parts])] if parts else []
+    fig = _hbar(title, names, totals)
+    text_style = {k: fig["data"][0][k] for k in ("textposition", "cliponaxis", "textfont")}
+    fig["data"] = [{"type": "bar", "orientation": "h", "x": values, "y": names, "name": legend,
+                    "marker": {"color": colour}, "hovertemplate": "%{y} · " + legend + ": %{x}<extra></extra>"}
+                   for legend, values, colour in parts]
+    if fig["data"]:
+        fig["data"][-1].update(text=totals, **text_style)
+    fig["layout"]["barmode"] = "stack"
+    return fig
+
+
+def key_project_status(ctx: ChartContext, label, lang: str) -> dict:
+    """Key projects by schedule: on schedule, lagging, completed, suspended, not begun."""
+    from layers.key_projects import COLOURS
+    counts = ctx.layer_stats.get("projects_by_state", {})
+    keys = [k for k in ("on_schedule", "lagging", "completed", "suspended", "planned") if counts.get(k)]
+    return _hbar(label("chart.key_project_status"), [label(f"project.{k}") for k in keys],
+                 [int(counts[k]) for k in keys], colour=[COLOURS[k] for k in keys])
+
+
+def _parts_chart(ctx: ChartContext, label, stats_key: str, chart: str, prefix: str,
+                 parts: tuple[tuple[str, str, str], ...]) -> dict:
+    """Stacked bars of ``layer_stats[stats_key]`` ({bar: {part: n}}), biggest bar first;
+    ``parts``: (part key, label key, colour)."""
+    by = ctx.layer_stats.get(stats_key, {})
+    keys = sorted(by, key=lambda k: -sum(by[k].values()))
+    return _stacked(label(f"chart.{chart}"), [label(f"{prefix}.{k}") for k in keys],
+                    [(label(lab), [int(by[k].get(part, 0)) for k in keys], colour) for part, lab, colour in parts]
+                    if keys else [])
+
+
+def camera_kinds(ctx: ChartContext, label, lang: str) -> dict:
+    """Cameras by kind, online and offline."""
+    return _parts_chart(ctx, label, "cameras_by_kind", "camera_kinds", "camera_kind",
+                        (("online", "camera.online", ACCENT), ("offline", "camera.offline", BAD)))
+
+
+def approval_channels(ctx: ChartContext, label, lang: str) -> dict:
+    """Applications this year by channel: service window, online, self-service kiosk."""
+    by = ctx.layer_stats.get("approvals_by_channel", {})
+    keys = [k for k in ("online", "window", "self_service") if k in by]
+    return _hbar(label("chart.approval_channels"), [label(f"channel.{k}") for k in keys],
+                 [int(by[k]) for k in keys], colour=GOOD)
+
+
+def opinion_platforms(ctx: ChartContext, label, lang: str) -> dict:
+    """Public-opinion items this year by platform, the negative part in red."""
+    return _parts_chart(ctx, label, "opinion_by_platform", "opinion_platforms", "platform",
+                        (("negative", "sentiment.negative", BAD), ("other", "sentiment.other", ACCENT)))
+
+
+def school_places(ctx: ChartContext, label, lang: str) -> dict:
+    """Places of the coming intake against applications, per level; a level with more
+    applications than places is drawn in amber (brief.md: the school-place early warning)."""
+    by = ctx.layer_stats.get("schools_by_level", {})
+    keys = [k for k in ("kindergarten", "primary", "junior_middle") if k in by]
+    names = [label(f"school.{k}") for k in keys]
+    places = [int(by[k].get("intake_places", 0)) for k in keys]
+    apps = [int(by[k].get("applications", 0)) for k in keys]
+    fig = {"data": [{"type": "bar", "x": names, "y": places, "name": label("school.intake_places"),
+                     "marker": {"color": ACCENT}, "hovertemplate": "%{x}: %{y}<extra></extra>"},
+                    {"type": "bar", "x": names, "y": apps, "name": label("school.applications"),
+                     "marker": {"color": [WARN if a > p else GOOD for a, p in zip(apps, places)]},
+                     "hovertemplate": "%{x}: %{y}<extra></extra>"}],
+           "layout": chart_layout(label("chart.school_places"))}
+    fig["layout"].update(barmode="group", showlegend=True,
+                         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.12, "font": {"size": 13}})
+    return fig
+
+
+def parking_kinds(ctx: ChartContext, label, lang: str) -> dict:
+    """Occupancy now by kind of car park (green has room, amber filling, red full)."""
+    from layers.parking import occupancy_colour
+    by = ctx.layer_stats.get("parking_by_kind", {})
+    keys = sorted(by, key=lambda k: -by[k])
+    return _hbar(label("chart.parking_kinds"), [label(f"parking.{k}") for k in keys],
+                 [round(100 * by[k]) for k in keys], colour=[occupancy_colour(by[k]) for k in keys],
+                 text=[f"{100 * by[k]:.0f}%" for k in keys])
+
+
 CHARTS = {f.__name__: f for f in (theme_monthly, theme_top_subcategories, theme_sources, age_bands,
-                                   credit_mix, resolved_level, grid_ranking)}
+                                   credit_mix, resolved_level, grid_ranking, key_project_status, camera_kinds,
+                                   approval_channels, opinion_platforms, school_places, parking_kinds)}

@@ -39,13 +39,15 @@ def enterprises_to_traces(gdf, name: str = "enterprises", labels: dict | None = 
         if len(sel) == 0:
             continue
         names = sel["name"].fillna("").astype(str).tolist() if "name" in sel else [""] * len(sel)
-        inds = sel["industry"].astype(object).tolist() if "industry" in sel else [None] * len(sel)
+        # a missing industry (None, NaN, pd.NA) shows as empty, never as a code or "nan"
+        inds = (sel["industry"].astype(object).where(sel["industry"].notna(), "").astype(str).tolist()
+                if "industry" in sel else [""] * len(sel))
         traces.append({
             "type": "scattermap", "mode": "markers", "name": labels.get(c, c), "legendgroup": name,
             "lon": np.round(sel.geometry.x.to_numpy(), 5).tolist(),
             "lat": np.round(sel.geometry.y.to_numpy(), 5).tolist(),
             "marker": {"size": SIZES[c], "color": CREDIT_COLOURS[c], "opacity": 0.9},
-            "customdata": [[n, industry_labels.get(i, i or ""), labels.get(c, c)] for n, i in zip(names, inds)],
+            "customdata": [[n, industry_labels.get(i, i), labels.get(c, c)] for n, i in zip(names, inds)],
             "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<extra></extra>",
         })
     return traces

@@ -1,6 +1,6 @@
 """Comprehensive grids (综合网格): thin outlines over the districts.
 
-For now every grid looks the same; a choropleth by a KPI (issue 6) will feed ``z``.
+Every grid looks the same here; the wall's choropleth by a KPI feeds ``z``.
 
 Examples
 --------
@@ -20,7 +20,7 @@ COLUMNS = ("grid_id", "name", "district_id")
 
 OUTLINE = "rgba(94, 234, 212, 0.55)"
 #: Nearly transparent, not fully: a fill of opacity 0 is not drawn, and then a
-#: pointer over a grid's inside would not find it (hover, and clicks in issue 6).
+#: pointer over a grid's inside would not find it (hover, and the click that opens a grid card).
 FILL = "rgba(94, 234, 212, 0.03)"
 
 

@@ -40,20 +40,47 @@ class MetricContext:
     pro_grids: int | None = None
     river_km: float | None = None
     road_km: float | None = None
+    #: aggregates of the modules' own layers (callbacks/module_data.py: TownSnapshot.layer_stats)
+    layer_stats: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Metric:
     name: str
-    kind: str          # "count" | "rate" | "km" | "score"
+    kind: str          # "count" | "rate" | "km" | "score" | "days"
     compute: Callable[[MetricContext], object]
     doc: str
+    #: i18n key of the unit shown after a count (empty: the screen's default for the name)
+    unit: str = ""
 
 
 def _share(part, whole):
     # contract.md: a rate with a zero denominator is null, not 0
     return None if part is None or not whole else part / whole
 
+
+#: Tiles of the modules' own layers: (name = key of ``layer_stats``, kind, doc, unit key).
+LAYER_METRICS = (
+    ("key_projects", "count", "key projects on the map (重点项目)", "unit.count"),
+    ("key_project_on_schedule_rate", "rate", "indicators/key_project_on_schedule_rate.py", ""),
+    ("task_ontime_rate", "rate", "indicators/task_ontime_rate.py, tasks issued this year", ""),
+    ("cameras", "count", "video cameras (雪亮工程)", "unit.count"),
+    ("camera_online_rate", "rate", "indicators/camera_online_rate.py", ""),
+    ("approvals", "count", "applications submitted this year", "unit.cases"),
+    ("approval_ontime_rate", "rate", "indicators/approval_ontime_rate.py, completed this year", ""),
+    ("approval_no_visit_share", "rate", "indicators/approval_no_visit_share.py, submitted this year", ""),
+    ("approval_avg_days", "days", "indicators/approval_avg_days.py, completed this year", "unit.days"),
+    ("opinion_items", "count", "public-opinion items published this year", "unit.items"),
+    ("opinion_negative_share", "rate", "indicators/opinion_negative_share.py, this year", ""),
+    ("opinion_handled_rate", "rate", "indicators/opinion_handled_rate.py, this year", ""),
+    ("parking_occupancy", "rate", "indicators/parking_occupancy.py, at the last sensor report", ""),
+    ("parking_spaces", "count", "parking spaces of all car parks", "unit.spaces"),
+    ("bus_routes", "count", "bus routes (村村通 included)", "unit.routes"),
+    ("bus_route_km", "km", "length of the bus routes, km (EPSG:4549)", ""),
+    ("insurance_coverage_rate", "rate", "indicators/insurance_coverage_rate.py, latest year", ""),
+    ("school_place_utilisation", "rate", "indicators/school_place_utilisation.py", ""),
+    ("school_application_ratio", "rate", "indicators/school_application_ratio.py (above 100 %: a warning)", ""),
+)
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("theme_accepted", "count", lambda c: c.theme_kpis.get("accepted"),
@@ -86,6 +113,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("pro_grids", "count", lambda c: c.pro_grids, "professional grids"),
     Metric("river_km", "km", lambda c: c.river_km, "length of rivers and canals, km (EPSG:4549)"),
     Metric("road_km", "km", lambda c: c.road_km, "length of roads, km (EPSG:4549)"),
+    # the modules' own layers: numbers from TownSnapshot.layer_stats, rates from indicators/
+    *(Metric(name, kind, (lambda key: lambda c: c.layer_stats.get(key))(name), doc, unit)
+      for name, kind, doc, unit in LAYER_METRICS),
 )}
 
 

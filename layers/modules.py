@@ -5,9 +5,10 @@ a small declaration — its names, the map layers it shows (``layers``, drawing
 order is fixed by :data:`layers.catalog.MAP_LAYERS`), the grid KPI its choropleth
 colours by, the theme's cases (a :class:`CaseTheme`), the tiles of its KPI panel
 (names of :mod:`layers.module_metrics`), its charts (names of
-:mod:`layers.charts`), and the store layers it needs that a town may not have
-loaded yet (``needs``): the wall shows those as a clearly labelled "not loaded"
-panel instead of inventing data.
+:mod:`layers.charts`), and the store layers of its own it draws from (``needs``:
+key projects, cameras, approvals …, see :mod:`layers.theme_layers`): a town that has
+not loaded one yet sees a clearly labelled "not loaded" panel naming it instead of
+invented data.
 
 Adding a module is one entry in :data:`MODULES` (plus labels of anything new);
 ``tests/layers/test_modules.py`` loops over the registry.
@@ -63,7 +64,7 @@ class Module:
     kpis: tuple[str, ...] = ()
     #: Charts of the right panel (names in :data:`layers.charts.CHARTS`).
     charts: tuple[str, ...] = ()
-    #: Store layers the theme needs that the demo town does not have (yet).
+    #: Store layers of the module's own that a town may not have loaded (the demo has them).
     needs: tuple[str, ...] = ()
 
 
@@ -87,37 +88,37 @@ MODULES: tuple[Module, ...] = (
            kpis=("theme_accepted", "theme_disposal_rate", "polluting_sites", "river_km"),
            charts=("theme_monthly", "theme_top_subcategories")),
     Module("livelihood", "民生保障服务", "Livelihood",
-           "人口分布 · 老年人口 · 新市民", "Population, the elderly, new citizens",
-           layers=("districts", "grids", "rivers", "roads", "population"), choropleth="theme_accepted",
+           "人口与新市民 · 医保参保 · 学位供需", "Population and new citizens, medical insurance, school places",
+           layers=("districts", "grids", "rivers", "roads", "population", "schools"), choropleth="theme_accepted",
            theme=CaseTheme(categories=("livelihood", "floating_population", "epidemic")),
-           kpis=("residents", "elderly_share", "floating_share", "theme_accepted"),
-           charts=("age_bands", "theme_monthly"),
+           kpis=("residents", "floating_share", "insurance_coverage_rate", "school_application_ratio"),
+           charts=("age_bands", "school_places"),
            needs=("schools", "medical_insurance")),
     Module("online", "网络环境治理", "Online",
-           "市民诉求 · 网络舆情", "Citizens' reports and public opinion",
-           layers=(*BASEMAP, "case_heat"), choropleth="theme_accepted",
+           "网络舆情 · 市民诉求", "Public opinion and citizens' reports",
+           layers=(*BASEMAP, "case_heat", "opinion_items"), choropleth="theme_accepted",
            theme=CaseTheme(sources=("citizen", "hotline")),
-           kpis=("theme_accepted", "theme_disposal_rate", "theme_ontime_closure_rate", "theme_open_overdue"),
-           charts=("theme_sources", "theme_monthly"),
+           kpis=("opinion_items", "opinion_negative_share", "opinion_handled_rate", "theme_accepted"),
+           charts=("opinion_platforms", "theme_sources"),
            needs=("opinion_items",)),
     Module("leadership", "政府领导", "Leadership",
-           "全镇态势一图解析 · 小事不出格", "The town on one map · small matters stay in the grid",
-           layers=(*BASEMAP, "case_heat"), choropleth="composite_score",
-           kpis=("theme_accepted", "theme_disposal_rate", "theme_ontime_closure_rate", "composite_score"),
-           charts=("resolved_level", "grid_ranking"),
+           "重点项目一图解析 · 督办任务 · 小事不出格", "Key projects on one map · tasks · small matters stay in the grid",
+           layers=(*BASEMAP, "case_heat", "key_projects"), choropleth="composite_score",
+           kpis=("key_projects", "key_project_on_schedule_rate", "task_ontime_rate", "composite_score"),
+           charts=("key_project_status", "resolved_level"),
            needs=("key_projects", "tasks")),
     Module("public", "社会公共管理", "Public management",
-           "网格体系 · 巡查员 · 3-5-10 · 实时案件", "Grids, inspectors, the 3-5-10 rule, live cases",
-           layers=(*BASEMAP, "patrols", "case_heat"), choropleth="open_now",
-           kpis=("inspectors", "rule_3510_compliance", "inspector_share", "theme_open_overdue"),
-           charts=("grid_ranking", "theme_monthly"),
+           "网格体系 · 3-5-10 · 雪亮工程 · 实时案件", "Grids, the 3-5-10 rule, video coverage, live cases",
+           layers=(*BASEMAP, "patrols", "case_heat", "cameras"), choropleth="open_now",
+           kpis=("inspectors", "rule_3510_compliance", "camera_online_rate", "theme_open_overdue"),
+           charts=("grid_ranking", "camera_kinds"),
            needs=("cameras",)),
     Module("admin", "社会行政管理", "Administration",
            "审批服务 · 市场监管 · 劳动保障", "Approvals, market supervision, labour",
            layers=(*BASEMAP, "enterprises"), choropleth="theme_accepted",
            theme=CaseTheme(categories=("market_supervision", "labour")),
-           kpis=("enterprises", "theme_accepted", "theme_disposal_rate", "theme_ontime_closure_rate"),
-           charts=("theme_top_subcategories", "theme_monthly"),
+           kpis=("approvals", "approval_ontime_rate", "approval_no_visit_share", "approval_avg_days"),
+           charts=("approval_channels", "theme_top_subcategories"),
            needs=("approvals",)),
     Module("enforcement", "政府综合执法", "Enforcement",
            "专业网格 · 一格两员 · 企业红黄牌", "Professional grids, enterprise red and yellow cards",
@@ -127,12 +128,12 @@ MODULES: tuple[Module, ...] = (
            charts=("credit_mix", "theme_top_subcategories")),
     Module("transport", "交通运输", "Transport",
            "道路 · 交通案件 · 停车与公交", "Roads, traffic cases, parking and buses",
-           layers=(*BASEMAP, "case_heat"), choropleth="theme_accepted",
+           layers=(*BASEMAP, "case_heat", "bus_routes", "parking"), choropleth="theme_accepted",
            theme=CaseTheme(categories=("transport",),
                            subcategories=("street_order/illegal_parking", "emergencies/traffic_accident",
                                           "public_facilities/road_damage")),
-           kpis=("theme_accepted", "theme_disposal_rate", "road_km", "theme_open_overdue"),
-           charts=("theme_top_subcategories", "theme_monthly"),
+           kpis=("road_km", "bus_route_km", "parking_occupancy", "theme_accepted"),
+           charts=("parking_kinds", "theme_top_subcategories"),
            needs=("parking", "bus_routes")),
 )
 

@@ -1,4 +1,4 @@
-"""The demo town 青澜镇: a calibrated, deterministic data set (issue 3, contract "The demo town").
+"""The demo town 青澜镇: a calibrated, deterministic data set (contract, "The demo town").
 
 >>> import datetime as dt
 >>> from geodata.demo import build_town    # doctest: +SKIP
@@ -12,7 +12,8 @@ Modules, one idea each: :mod:`~geodata.demo.coords` (metric working frame),
 and professional grids), :mod:`~geodata.demo.entities` (enterprises, residents),
 :mod:`~geodata.demo.staff_patrols`, :mod:`~geodata.demo.categories`,
 :mod:`~geodata.demo.rhythm` and :mod:`~geodata.demo.places` (when and where cases
-happen), :mod:`~geodata.demo.cases`, :mod:`~geodata.demo.simulate` (the live feed) and
+happen), :mod:`~geodata.demo.cases`, :mod:`~geodata.demo.facilities` and
+:mod:`~geodata.demo.services` (the modules' own layers), :mod:`~geodata.demo.simulate` (the live feed) and
 :mod:`~geodata.demo.overview` (the PNG map).
 """
 from __future__ import annotations
@@ -30,8 +31,12 @@ from geodata.demo.cases import build_cases
 from geodata.demo.categories import categories_layer
 from geodata.demo.coords import points_to_lonlat, polygon_index, to_lonlat
 from geodata.demo.entities import build_enterprises, build_residents
+from geodata.demo.facilities import (build_bus_routes, build_cameras, build_key_projects, build_parking,
+                                     build_schools)
 from geodata.demo.geography import build_geography
 from geodata.demo.grids import build_grids, build_pro_grids
+from geodata.demo.places import PlaceSampler
+from geodata.demo.services import build_approvals, build_medical_insurance, build_opinion_items, build_tasks
 from geodata.demo.staff_patrols import build_patrols, build_staff
 from geodata.schema import LAYERS, STORAGE_CRS
 
@@ -40,7 +45,13 @@ __all__ = ["build_town", "write_town", "town_now", "DEMO_TZ"]
 DEMO_TZ = "Asia/Shanghai"
 #: Layers in the order they are written (parents before children).
 LAYER_ORDER = ("town", "districts", "grids", "pro_grids", "rivers", "roads", "buildings", "residents",
-               "enterprises", "staff", "categories", "patrols", "cases")
+               "enterprises", "staff", "categories", "patrols", "cases",
+               # the modules' own layers (layers/modules.py)
+               "key_projects", "tasks", "cameras", "approvals", "opinion_items", "parking", "bus_routes",
+               "schools", "medical_insurance")
+#: Seed offset of the modules' layers: they draw from their own stream, so adding them
+#: left every older layer of a seed exactly as it was.
+THEME_STREAM = 0x7E
 
 
 def town_now(today: dt.date | None = None, now: dt.datetime | None = None) -> pd.Timestamp:
@@ -75,7 +86,9 @@ def build_town(seed: int = 42, today: dt.date | None = None,
     """Generate the demo town: ``{layer name: GeoDataFrame or DataFrame}``.
 
     Deterministic for (``seed``, ``today``): every random draw comes from one
-    ``numpy.random.default_rng(seed)`` in a fixed order. Cases run from 2018-01-01 up to
+    ``numpy.random.default_rng(seed)`` in a fixed order, except those of the modules'
+    own layers (key projects, cameras, approvals …), which come from a second stream
+    ``default_rng((seed, THEME_STREAM))``. Cases run from 2018-01-01 up to
     :func:`town_now`; patrols cover the last 60 days (see
     :mod:`geodata.demo.staff_patrols`). All geometry is EPSG:4326, all times are
     tz-aware Asia/Shanghai.
@@ -123,7 +136,42 @@ def build_town(seed: int = 42, today: dt.date | None = None,
         c[col] = _localize(c[col])
     c["enforcement"] = c["enforcement"].astype(bool)
     town["cases"] = _gdf(c, points_to_lonlat(cases.x.to_numpy(), cases.y.to_numpy()), "cases")
+    # residents per grid by their building (the insurance register counts households, not map points)
+    res_grid = bgrid[pd.Index(bld.building_id).get_indexer(res.building_id)]
+    res_per_grid = np.bincount(res_grid, minlength=len(grids))
+    floating = np.bincount(res_grid, weights=(res.household == "floating").to_numpy(), minlength=len(grids))
+    town.update(_theme_layers(np.random.default_rng((seed, THEME_STREAM)), geo, bld, ent, t_now,
+                              grids.grid_id.to_numpy(), res_per_grid, floating))
     return {k: town[k] for k in LAYER_ORDER}
+
+
+def _theme_layers(rng, geo, bld, ent, t_now: pd.Timestamp, grid_ids, grid_residents, grid_floating) -> dict:
+    """The layers the wall's modules draw beyond cases and the base town: facilities
+    (:mod:`~geodata.demo.facilities`) and service records (:mod:`~geodata.demo.services`)."""
+    sampler = PlaceSampler(rng, geo, bld, ent)
+    out = {}
+
+    def points(name, df):
+        out[name] = _gdf(df.drop(columns=["x", "y"]), points_to_lonlat(df.x.to_numpy(), df.y.to_numpy()), name)
+
+    def local(df, cols):
+        for col in cols:
+            df[col] = _localize(df[col])
+        return df
+    projects = build_key_projects(rng, geo, sampler, t_now)
+    points("key_projects", local(projects, ["started_at", "planned_end", "updated_at"]))
+    out["tasks"] = local(build_tasks(rng, projects, geo.villages.name.to_numpy(), t_now),
+                         ["issued_at", "deadline", "completed_at"])
+    points("cameras", local(build_cameras(rng, sampler, t_now), ["installed_at", "updated_at"]))
+    out["approvals"] = local(build_approvals(rng, t_now), ["submitted_at", "deadline", "completed_at"])
+    points("opinion_items", local(build_opinion_items(rng, sampler, geo.villages, geo.centre_zone, t_now),
+                                  ["published_at", "handled_at"]))
+    points("parking", local(build_parking(rng, geo, bld, t_now), ["updated_at"]))
+    routes = build_bus_routes(rng, geo)
+    out["bus_routes"] = _gdf(routes.drop(columns=["geometry"]), to_lonlat(routes.geometry), "bus_routes")
+    points("schools", build_schools(rng, geo, bld))
+    out["medical_insurance"] = build_medical_insurance(rng, grid_ids, grid_residents, grid_floating, t_now)
+    return out
 
 
 def write_town(store, town: dict[str, pd.DataFrame], progress=None) -> dict[str, int]:

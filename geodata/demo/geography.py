@@ -1,7 +1,7 @@
 """Geography of the demo town 青澜镇: outline, water, centre, park, villages, roads.
 
 A Jiangnan water town of ~150 km² near 120.6°E, 31.0°N (brief.md, "Scale to plan
-for": "A town: ~150 km²"; issue 3, "Geography"): the Grand Canal runs north-south
+for": "A town: ~150 km²"): the Grand Canal runs north-south
 west of the old centre, three rivers cross it west-east with side creeks (港),
 two lakes lie in the west; an expressway skirts the industrial park in the east;
 main roads radiate from the centre; village roads join ~26 villages strung along

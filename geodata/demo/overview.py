@@ -1,4 +1,4 @@
-"""A PNG overview map of the demo town, for the README (issue 3, "Show").
+"""A PNG overview map of the demo town, for the README (its opening picture).
 
 Run ``python -m geodata.demo.overview [--out docs/img/demo-town.png] [--seed 42]
 [--today 2026-11-01]``, or call :func:`render_overview` on a town dict (from

@@ -1,7 +1,7 @@
 """Where cases happen: spatial hot spots for each kind of place.
 
 brief.md ("What the platforms do with the data"): "Heat maps of where residents'
-needs and cases concentrate"; issue 3: "spatial hot spots (markets, the industrial
+needs and cases concentrate"; the demo's "spatial hot spots (markets, the industrial
 park, riverbanks)". Each minor category names a place kind (see
 :mod:`geodata.demo.categories`); this module draws case locations for it.
 """

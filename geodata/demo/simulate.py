@@ -1,7 +1,7 @@
 """The live simulator: new cases arrive and old ones close while the screen is up.
 
-issue 3, item 5: "A live simulator that appends new realistic cases and closes old
-ones at a steady rate through the store, so the screen moves while make run is up."
+The demo needs a town that moves: new realistic cases are appended and old ones
+closed at a steady rate through the store, so the screen moves while make run is up.
 
 New cases copy the category, source and (jittered) place of a random case of the
 last two weeks, so they follow the town's own hot spots and mix; an inspector case
@@ -23,6 +23,10 @@ import shapely
 from geodata.schema import STORAGE_CRS
 
 TZ = "Asia/Shanghai"
+#: At most this many urgent cases (geodata.changes.is_urgent) a simulated hour, whatever
+#: the case rate: each one interrupts the wall, which should happen a few times an
+#: hour, not every minute (at --rate 1 the town's own ~2 % urgent mix is ~80 an hour).
+URGENT_PER_HOUR = 3.0
 _CONTEXT: dict[str, dict] = {}
 _JITTER_DEG = 0.0003  # ~30 m
 
@@ -66,7 +70,7 @@ def simulate_step(store, rng: np.random.Generator, now=None, *, n_new: int | Non
     now = (now.tz_localize(TZ) if now.tzinfo is None else now.tz_convert(TZ)).floor("s")
     ctx = _context(store)
     n = int(rng.poisson(2.0)) if n_new is None else int(n_new)
-    added = _add_cases(store, rng, ctx, now, n) if n > 0 else 0
+    added = _add_cases(store, rng, ctx, now, n, step_seconds) if n > 0 else 0
     closed, advanced = _advance_open(store, rng, ctx, now, step_seconds)
     return {"added": added, "closed": closed, "advanced": advanced, "now": now.isoformat()}
 
@@ -85,11 +89,28 @@ def _templates(store, ctx, now) -> pd.DataFrame:
     return recent
 
 
-def _add_cases(store, rng, ctx, now, n) -> int:
+def _pick_templates(recent, rng, ctx, n, step_seconds) -> pd.DataFrame:
+    """``n`` template cases from the recent mix, with the urgent ones thinned to at
+    most :data:`URGENT_PER_HOUR` (binomial, so the cap holds at any ``n``)."""
+    from geodata.changes import is_urgent
+    cached = ctx.get("urgent")
+    if cached is None or cached[0] is not recent:  # once per template refresh
+        limit_h = recent.subcategory.map(ctx["limit_h"]).to_numpy()
+        cached = ctx["urgent"] = (recent, is_urgent(pd.DataFrame({"category": recent.category.to_numpy(),
+                                                                  "time_limit_h": limit_h})).to_numpy())
+    urgent = cached[1]
+    pools = [np.flatnonzero(urgent), np.flatnonzero(~urgent)]
+    share = min(urgent.mean(), URGENT_PER_HOUR * step_seconds / 3600 / n)
+    k = int(rng.binomial(n, share)) if len(pools[1]) else n  # all urgent: nothing else to draw
+    rows = np.concatenate([rng.choice(pools[0], k), rng.choice(pools[1], n - k)]).astype(int)
+    return recent.iloc[rng.permutation(rows)].reset_index(drop=True)
+
+
+def _add_cases(store, rng, ctx, now, n, step_seconds=10.0) -> int:
     recent = _templates(store, ctx, now)
     if len(recent) == 0:
         return 0
-    tpl = recent.iloc[rng.integers(0, len(recent), n)].reset_index(drop=True)
+    tpl = _pick_templates(recent, rng, ctx, n, step_seconds)
     pts = shapely.get_coordinates(tpl.geometry.to_numpy()) + rng.normal(0, _JITTER_DEG, (n, 2))
     geoms = shapely.points(pts)
     assigned = ctx["town"].assign_xy(pts[:, 0], pts[:, 1])  # district, grid, pro grid, H3 on arrival

@@ -307,8 +307,6 @@ def test_english_labels_and_dates(console, console_town):
     assert console_logs(console) == []
 
 
-@pytest.mark.xfail(strict=True, reason="callbacks/wall.py highlight_module and callbacks/modules.py "
-                   "switch_module take the shell URL as Input with wall-only outputs (see console_logs)")
 def test_a_query_change_leaves_a_clean_console(console):
     open_console(console)
     console.find_element(f"#{ids.console_page('next')}").click()

@@ -206,7 +206,8 @@ class Gate:
         self.lsock.close()
 
 
-def test_stale_banner_while_postgis_is_cut_off(dash_duo, pg_schema_url):
+def gated_town(pg_schema_url: str) -> tuple[Gate, str]:
+    """The fixture town written to PostGIS, and (the gate, the URL through it)."""
     from urllib.parse import urlsplit, urlunsplit
 
     from geodata.store import open_store
@@ -218,7 +219,11 @@ def test_stale_banner_while_postgis_is_cut_off(dash_duo, pg_schema_url):
     parts = urlsplit(pg_schema_url)
     gate = Gate(parts.hostname, parts.port or 5432)
     user = parts.netloc.rsplit("@", 1)[0]
-    gated = urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{gate.port}"))
+    return gate, urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{gate.port}"))
+
+
+def test_stale_banner_while_postgis_is_cut_off(dash_duo, pg_schema_url):
+    gate, gated = gated_town(pg_schema_url)
     try:
         duo = start(dash_duo, gated)
         open_wall(duo, "?lang=en")
@@ -363,3 +368,80 @@ def test_playback_steps_through_the_days_on_the_map(live_duo):
     duo._wait_for(lambda d: not duo.driver.execute_script(
         f"return {GD}.data.some(t => t.uid === 'tb-playback')"), timeout=3, msg="the playback trace stayed")
     assert duo.get_logs() == []
+
+
+# ---- layout of the overlay on the 1920×1080 wall, and scaled ----------------------------------------
+OVERLAY_RECTS_JS = """
+const box = e => { if (!e || e.hidden) return null; const b = e.getBoundingClientRect();
+  return b.width && b.height ? [b.left, b.top, b.right, b.bottom] : null; };
+const q = s => document.querySelector(s);
+const legend = q('#%s .legend');
+return {
+  focus: box(q('#%s')), grid: box(q('#%s')), ticker: box(q('.live-ticker-box')),
+  legend: legend && getComputedStyle(legend).visibility !== 'hidden' ? box(legend) : null,
+  control: box(q('.map-control')), toggles_shown: !!(q('#%s') && q('#%s').offsetParent),
+  rem: parseFloat(getComputedStyle(document.documentElement).fontSize), viewport: [innerWidth, innerHeight],
+  rows: [...document.querySelectorAll('#%s .live-item:not(.is-empty)')].map(li => {
+    const k = li.querySelector('.live-kind'), l = li.querySelector('.live-label');
+    return [k.textContent, k.scrollWidth <= k.clientWidth, k.getBoundingClientRect().right <= l.getBoundingClientRect().left];
+  }),
+};
+""" % (ids.WALL_MAP, ids.FOCUS_CARD, ids.GRID_CARD, ids.LAYER_TOGGLES, ids.LAYER_TOGGLES, ids.LIVE_TICKER)
+
+
+def _overlap(a, b) -> bool:
+    return bool(a and b) and a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_overlay_keeps_clear_of_the_legend_and_the_grid_card(dash_duo, town_copy, monkeypatch, lang):
+    from geodata.store import open_store
+    from tests.browser.conftest import set_viewport
+    from tests.browser.test_map import click_grid
+    monkeypatch.setattr(live, "FOCUS_MS", 600_000)  # the card stays while we look, however busy the machine
+    duo = start(dash_duo, town_copy)
+    try:
+        open_wall(duo, f"?module=public&lang={lang}")
+        duo._wait_for(lambda d: ticker_ids(duo), timeout=10, msg="the feed never answered")
+        # the layer control is folded to its title: small, and it unfolds on a click
+        r = duo.driver.execute_script(OVERLAY_RECTS_JS)
+        assert not r["toggles_shown"] and r["control"][3] - r["control"][1] < 3 * r["rem"], r["control"]
+        duo.find_element(".map-control > .map-control-title").click()
+        duo._wait_for(lambda d: d.execute_script(OVERLAY_RECTS_JS)["toggles_shown"], timeout=3,
+                      msg="the layer control did not unfold")
+        duo.find_element(".map-control > .map-control-title").click()
+        store = open_store(town_copy)
+        store.append("cases", new_case("LAYOUT-1"))  # "Accepted" in English: the longest change word
+        store.append("cases", new_case("LAYOUT-URGENT-1", category="emergencies", x=120.615, y=30.975))
+        duo._wait_for(lambda d: (d.execute_script(OVERLAY_RECTS_JS)["focus"] or None), timeout=10,
+                      msg="the focus card never showed")
+        time.sleep(1.5)  # the map's flight
+        r = duo.driver.execute_script(OVERLAY_RECTS_JS)
+        assert r["legend"] and not _overlap(r["focus"], r["legend"]), r
+        assert not _overlap(r["focus"], r["ticker"]), r
+        assert r["rows"] and all(fits and clear for _, fits, clear in r["rows"]), r["rows"]
+        # a grid card opened meanwhile sits clear of the focus card; the legend steps aside
+        click_grid(duo, town_copy)
+        duo._wait_for(lambda d: d.execute_script(OVERLAY_RECTS_JS)["grid"], timeout=15, msg="no grid card")
+        r = duo.driver.execute_script(OVERLAY_RECTS_JS)
+        assert r["focus"] and not _overlap(r["grid"], r["focus"]) and not _overlap(r["grid"], r["ticker"]), r
+        assert r["legend"] is None  # hidden under the card, not drawn through it
+        # The overlay is sized in rem, and the root font follows the screen (assets/wall.css):
+        # at half the size everything is half as large and still clear, as it is twice as
+        # large at 3840×2160 (checked on screenshots: a 4K map in software WebGL is too slow
+        # for a test on a busy machine).
+        set_viewport(duo.driver, 960, 540)
+        duo._wait_for(lambda d: d.execute_script(OVERLAY_RECTS_JS)["viewport"][0] < 1920, timeout=15,
+                      msg="the window did not shrink")
+        time.sleep(1)
+        small = duo.driver.execute_script(OVERLAY_RECTS_JS)
+        (w, h), rem = small["viewport"], small["rem"]
+        assert rem == pytest.approx(min(w / 120, h / 67.5), abs=0.01) and rem < r["rem"], small
+        width = (small["ticker"][2] - small["ticker"][0]) / rem
+        assert width == pytest.approx((r["ticker"][2] - r["ticker"][0]) / r["rem"], abs=0.2), small
+        assert not _overlap(small["grid"], small["focus"]) and not _overlap(small["focus"], small["ticker"]), small
+        assert all(fits and clear for _, fits, clear in small["rows"]), small["rows"]
+        assert duo.get_logs() == []
+    finally:
+        set_viewport(duo.driver, 1920, 1080)
+        _leave(duo)

@@ -72,3 +72,47 @@ def test_module_link_switches_panels_without_reloading(served_full):
                                       ".map(i => i.value)")
     assert set(value) == set(M.get("enforcement").layers)
     assert duo.get_logs() == []
+
+
+def test_the_live_feeds_map_trace_survives_a_module_switch(dash_duo, fixture_town, tmp_path):
+    """A new case glows on the map (callbacks/live.py adds its own trace); switching
+    modules patches the figure instead of replacing it, so the glow stays until it
+    fades, not until the next poll happens to redraw it."""
+    import shutil
+
+    from app import create_app
+    from geodata.store import open_store
+    from tests.browser.conftest import free_port
+    from tests.browser.test_live import _leave, new_case, ticker_ids
+    town = tmp_path / "town.gpkg"
+    shutil.copy(fixture_town, town)
+    duo = dash_duo
+    duo.start_server(create_app(str(town)), port=free_port())
+    try:
+        open_wall(duo, "?lang=en")
+        duo._wait_for(lambda d: ticker_ids(duo), timeout=10, msg="the feed never answered")
+        open_store(str(town)).append("cases", new_case("GLOW-1"))
+        duo._wait_for(lambda d: d.execute_script(LIVE_TRACES_JS) == 1, timeout=6, msg="the new case never glowed")
+        # no more changes: from now on only a module switch could touch the trace
+        for module in ("ecology", "livelihood", "enforcement"):
+            duo.find_element(f"#{ids.module_tab(module)}").click()
+            duo.wait_for_text_to_equal(f"#{ids.PAGE_NAME}", LABELS["en"][f"module.{module}"])
+            want = sorted(set(M.get(module).layers) & set(duo.driver.execute_script(ALL_LAYERS_JS)))
+            duo._wait_for(lambda d: d.execute_script(VISIBLE_LAYERS_JS) == want, timeout=10,
+                          msg=lambda *_: f"the map shows {duo.driver.execute_script(VISIBLE_LAYERS_JS)}, "
+                                         f"not {module}'s {want}")
+            assert duo.driver.execute_script(LIVE_TRACES_JS) == 1, module
+        assert duo.get_logs() == []
+    finally:
+        _leave(duo)
+
+
+# The live feed's glowing cells: a trace with the uid "tb-live" (assets/live.js).
+LIVE_TRACES_JS = (f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
+                  ".filter(t => t.uid === 'tb-live').length")
+# The map's layers (ids of the layer checklist) shown, sorted; "grid_kpi" is the grids' colouring.
+_LAYERS_JS = (f"return [...new Set(document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
+              ".filter(t => %s && /^tb-.*-\\d+$/.test(t.uid || ''))"
+              ".map(t => t.uid.replace(/^tb-(.*)-\\d+$/, '$1')).filter(l => l !== 'grid_kpi'))].sort()")
+VISIBLE_LAYERS_JS = _LAYERS_JS % "t.visible !== false"
+ALL_LAYERS_JS = _LAYERS_JS % "true"

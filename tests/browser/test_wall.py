@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dash.testing import errors as dash_errors
+from dash.testing.wait import until
 
 from callbacks import ids
 from callbacks.i18n import LABELS, MODULE_IDS
@@ -20,6 +22,22 @@ const gd = document.querySelector('#%s .js-plotly-plot');
 const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
 return !!(sub && sub.map && sub.map.loaded() && gd.data.length);
 """ % ids.WALL_MAP
+
+
+# The map layers drawn, in drawing order: each trace's uid is "tb-<layer>-<k>" (callbacks/wall_map.py).
+VISIBLE_LAYERS_JS = """
+const gd = document.querySelector('#%s .js-plotly-plot');
+const out = [];
+for (const t of gd.data) {
+    const m = /^tb-(.*)-\\d+$/.exec(t.uid || '');  // the live feed's own traces have other uids
+    if (m && t.visible !== false && !out.includes(m[1])) out.push(m[1]);
+}
+return out;
+""" % ids.WALL_MAP
+
+
+def visible_layers(duo) -> list[str]:
+    return duo.driver.execute_script(VISIBLE_LAYERS_JS)
 
 
 def expected_kpis(url: str) -> dict[str, str]:
@@ -57,10 +75,9 @@ def test_wall_shows_town_map_and_kpis_from_the_store(served, fixture_town):
     assert served.find_element(f"#{ids.TOWN_NAME}").text == TOWN_NAME
     for elem_id, text in expected_kpis(fixture_town).items():
         served.wait_for_text_to_equal(f"#{elem_id}", text)
-    # the four base layers are drawn, and counted in the side panel
-    n_traces = served.driver.execute_script(
-        f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data.length")
-    assert n_traces == 4
+    # the four base layers are drawn (the grids coloured by open cases over their
+    # outlines), the other layers wait hidden; and they are counted in the side panel
+    assert visible_layers(served) == ["districts", "grids", "grid_kpi", "rivers", "roads"]
     # record counts: the fixture's layers, empty layers as 0, the town layer not counted
     served.wait_for_text_to_equal(f"#{ids.base_count('cases')}", "50")
     for layer, n in {"districts": "2", "grids": "4", "roads": "1", "rivers": "1",
@@ -136,3 +153,58 @@ def test_wall_fits_1920x1080_without_scrolling(served):
         Path(shots).mkdir(parents=True, exist_ok=True)
         served.driver.save_screenshot(str(Path(shots) / "wall.png"))
     assert served.get_logs() == []
+
+
+# ---- a store that fails: the last numbers stay ------------------------------------------------------
+REFRESH_SEEN_JS = """
+window.__tbRefreshes = 0;
+const fetch0 = window.fetch;
+window.fetch = function (url, opts) {
+    const answer = fetch0.apply(this, arguments);
+    if (opts && typeof opts.body === 'string' && opts.body.includes('%s.children')) {
+        answer.then(() => { window.__tbRefreshes += 1; });
+    }
+    return answer;
+};
+""" % ids.kpi_value("year", "accepted")
+
+
+def test_kpis_stay_on_screen_when_a_refresh_cannot_reach_postgis(dash_duo, pg_schema_url):
+    """The wall's own re-count (every 30 s, or when the live feed says something
+    changed) meets an unreachable store: the numbers on screen stay, the stamp turns
+    stale, as the live layer's banner says — never a wall of dashes."""
+    from app import create_app
+    from tests.browser.conftest import free_port
+    from tests.browser.test_live import banner_shown, gated_town, text_of
+    gate, gated = gated_town(pg_schema_url)
+    numbers = [ids.kpi_value(p, n) for p in ("year", "all") for n in ("accepted", "disposed", "disposal_rate", "open")]
+    numbers += [ids.base_count(layer) for layer in ("total", "cases", "grids")]
+    try:
+        dash_duo.start_server(create_app(gated), port=free_port())
+        open_wall(dash_duo)
+        accepted = ids.kpi_value("all", "accepted")
+        dash_duo._wait_for(lambda d: text_of(dash_duo, accepted) not in (None, "—"), timeout=10,
+                           msg="KPIs never drawn")
+        shown = {i: text_of(dash_duo, i) for i in numbers}
+        assert "—" not in shown.values(), shown
+        dash_duo.driver.execute_script(REFRESH_SEEN_JS)
+        gate.cut()
+        dash_duo._wait_for(lambda d: banner_shown(dash_duo), timeout=8, msg="no stale banner")
+        # re-count now, as the 30 s timer would
+        dash_duo.driver.execute_script(
+            "window.dash_clientside.set_props(arguments[0], {n_intervals: 1000})", ids.WALL_REFRESH)
+        dash_duo._wait_for(lambda d: d.execute_script("return window.__tbRefreshes") >= 1, timeout=10,
+                           msg="the wall never tried to re-count")
+        time.sleep(0.5)  # let the answer reach the screen
+        assert {i: text_of(dash_duo, i) for i in numbers} == shown
+        assert "is-stale" in dash_duo.find_element(f"#{ids.DATA_AS_OF}").get_attribute("class")
+        gate.restore()
+        dash_duo._wait_for(lambda d: not banner_shown(dash_duo), timeout=10, msg="the banner stayed after recovery")
+        assert dash_duo.get_logs() == []
+    finally:
+        try:
+            until(dash_duo._wait_for_callbacks, timeout=5, poll=0.2)
+        except dash_errors.TestingTimeoutError:
+            pass
+        dash_duo.driver.get("about:blank")
+        gate.close()

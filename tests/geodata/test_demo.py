@@ -1,4 +1,4 @@
-"""The demo town (issue 3), checked independently of the generator.
+"""The demo town, checked independently of the generator.
 
 The town is generated once (seed 42, today 2026-11-01), written through the store to
 a GeoPackage, and every figure below is recomputed from that file with plain
@@ -233,11 +233,13 @@ def test_enterprises_have_industry_mix_and_credit_colours(demo):
 
 def test_build_town_frames_follow_the_contract(demo):
     from geodata.schema import LAYERS
+    from geodata.store import STAMPED
     town = demo["town"]
     for name, frame in town.items():
         if name not in LAYERS:
             continue
-        assert set(LAYERS[name].field_names) - {"added_from"} <= set(frame.columns), name
+        by_store = {"added_from", STAMPED.get(name)}  # filled in by the loader / the store's write
+        assert set(LAYERS[name].field_names) - by_store <= set(frame.columns), name
         if LAYERS[name].geometry:
             assert frame.crs.to_epsg() == 4326 and frame.geometry.name == "geometry"
     c = town["cases"]
@@ -256,6 +258,8 @@ def test_same_seed_gives_the_same_town(demo):
     from geodata.demo import build_town
     again = build_town(seed=SEED, today=TODAY)
     assert _cases_hash(again["cases"]) == _cases_hash(demo["town"]["cases"])
+    for name in MODULE_LAYERS:   # the modules' own layers too
+        pd.testing.assert_frame_equal(pd.DataFrame(again[name]), pd.DataFrame(demo["town"][name]))
     assert again["grids"].geometry.geom_equals_exact(demo["town"]["grids"].geometry, tolerance=0).all()
 
 
@@ -288,3 +292,145 @@ def test_simulator_appends_cases_and_closes_old_ones(demo, tmp_path):
     y = st.read("cases", start=pd.Timestamp("2018-01-01", tz=TZ), end=pd.Timestamp("2019-01-01", tz=TZ),
                 time_field="registered_at", columns=["closed_at"])
     assert len(y) == 36_715
+
+
+# ---- the modules' own layers (geodata/demo/facilities.py, services.py) --------------------------
+MODULE_POINT_LAYERS = ("key_projects", "cameras", "opinion_items", "parking", "schools")
+MODULE_LAYERS = MODULE_POINT_LAYERS + ("tasks", "approvals", "bus_routes", "medical_insurance")
+
+
+@pytest.fixture(scope="session")
+def town_metric(demo):
+    """The outline, roads, rivers and buildings of the written town in metres (EPSG:4549)."""
+    path = demo["path"]
+    return {name: gpd.read_file(path, layer=name).to_crs(METRIC) for name in ("town", "roads", "rivers", "districts")}
+
+
+def test_module_layers_have_the_scale_of_a_town(demo):
+    n = {name: pyogrio.read_info(demo["path"], layer=name)["features"] for name in MODULE_LAYERS}
+    grids = pyogrio.read_info(demo["path"], layer="grids")["features"]
+    assert 20 <= n["key_projects"] <= 60          # a town's list of key projects
+    assert 800 <= n["cameras"] <= 2000            # ≈ 8 per km² under 雪亮工程
+    assert 30 <= n["parking"] <= 80 and 5 <= n["bus_routes"] <= 20 and 15 <= n["schools"] <= 40
+    assert 20_000 <= n["approvals"] <= 40_000     # ≈ 100 applications a working day
+    assert 1_500 <= n["opinion_items"] <= 4_000 and 200 <= n["tasks"] <= 600
+    assert n["medical_insurance"] == 2 * grids    # last year and this, per grid
+
+
+@pytest.mark.parametrize("layer", MODULE_POINT_LAYERS + ("bus_routes",))
+def test_module_geometries_are_valid_and_inside_the_town(demo, town_metric, layer):
+    g = gpd.read_file(demo["path"], layer=layer).to_crs(METRIC)
+    assert g.geometry.is_valid.all() and not g.geometry.is_empty.any()
+    assert set(g.geom_type) == ({"LineString"} if layer == "bus_routes" else {"Point"})
+    town = town_metric["town"].geometry.iloc[0].buffer(1.0)
+    assert shapely.covers(town, g.geometry.to_numpy()).all()
+    ids = pyogrio.read_dataframe(demo["path"], layer=layer, read_geometry=False).iloc[:, 0]
+    assert ids.is_unique
+
+
+def test_cameras_stand_on_roads_riverbanks_and_among_homes(demo, town_metric):
+    cams = gpd.read_file(demo["path"], layer="cameras").to_crs(METRIC)
+    roads = shapely.union_all(town_metric["roads"].geometry.to_numpy())
+    water = shapely.union_all(town_metric["rivers"].geometry.to_numpy())
+    on_road = cams[cams.kind.isin(["public_security", "traffic"])]
+    assert (on_road.distance(roads) < 30).all()           # on a pole beside the carriageway
+    assert (cams[cams.kind == "river"].distance(water) < 80).all()
+    assert {"public_security", "traffic", "river", "community", "fire_safety"} == set(cams.kind)
+    online = (cams.status == "online").mean()
+    assert 0.9 < online < 0.99
+
+
+def test_bus_routes_run_along_the_roads(demo, town_metric):
+    routes = gpd.read_file(demo["path"], layer="bus_routes").to_crs(METRIC)
+    roads = shapely.union_all(town_metric["roads"].geometry.to_numpy())
+    for geom in routes.geometry:
+        samples = shapely.line_interpolate_point(geom, np.arange(0, geom.length, 100.0))
+        assert (shapely.distance(samples, roads) < 5).all()   # simplified to 2 m: never off the road
+        assert geom.length > 3000
+    assert set(routes.kind) == {"town", "village"} and (routes.stops >= 2).all()
+
+
+def test_projects_schools_and_car_parks_sit_where_they_belong(demo, town_metric):
+    p = gpd.read_file(demo["path"], layer="key_projects").to_crs(METRIC)
+    park = town_metric["districts"].set_index("name").geometry["开发区片区"]
+    assert shapely.covers(park.buffer(1), p[p.kind == "industry"].geometry.to_numpy()).all()
+    water = shapely.union_all(town_metric["rivers"].geometry.to_numpy())
+    assert (p[p.kind == "ecology"].distance(water) < 80).all()
+    b = gpd.read_file(demo["path"], layer="buildings", columns=["residents"]).to_crs(METRIC)
+    homes = shapely.STRtree(b.geometry[b.residents > 0].to_numpy())
+    s = gpd.read_file(demo["path"], layer="schools").to_crs(METRIC)
+    _, d = homes.query_nearest(s.geometry.to_numpy(), return_distance=True, all_matches=False)
+    assert (d < 250).all()
+    assert set(s.level) == {"kindergarten", "primary", "junior_middle"}
+    assert (s.applications > s.intake_places).any() and (s.applications <= s.intake_places).any()
+    k = _read(demo["path"], "parking", read_geometry=False)
+    assert ((k.occupied >= 0) & (k.occupied <= k.spaces)).all() and (k.spaces > 0).all()
+
+
+def test_project_progress_and_tasks_are_consistent(demo):
+    p = _read(demo["path"], "key_projects", read_geometry=False)
+    assert p.actual_progress.between(0, 100).all() and p.planned_progress.between(0, 100).all()
+    assert (p.loc[p.status == "completed", "actual_progress"] == 100).all()
+    assert (p.loc[p.status == "planned", "actual_progress"] == 0).all()
+    under_way = p[p.status != "planned"]
+    on_schedule = (under_way.actual_progress >= under_way.planned_progress).mean()
+    assert 0.6 < on_schedule < 0.97
+    t = _read(demo["path"], "tasks", read_geometry=False)
+    for col in ("issued_at", "deadline", "completed_at"):
+        t[col] = _utc(t[col])
+    assert (t.deadline > t.issued_at).all()
+    done = t[t.completed_at.notna()]
+    assert (done.completed_at > done.issued_at).all() and (done.status == "completed").all()
+    assert set(t.project_id.dropna()) <= set(p.project_id)
+    assert 0.8 < (done.completed_at <= done.deadline).mean() < 0.97
+
+
+def test_approvals_follow_the_brief(demo):
+    a = _read(demo["path"], "approvals", read_geometry=False)
+    for col in ("submitted_at", "deadline", "completed_at"):
+        a[col] = _utc(a[col])
+    assert a.approval_id.is_unique
+    assert a.submitted_at.max() < pd.Timestamp(TODAY, tz=TZ)
+    assert ((a.status == "completed") == a.completed_at.notna()).all()
+    done = a[a.completed_at.notna()]
+    assert (done.completed_at > done.submitted_at).all() and (a.deadline > a.submitted_at).all()
+    assert 0.95 < (done.completed_at <= done.deadline).mean() < 0.995      # 按期办结
+    assert (a.loc[a.channel != "window", "visits"] == 0).all()              # online or a kiosk: no trip
+    assert a.loc[a.channel == "window", "visits"].between(1, 2).all()      # at most one trip, mostly
+    assert 0.5 < (a.visits == 0).mean() < 0.8                               # brief: 313 of 395 items
+    rated = a.satisfaction.dropna()
+    assert rated.between(1, 5).all() and rated.mean() > 4.5
+    # nights and weekends only online
+    local = a.submitted_at.dt.tz_convert(TZ)
+    assert (a.loc[local.dt.day_of_week >= 5, "channel"] == "online").all()
+
+
+def test_opinion_items_answer_the_negative_ones(demo):
+    o = _read(demo["path"], "opinion_items", read_geometry=False)
+    for col in ("published_at", "handled_at"):
+        o[col] = _utc(o[col])
+    cats = _read(demo["path"], "categories", read_geometry=False)
+    assert set(o.topic) <= set(cats.code)
+    assert o.handled_at[o.sentiment != "negative"].isna().all()
+    neg = o[o.sentiment == "negative"]
+    assert 0.2 < len(neg) / len(o) < 0.4
+    assert (neg.handled_at.dropna() > neg.published_at[neg.handled_at.notna()]).all()
+    assert neg.handled_at.notna().mean() > 0.9
+    assert not {"author", "user", "name"} & set(o.columns)   # public posts, no author
+
+
+def test_medical_insurance_counts_the_residents_of_each_grid(demo):
+    m = _read(demo["path"], "medical_insurance", read_geometry=False)
+    res = gpd.read_file(demo["path"], layer="residents", columns=["resident_id"])
+    grids = gpd.read_file(demo["path"], layer="grids")
+    per_grid = gpd.sjoin(res, grids[["grid_id", "geometry"]], predicate="within").groupby("grid_id").size()
+    latest = m[m.year == m.year.max()].set_index("grid_id")
+    assert set(latest.index) == set(grids.grid_id)
+    # the register counts residents by their building: a building on a grid edge may put a
+    # few of its residents' map points over the line, never many
+    assert latest.eligible.sum() == len(res)
+    gap = (latest.eligible.reindex(per_grid.index) - per_grid).abs() / per_grid
+    assert gap.max() < 0.05
+    insured = latest.insured_employee + latest.insured_resident
+    assert (insured <= latest.eligible).all()
+    assert 0.9 < insured.sum() / latest.eligible.sum() < 0.99

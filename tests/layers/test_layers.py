@@ -54,3 +54,14 @@ def test_view_fits_a_town_inside_the_map():
     view = view_for_bounds((120.55, 30.85, 120.75, 31.05), 1000, 800)
     assert 10 < view["zoom"] < 13
     assert view["center"]["lon"] == pytest.approx(120.65)
+
+
+def test_enterprise_tooltips_name_the_industry_and_tolerate_a_missing_one():
+    import pandas as pd
+    from layers.enterprises import enterprises_to_traces
+    gdf = gpd.GeoDataFrame({"name": ["甲厂", "乙厂", "丙厂"],
+                            "industry": pd.array(["C17", pd.NA, "C99"], dtype="string"),
+                            "credit": ["green", "green", "green"]},
+                           geometry=shapely.points([(120.6, 31.0), (120.61, 31.0), (120.62, 31.0)]), crs=4326)
+    (trace,) = enterprises_to_traces(gdf, industry_labels={"C17": "纺织业"})
+    assert [row[1] for row in trace["customdata"]] == ["纺织业", "", "C99"]

@@ -39,7 +39,7 @@ def test_every_module_is_a_complete_declaration(module):
 
 def test_every_metric_and_chart_is_documented_and_survives_no_data():
     for metric in METRICS.values():
-        assert metric.doc and metric.kind in ("count", "rate", "km", "score")
+        assert metric.doc and metric.kind in ("count", "rate", "km", "score", "days")
         value_of(metric.name, MetricContext())  # nothing to compute from: None, not an error
     empty = ChartContext(now=pd.Timestamp("2026-06-01", tz="Asia/Shanghai"))
     for name, chart in CHARTS.items():

@@ -1,0 +1,80 @@
+"""Screen texts of the modules' own layers — key projects, tasks, cameras, approvals,
+opinion items, car parks, bus routes, schools, medical insurance — in Chinese and
+English: their tiles, map layers, legends and charts. Merged into
+:data:`callbacks.i18n.LABELS` (which keeps any key it already has).
+
+>>> LAYER_LABELS["zh"]["metric.camera_online_rate"], LAYER_LABELS["en"]["metric.camera_online_rate"]
+('视频在线率', 'Cameras online')
+>>> set(LAYER_LABELS["zh"]) == set(LAYER_LABELS["en"])
+True
+"""
+from __future__ import annotations
+
+LAYER_LABELS = {
+    "zh": {
+        "metric.key_projects": "重点项目", "metric.key_project_on_schedule_rate": "项目按期推进率",
+        "metric.task_ontime_rate": "督办按期办结率", "metric.cameras": "视频监控点位",
+        "metric.camera_online_rate": "视频在线率", "metric.approvals": "今年审批办件",
+        "metric.approval_ontime_rate": "按期办结率", "metric.approval_no_visit_share": "不见面办理率",
+        "metric.approval_avg_days": "平均办理时长", "metric.opinion_items": "今年舆情",
+        "metric.opinion_negative_share": "负面舆情占比", "metric.opinion_handled_rate": "负面舆情处置率",
+        "metric.parking_occupancy": "泊位占用率", "metric.parking_spaces": "停车泊位",
+        "metric.bus_routes": "公交线路", "metric.bus_route_km": "公交线路里程",
+        "metric.insurance_coverage_rate": "医保参保率", "metric.school_place_utilisation": "学位使用率",
+        "metric.school_application_ratio": "招生报名/学位",
+        "unit.days": "天", "unit.items": "条", "unit.spaces": "个", "unit.routes": "条", "unit.wan_yuan": "万元",
+        "layer.key_projects": "重点项目", "layer.cameras": "视频监控", "layer.opinion_items": "网络舆情",
+        "layer.parking": "停车场", "layer.bus_routes": "公交线路", "layer.schools": "学校",
+        "chart.key_project_status": "重点项目推进情况", "chart.camera_kinds": "视频监控点位类别",
+        "chart.approval_channels": "今年办件渠道", "chart.opinion_platforms": "今年舆情来源平台",
+        "chart.school_places": "招生计划与报名", "chart.parking_kinds": "当前泊位占用率",
+        "camera.online": "在线", "camera.offline": "离线",
+        "camera_kind.public_security": "治安", "camera_kind.traffic": "交通", "camera_kind.river": "河道",
+        "camera_kind.community": "社区", "camera_kind.fire_safety": "消防",
+        "project.on_schedule": "按期推进", "project.lagging": "进度滞后", "project.completed": "已竣工",
+        "project.suspended": "暂停", "project.planned": "未开工",
+        "school.kindergarten": "幼儿园", "school.primary": "小学", "school.junior_middle": "初中",
+        "school.places": "个学位", "school.intake_places": "招生计划", "school.applications": "报名人数",
+        "sentiment.positive": "正面", "sentiment.neutral": "中性", "sentiment.negative": "负面",
+        "sentiment.other": "正面/中性", "opinion.heat": "热度",
+        "platform.weibo": "微博", "platform.wechat": "微信", "platform.douyin": "抖音", "platform.forum": "论坛",
+        "platform.news": "新闻网站", "platform.gov_portal": "政务网站",
+        "channel.window": "窗口", "channel.online": "网上办", "channel.self_service": "自助终端",
+        "parking.public": "公共停车场", "parking.on_street": "路内泊位", "parking.commercial": "商业停车场",
+        "parking.hospital": "医院", "parking.transit": "客运站",
+        "bus.town": "镇区公交", "bus.village": "村村通",
+    },
+    "en": {
+        "metric.key_projects": "Key projects", "metric.key_project_on_schedule_rate": "Projects on schedule",
+        "metric.task_ontime_rate": "Tasks done on time", "metric.cameras": "Video cameras",
+        "metric.camera_online_rate": "Cameras online", "metric.approvals": "Applications this year",
+        "metric.approval_ontime_rate": "Approved on time", "metric.approval_no_visit_share": "Without a visit",
+        "metric.approval_avg_days": "Average time", "metric.opinion_items": "Posts this year",
+        "metric.opinion_negative_share": "Negative posts", "metric.opinion_handled_rate": "Negative posts answered",
+        "metric.parking_occupancy": "Parking occupancy", "metric.parking_spaces": "Parking spaces",
+        "metric.bus_routes": "Bus routes", "metric.bus_route_km": "Bus network",
+        "metric.insurance_coverage_rate": "Medical insurance", "metric.school_place_utilisation": "School places used",
+        "metric.school_application_ratio": "Applications per place",
+        "unit.days": "days", "unit.items": "", "unit.spaces": "", "unit.routes": "", "unit.wan_yuan": "×10k yuan",
+        "layer.key_projects": "Key projects", "layer.cameras": "Video cameras", "layer.opinion_items": "Public opinion",
+        "layer.parking": "Car parks", "layer.bus_routes": "Bus routes", "layer.schools": "Schools",
+        "chart.key_project_status": "Key projects by schedule", "chart.camera_kinds": "Cameras by kind",
+        "chart.approval_channels": "Applications by channel", "chart.opinion_platforms": "Posts by platform",
+        "chart.school_places": "Intake places and applications", "chart.parking_kinds": "Occupancy now",
+        "camera.online": "Online", "camera.offline": "Offline",
+        "camera_kind.public_security": "Public security", "camera_kind.traffic": "Traffic",
+        "camera_kind.river": "River", "camera_kind.community": "Community", "camera_kind.fire_safety": "Fire safety",
+        "project.on_schedule": "On schedule", "project.lagging": "Lagging", "project.completed": "Completed",
+        "project.suspended": "Suspended", "project.planned": "Not begun",
+        "school.kindergarten": "Kindergarten", "school.primary": "Primary", "school.junior_middle": "Junior middle",
+        "school.places": "places", "school.intake_places": "Places", "school.applications": "Applications",
+        "sentiment.positive": "Positive", "sentiment.neutral": "Neutral", "sentiment.negative": "Negative",
+        "sentiment.other": "Positive / neutral", "opinion.heat": "Heat",
+        "platform.weibo": "Weibo", "platform.wechat": "WeChat", "platform.douyin": "Douyin", "platform.forum": "Forums",
+        "platform.news": "News sites", "platform.gov_portal": "Government portal",
+        "channel.window": "Service window", "channel.online": "Online", "channel.self_service": "Self-service kiosk",
+        "parking.public": "Public", "parking.on_street": "On-street", "parking.commercial": "Commercial",
+        "parking.hospital": "Hospital", "parking.transit": "Bus station",
+        "bus.town": "Town buses", "bus.village": "Village buses",
+    },
+}

@@ -1,0 +1,142 @@
+"""API keys of the live intake's clients, stored hashed.
+
+A key reads ``tb_<key_id>_<secret>``: ``key_id`` is public and finds the row of
+the ``api_keys`` layer; the secret is never stored, only its scrypt hash with a
+salt of its own (RFC 7914; parameters n=2**14, r=8, p=1, the interactive-login
+setting of the scrypt paper). Comparison is constant-time
+(``hmac.compare_digest``). scrypt costs ~30 ms on purpose, which at the intake's
+rate would be most of the CPU, so a key verified once is remembered in memory for
+:data:`CACHE_SECONDS` (a revocation takes effect within that time).
+
+Examples
+--------
+>>> import tempfile, os
+>>> from geodata.store import open_store
+>>> st = open_store(os.path.join(tempfile.mkdtemp(), "town.gpkg")); st.create_schema()
+>>> keys = ApiKeys(st)
+>>> key = keys.create("inspector-app")
+>>> keys.verify(key)["name"], keys.verify(key + "x"), keys.verify("nonsense")
+('inspector-app', None, None)
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+
+import pandas as pd
+
+from geodata.frames import StoreError
+
+LAYER = "api_keys"
+#: Seconds a verified key is trusted without hashing again.
+CACHE_SECONDS = 60.0
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+_PREFIX = "tb"
+
+
+def _hash(secret: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(secret.encode(), salt=salt, maxmem=64 * 1024 * 1024, **_SCRYPT)
+
+
+def split_key(key: str) -> tuple[str, str] | None:
+    """``(key_id, secret)`` of a well-formed key, else None."""
+    if not isinstance(key, str) or not key.isascii() or not key.isprintable():
+        return None
+    parts = key.split("_")
+    if len(parts) != 3 or parts[0] != _PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+class ApiKeys:
+    """Issue, list, revoke and verify the keys kept in a store's ``api_keys`` layer."""
+
+    def __init__(self, store):
+        self.store = store
+        self._cache: dict[str, tuple[float, dict]] = {}
+        self._flights: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def create(self, name: str) -> str:
+        """Issue a key for client ``name``; the returned key is shown once, never stored."""
+        name = (name or "").strip()
+        if not name:
+            raise StoreError("an API key needs a client name (--name)")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24).replace("_", "-")
+        salt = secrets.token_bytes(16)
+        row = pd.DataFrame({"key_id": [key_id], "name": [name], "salt": [salt.hex()],
+                            "key_hash": [_hash(secret, salt).hex()],
+                            "created_at": [pd.Timestamp.now(tz="UTC")],
+                            "revoked_at": pd.Series([pd.NaT], dtype="datetime64[us, UTC]")})
+        self.store.append(LAYER, row)
+        return f"{_PREFIX}_{key_id}_{secret}"
+
+    def list(self) -> pd.DataFrame:
+        """Issued keys without their hashes: key_id, name, created_at, revoked_at."""
+        if not self.store.has_layer(LAYER):
+            return pd.DataFrame(columns=["key_id", "name", "created_at", "revoked_at"])
+        return self.store.read(LAYER, columns=["key_id", "name", "created_at", "revoked_at"])
+
+    def revoke(self, key_id: str) -> bool:
+        """Revoke a key by its key_id (or the whole key); False when unknown."""
+        parts = split_key(key_id)
+        key_id = parts[0] if parts else key_id
+        known = self.store.has_layer(LAYER) and self.store.count(LAYER, where={"key_id": key_id}) > 0
+        if not known:
+            return False
+        self.store.update_columns(LAYER, pd.DataFrame({"key_id": [key_id],
+                                                       "revoked_at": [pd.Timestamp.now(tz="UTC")]}))
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if v[1]["key_id"] != key_id}
+        return True
+
+    def verify(self, key) -> dict | None:
+        """``{"key_id", "name"}`` of a valid, unrevoked key; None otherwise.
+
+        Raises StoreError when the store cannot be read (the caller answers 503,
+        not 401: the key may well be valid)."""
+        parts = split_key(key)
+        if parts is None:
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        hit = self._cached(digest)
+        if hit is not None:
+            return hit
+        with self._lock:
+            flight = self._flights.setdefault(digest, threading.Lock())
+        with flight:  # one hash per key at a time: a burst of requests waits for it, not 40 scrypts
+            hit = self._cached(digest)
+            if hit is not None:
+                return hit
+            client = self._verify(digest, *parts)
+        with self._lock:
+            self._flights.pop(digest, None)
+        return client
+
+    def _cached(self, digest: str) -> dict | None:
+        with self._lock:
+            hit = self._cache.get(digest)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def _verify(self, digest: str, key_id: str, secret: str) -> dict | None:
+        rows = self.store.read(LAYER, where={"key_id": key_id}) if self.store.has_layer(LAYER) else []
+        if len(rows) == 0:
+            return None
+        row = rows.iloc[0]
+        if pd.notna(row["revoked_at"]):
+            return None
+        try:
+            salt, expected = bytes.fromhex(str(row["salt"])), bytes.fromhex(str(row["key_hash"]))
+        except ValueError:
+            return None
+        if not hmac.compare_digest(_hash(secret, salt), expected):
+            return None
+        client = {"key_id": key_id, "name": str(row["name"])}
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (time.monotonic() + CACHE_SECONDS, client)
+        return client

@@ -1,0 +1,216 @@
+"""The OpenAPI description of the intake (``GET /open311/v2/openapi.json``),
+generated from the pydantic models that validate the requests (intake/models.py)
+and describe the answers (below), so the document is what the server does.
+
+OpenAPI 3.1 (its schemas are JSON Schema 2020-12, which is what pydantic writes).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from flask import Blueprint
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from intake.errors import guarded, json_response
+from intake.models import (BatchSchema, PatrolEndIn, PatrolStartIn, PointsIn, ServiceRequestIn, TransitionIn)
+
+bp = guarded(Blueprint("open311_openapi", __name__, url_prefix="/open311/v2"))
+
+
+class GeoReportError(BaseModel):
+    code: int
+    description: str
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: Literal["realtime", "batch", "blackbox"]
+    keywords: str
+    group: str
+
+
+class ServiceRequestOut(BaseModel):
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str | None
+    service_name: str | None
+    service_code: str | None
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str | None
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+    workflow_status: str | None
+    category: str | None
+    district_id: str | None
+    grid_id: str | None
+    pro_grid_id: str | None
+    h3: str | None
+
+
+class Created(BaseModel):
+    service_request_id: str
+    service_notice: str | None
+    account_id: str | None
+    grid_id: str | None
+    district_id: str | None
+
+
+class BatchAccepted(BaseModel):
+    service_request_id: str
+    grid_id: str | None
+    district_id: str | None
+
+
+class CaseState(BaseModel):
+    service_request_id: str
+    status: str | None
+    level: str | None
+    registered_at: str | None
+    deadline: str | None
+    closed_at: str | None
+    resolved_level: str | None
+    history_seq: int
+
+
+class PatrolStarted(BaseModel):
+    patrol_id: str
+
+
+class RefusedPoint(BaseModel):
+    index: int
+    code: int
+    description: str
+
+
+class PointsAccepted(BaseModel):
+    accepted: int
+    refused: list[RefusedPoint]
+
+
+class PatrolEnded(BaseModel):
+    patrol_id: str
+    points: int
+    length_m: float
+    started_at: str
+    ended_at: str
+
+
+_MODELS = (ServiceRequestIn, BatchSchema, TransitionIn, PatrolStartIn, PointsIn, PatrolEndIn, GeoReportError,
+           Service, ServiceRequestOut, Created, BatchAccepted, CaseState, PatrolStarted, PointsAccepted,
+           PatrolEnded)
+_REASONS = {400: "invalid request: the description says what to fix (quarantined)",
+            401: "api_key missing or not valid", 404: "no such request or patrol",
+            409: "the lifecycle does not allow it (the allowed actions are named)",
+            413: "body over the size limit", 415: "content type not JSON or form",
+            422: "idempotency key reused for a different request",
+            503: "the store cannot commit now; retry after Retry-After with the same Idempotency-Key"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(c): _json(_array("GeoReportError"), _REASONS[c]) for c in codes}
+
+
+_KEY = {"name": "api_key", "in": "query", "required": False, "schema": {"type": "string"},
+        "description": "the client's API key (or the X-Api-Key header)"}
+_LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh", "en"]}}
+_IDEM = {"name": "Idempotency-Key", "in": "header", "required": False,
+         "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+         "description": "a retry with the same key returns the first answer and creates nothing"}
+
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+
+
+def _post(model: str, ok: int, ok_schema: dict, summary: str, *, path: str | None = None,
+          errors=(400, 401, 413, 415, 422, 503), form: bool = False) -> dict:
+    content = {"application/json": {"schema": _ref(model)}}
+    if form:
+        content["application/x-www-form-urlencoded"] = {"schema": _ref(model)}
+    return {"post": {
+        "summary": summary, "parameters": [_KEY, _IDEM] + ([_path_param(path)] if path else []),
+        "requestBody": {"required": True, "content": content},
+        "responses": {str(ok): _json(ok_schema, "done (committed)"), **_errors(*errors)}}}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    """The whole OpenAPI 3.1 document (built once)."""
+    _, defs = models_json_schema([(m, "validation") for m in _MODELS],
+                                 ref_template="#/components/schemas/{model}")
+    schemas = defs["$defs"]
+    date = {"type": "string", "format": "date-time"}
+    listing = [_KEY, _LANG,
+               {"name": "service_code", "in": "query", "schema": {"type": "string"}},
+               {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}},
+               {"name": "start_date", "in": "query", "schema": date},
+               {"name": "end_date", "in": "query", "schema": date},
+               {"name": "service_request_id", "in": "query", "schema": {"type": "string"},
+                "description": "comma-separated ids; the other filters are then ignored"},
+               {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
+               {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}]
+    paths = {
+        "/open311/v2/services.json": {"get": {
+            "summary": "the category tree as GeoReport services", "parameters": [_KEY, _LANG],
+            "responses": {"200": _json(_array("Service"), "services"), **_errors(401, 503)}}},
+        "/open311/v2/requests.json": {
+            "get": {"summary": "service requests, newest first, paged", "parameters": listing,
+                    "responses": {"200": _json(_array("ServiceRequestOut"), "a page of requests"),
+                                  **_errors(400, 401, 503)}},
+            **_post("ServiceRequestIn", 201, _array("Created"), "report a case", form=True)},
+        "/open311/v2/requests/batch.json": _post(
+            "BatchSchema", 201, {"type": "array", "items": {"anyOf": [_ref("BatchAccepted"),
+                                                                      _ref("GeoReportError")]}},
+            "up to 500 reports; the answer lists each one's id or error"),
+        "/open311/v2/requests/{service_request_id}.json": {"get": {
+            "summary": "one service request", "parameters": [_KEY, _LANG, _path_param("service_request_id")],
+            "responses": {"200": _json(_array("ServiceRequestOut"), "the request"), **_errors(401, 404, 503)}}},
+        "/open311/v2/requests/{service_request_id}/transitions.json": _post(
+            "TransitionIn", 200, _ref("CaseState"), "a workflow step", path="service_request_id",
+            errors=(400, 401, 404, 409, 413, 415, 422, 503)),
+        "/open311/v2/patrols.json": _post("PatrolStartIn", 201, _ref("PatrolStarted"), "start a patrol"),
+        "/open311/v2/patrols/{patrol_id}/points.json": _post(
+            "PointsIn", 201, _ref("PointsAccepted"), "GPS points of a patrol", path="patrol_id",
+            errors=(400, 401, 404, 409, 413, 415, 422, 503)),
+        "/open311/v2/patrols/{patrol_id}/end.json": _post(
+            "PatrolEndIn", 200, _ref("PatrolEnded"), "end a patrol and build its track", path="patrol_id",
+            errors=(400, 401, 404, 409, 413, 415, 422, 503)),
+    }
+    return {"openapi": "3.1.0",
+            "info": {"title": "TownBrain live intake (Open311 GeoReport v2 + workflow + patrols)",
+                     "version": "1.0"},
+            "paths": paths,
+            "components": {"schemas": schemas, "securitySchemes": {
+                "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"}}},
+            "security": [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]}
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return json_response(openapi_document())

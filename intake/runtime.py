@@ -1,0 +1,208 @@
+"""The intake's per-server state and the steps every endpoint shares: read the
+body (size, content type, JSON or form), authenticate, take the idempotency key,
+validate, quarantine what is refused, and wait for the group commit.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pandas as pd
+from flask import current_app, request
+from pydantic import BaseModel, ValidationError
+
+from geodata.apikeys import ApiKeys
+from geodata.frames import StoreError
+from geodata.intake import GroupWriter, Outcome, Submission, Unavailable, fingerprint
+from geodata.intake_town import TownContext
+from intake.errors import ApiError, json_response
+from intake.models import describe_errors
+
+#: Largest body accepted (bytes): 2 MiB holds a batch of 500 reports or 5,000 GPS points.
+MAX_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BODY", 2 * 1024 * 1024))
+#: Seconds a request waits for its commit before 503 (the store may be restarting).
+COMMIT_TIMEOUT_S = float(os.environ.get("TOWNBRAIN_INTAKE_TIMEOUT", 10.0))
+RETRY_AFTER_S = 2
+_RAW_KEEP = 64 * 1024  # bytes of a refused body kept in quarantine
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+EXT = "townbrain_intake"
+
+
+class Intake:
+    """Store, keys, town context and writer of one server."""
+
+    def __init__(self, store, timeout_s: float = COMMIT_TIMEOUT_S):
+        self.store = store
+        self.keys = ApiKeys(store)
+        self.town = TownContext(store)
+        self.writer = GroupWriter(store)
+        self.timeout_s = timeout_s
+
+
+def intake() -> Intake:
+    return current_app.extensions[EXT]
+
+
+def raw_body() -> bytes:
+    """The body, refused with 413 beyond :data:`MAX_BODY` (read no further than that)."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ApiError(413, f"body of {request.content_length} bytes is over the limit of {MAX_BODY} bytes; "
+                            "split it into smaller batches", quarantine=False)
+    data = request.stream.read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise ApiError(413, f"body is over the limit of {MAX_BODY} bytes; split it into smaller batches",
+                       quarantine=False)
+    return data
+
+
+def read_body(data: bytes) -> dict:
+    """A JSON object or form fields; 415 for another content type, 400 for bad JSON."""
+    ctype = (request.mimetype or "").lower()
+    if ctype in _FORMS:  # parsed from the bytes already read (the stream is spent)
+        from io import BytesIO
+
+        from werkzeug.wrappers import Request
+        again = Request.from_values(input_stream=BytesIO(data), content_length=len(data),
+                                    content_type=request.content_type, method="POST")
+        return {k: v for k, v in again.form.items()}
+    if ctype == "application/json" or ctype.endswith("+json") or (not ctype and data.strip()[:1] in (b"{", b"[")):
+        try:
+            body = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ApiError(400, f"body is not UTF-8: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise ApiError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        except RecursionError:
+            raise ApiError(400, "malformed JSON: nested too deeply") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, f"the JSON body must be an object, not {type(body).__name__}")
+        return body
+    if not ctype and not data.strip():
+        return {}
+    raise ApiError(415, f"content type {ctype or 'none'!r} is not accepted; send application/json "
+                        "(or application/x-www-form-urlencoded)", quarantine=False)
+
+
+def client_of(body: dict) -> dict:
+    """The API client of the request; 401 without a valid key, 503 when keys cannot be read."""
+    key = body.get("api_key") if isinstance(body.get("api_key"), str) else None
+    key = key or request.args.get("api_key") or request.headers.get("X-Api-Key")
+    if not key:
+        raise ApiError(401, "api_key is missing (body field, query parameter or X-Api-Key header)",
+                       quarantine=False)
+    try:
+        client = intake().keys.verify(key)
+    except StoreError as exc:
+        raise unavailable(str(exc)) from None
+    if client is None:
+        raise ApiError(401, "api_key is not valid (unknown or revoked)", quarantine=False)
+    return client
+
+
+def idempotency_key(body: dict) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None and body.get("idempotency_key") is not None:
+        key = body.get("idempotency_key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise ApiError(400, "Idempotency-Key must be 1-200 printable ASCII characters without spaces")
+    return key
+
+
+def validate(model: type[BaseModel], body: dict, prefix: str = "") -> BaseModel:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(400, describe_errors(exc, prefix)) from None
+
+
+def unavailable(why: str) -> ApiError:
+    return ApiError(503, f"the store is unavailable ({why}); retry with the same Idempotency-Key",
+                    headers={"Retry-After": str(RETRY_AFTER_S)}, quarantine=False)
+
+
+def quarantine(layer: str, reason: str, raw, *, row: str | None = None, client: dict | None = None) -> None:
+    """Keep a refused payload with its reason (asynchronous, retried until stored)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else json.dumps(raw, ensure_ascii=False,
+                                                                                  default=str)
+    rec = {"layer": layer, "source_row": row or f"{request.method} {request.path}", "reason": _storable(reason),
+           "raw": _storable(text[:_RAW_KEEP]), "source_file": f"open311:{client['name'] if client else 'unauthenticated'}",
+           "quarantined_at": pd.Timestamp.now(tz="UTC")}
+    intake().writer.submit(Submission(rows={"quarantine": [rec]}, outcome=Outcome(202, None)))
+
+
+def _storable(text: str) -> str:
+    """Text kept as sent where possible: NUL and lone surrogates escaped, since no
+    store takes them."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def commit(sub: Submission):
+    """Wait for the group commit of ``sub``; the answer as a Flask response."""
+    try:
+        out = intake().writer.wait(sub, intake().timeout_s)
+    except Unavailable as exc:
+        raise unavailable(str(exc)) from None
+    return json_response(out.body, out.status, {"Idempotent-Replayed": "true"} if out.replayed else None)
+
+
+def submission(client: dict, body: dict, idem: str | None, rows=None, outcome=None, run=None) -> Submission:
+    clean = {k: v for k, v in body.items() if k not in ("api_key", "idempotency_key")}
+    return Submission(rows=rows or {}, outcome=outcome or Outcome(200, None), key_id=client["key_id"],
+                      idempotency_key=idem, fingerprint=fingerprint([request.path, clean]), run=run)
+
+
+def path_id(value: str, what: str) -> str:
+    """An id from the URL; 404 for anything no id of ours can be."""
+    if not (0 < len(value) <= 100 and value.isprintable() and "\x00" not in value):
+        raise ApiError(404, f"no {what} {value[:40]!r}", quarantine=False)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(404, f"no {what} with that id", quarantine=False) from None
+    return value
+
+
+def now_utc() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").floor("s")
+
+
+def town():
+    try:
+        return intake().town.fresh()
+    except StoreError as exc:
+        raise unavailable(str(exc)) from None
+
+
+def endpoint(layer: str):
+    """Wrap a view: an ApiError becomes its GeoReport answer, and a refused POST
+    body is quarantined for ``layer`` with the reason."""
+    import functools
+
+    from flask import g
+
+    from intake.errors import georeport_error
+
+    def wrap(view):
+        @functools.wraps(view)
+        def run(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except ApiError as exc:
+                if request.method == "POST" and exc.quarantine and exc.status < 500:
+                    quarantine(layer, exc.description, g.get("raw_body", b""), client=g.get("client"))
+                return georeport_error(exc.status, exc.description, exc.headers)
+        return run
+    return wrap
+
+
+def begin_post() -> tuple[dict, dict, str | None]:
+    """Body, client and idempotency key of a POST (in that order of checks)."""
+    from flask import g
+    g.raw_body = raw_body()
+    body = read_body(g.raw_body)
+    g.client = client_of(body)
+    return body, g.client, idempotency_key(body)

@@ -1,0 +1,70 @@
+"""A hand-made town in the store under test and an intake server on it."""
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from flask import Flask
+
+from tests.grids.handmade import B, partition
+
+TOWN_NAME = "青澜镇"
+
+
+def handmade_town(store) -> None:
+    """Town = the 8×8 lattice square of tests/grids/handmade.py: 5 grids, 2 districts,
+    1 professional grid, a category tree of two majors and one minor."""
+    crs = 4326
+    store.write("town", gpd.GeoDataFrame({"town_id": ["T1"], "name": [TOWN_NAME]},
+                                         geometry=[shapely.MultiPolygon([B(0, 0, 8, 8)])], crs=crs))
+    store.write("districts", gpd.GeoDataFrame({"district_id": ["D1", "D2"], "name": ["西", "东"]},
+                                              geometry=[B(0, 0, 4, 8), B(4, 0, 8, 8)], crs=crs))
+    grids = partition()
+    grids["district_id"] = ["D2", "D2", "D2", "D1", "D1"]  # G05 G02 G04 G01 G03 (by centroid side)
+    store.write("grids", grids)
+    store.write("pro_grids", gpd.GeoDataFrame({"pro_grid_id": ["PG1"]}, geometry=[B(0, 0, 8, 4)], crs=crs))
+    store.write("categories", pd.DataFrame({
+        "code": ["street_order", "street_order/vendor", "city_appearance"],
+        "parent": [None, "street_order", None],
+        "name": ["街面秩序", "占道经营", "市容环境"],
+        "name_en": ["Street order", "Street vending", "City appearance"],
+        "time_limit_h": [2.0, 1.0, 12.0]}))
+
+
+#: A point inside grid G02 (lattice (6, 2)), district D2, pro grid PG1.
+INSIDE = {"lon": 120.5 + 6 / 64, "lat": 31.0 + 2 / 64}
+
+
+@pytest.fixture
+def town_store(store):
+    handmade_town(store)
+    return store
+
+
+@pytest.fixture
+def intake_app(town_store):
+    from intake import register_intake
+    server = Flask("intake-test")
+    state = register_intake(server, town_store, timeout_s=5.0)
+    server.config["TESTING"] = True
+    key = state.keys.create("test-client")
+    server.intake_key = key
+    return server
+
+
+@pytest.fixture
+def client(intake_app):
+    return intake_app.test_client()
+
+
+@pytest.fixture
+def key(intake_app):
+    return intake_app.intake_key
+
+
+def report(**over) -> dict:
+    body = {"service_code": "street_order", "lat": INSIDE["lat"], "long": INSIDE["lon"],
+            "description": "摊贩占道", "source": "citizen"}
+    body.update(over)
+    return body
