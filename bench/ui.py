@@ -108,7 +108,8 @@ const gd = document.querySelector('#%s .js-plotly-plot');
 const map = gd._fullLayout.map._subplot.map;
 const box = map.getContainer().getBoundingClientRect();
 for (const t of gd.data) {
-    if (t.type !== 'choroplethmap' || t.visible === false || !t.geojson || !t.locations) continue;
+    // the comprehensive grids' own trace: a click on a district, an H3 cell or a marker opens no card
+    if (t.legendgroup !== 'grids' || t.visible === false || !t.geojson || !t.locations) continue;
     const fs = (t.geojson.features || []);
     for (const f of fs) {
         const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
+import shapely
 from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -81,14 +82,19 @@ def grid_card_texts(snap, grid_id: str, lang: str) -> dict:
     return {"title": name, "sub": sub, **{key: fmt(key) for key in CARD_KEYS}}
 
 
-def clicked_grid(click: dict | None, grid_ids: set) -> str | None:
-    """The comprehensive grid a map click landed on (its outline or its KPI colour),
-    else ``None`` (a road, a hexagon, an enterprise …)."""
+def clicked_grid(click: dict | None, grid_ids: set, grids=None) -> str | None:
+    """The comprehensive grid a map click landed on: its outline or KPI colour, or a
+    marker drawn over it (a camera, a car park …: plotly gives the click to the
+    nearest marker, and with 1,200 cameras one is near almost every spot), found
+    by the marker's place in ``grids``. ``None`` for a road, a hexagon, outside."""
     point = ((click or {}).get("points") or [{}])[0]
     grid_id = point.get("location")
     custom = point.get("customdata")
     if grid_id not in grid_ids and isinstance(custom, list) and custom:
         grid_id = custom[0]
+    if grid_id not in grid_ids and grids is not None and "lon" in point and "lat" in point:
+        inside = shapely.contains_xy(grids.geometry.values, point["lon"], point["lat"])
+        grid_id = str(grids["grid_id"].to_numpy()[inside][0]) if inside.any() else None
     return grid_id if grid_id in grid_ids else None
 
 
@@ -110,7 +116,7 @@ def register_grid_card(app, modules_data) -> None:
             raise PreventUpdate
         if snap.grids is None:
             raise PreventUpdate
-        grid_id = clicked_grid(click, set(snap.grids["grid_id"].astype(str)))
+        grid_id = clicked_grid(click, set(snap.grids["grid_id"].astype(str)), snap.grids)
         if grid_id is None:
             raise PreventUpdate
         lang = parse_query(search)["lang"]
