@@ -79,6 +79,7 @@ class TownContext:
     def _load(self) -> dict:
         """The store's outline, categories and grids, as attributes to swap in."""
         st = self.store
+        st.ping()  # a store that is away raises here: a missing GeoPackage is not an empty town
         state: dict = {}
         outline = None
         if st.has_layer("town"):
