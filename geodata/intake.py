@@ -24,6 +24,7 @@ Quarantine rows carry no deadline: they are retried until committed.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import logging
@@ -98,7 +99,10 @@ def new_case_id(now: pd.Timestamp | None = None) -> str:
     """A case id unique across threads and processes without coordination: a
     time-ordered prefix (UTC, milliseconds) and 40 random bits, e.g.
     ``R20261123T071530123-9f3a0c11d2``. Not ``C<date>-<n>``, the demo's series."""
-    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now).tz_convert("UTC")
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+    else:
+        now = pd.Timestamp(now).tz_convert("UTC")
     return f"R{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}-{secrets.token_hex(5)}"
 
 

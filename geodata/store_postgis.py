@@ -49,6 +49,12 @@ def _bool_literal(b: bool) -> str:
     return "true" if b else "false"
 
 
+#: libpq options of the intake's kept connection: a network that silently drops the
+#: server is noticed within ~10 s rather than after the kernel's TCP timeout (minutes).
+_KEEPALIVE = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+              "keepalives_count": 3, "tcp_user_timeout": 10_000}
+
+
 def _connect_errors():
     import psycopg
     return (sa.exc.OperationalError, sa.exc.InterfaceError, psycopg.OperationalError)
@@ -67,6 +73,7 @@ class PostGISStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+        self._drop_copy_connection()
         con = getattr(self._local, "adbc", None)
         if con is not None:
             with contextlib.suppress(Exception):
@@ -257,30 +264,75 @@ class PostGISStore(Store):
     def append_records_together(self, rows):
         """Records straight into COPY (no frames): one transaction, one COPY per layer.
         Values are normalised as frame_to_storage does for frames: times whole
-        seconds, geometry EWKB with SRID 4326, the layer's write stamp set."""
+        seconds, geometry EWKB with SRID 4326, the layer's write stamp set.
+
+        The live intake's hot path: it runs on a connection the calling thread keeps
+        (no pool check-out and pre-ping per transaction; each is a round trip, and
+        under load a round trip also waits for the GIL). A connection the server
+        dropped is thrown away, and the next call opens a new one."""
         import psycopg
         from geodata.store import STAMPED
         items = [(self._ensure_records(name, recs), recs) for name, recs in rows.items() if recs]
         if not items:
             return 0
         now = pd.Timestamp(self.clock()).floor("s").to_pydatetime()
+        tz = _zone()
+        conn = self._copy_begin()
         try:
-            with self._begin() as conn:
-                raw = conn.connection.driver_connection
-                for (decl, cols), recs in items:
-                    names = [f'"{c}"' for c in cols] + ([_GEOM] if decl.geometry is not None else [])
-                    stamp = STAMPED.get(decl.name)
-                    with raw.cursor() as cur, cur.copy(f'COPY "{decl.name}" ({", ".join(names)}) FROM STDIN') as cp:
-                        for r in recs:
-                            row = [now if c == stamp else _pg_value(r.get(c)) for c in cols]
-                            if decl.geometry is not None:
-                                g = r.get("geometry")
-                                row.append(None if g is None else
-                                           shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True))
-                            cp.write_row(row)
-        except (psycopg.errors.UniqueViolation, sa.exc.IntegrityError) as exc:
-            raise StoreError(f"an id already exists ({str(exc).splitlines()[0]})") from exc
+            for (decl, cols), recs in items:
+                names = [f'"{c}"' for c in cols] + ([_GEOM] if decl.geometry is not None else [])
+                stamp = STAMPED.get(decl.name)
+                with conn.cursor() as cur, cur.copy(f'COPY "{decl.name}" ({", ".join(names)}) FROM STDIN') as cp:
+                    wkb = _ewkb_hex([r.get("geometry") for r in recs]) if decl.geometry is not None else None
+                    for i, r in enumerate(recs):
+                        row = [now if c == stamp else _pg_value(r.get(c), tz) for c in cols]
+                        if wkb is not None:
+                            row.append(wkb[i])
+                        cp.write_row(row)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.broken or conn.closed or isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+                self._drop_copy_connection()
+            else:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("ROLLBACK")
+            if isinstance(exc, psycopg.errors.UniqueViolation):
+                raise StoreError(f"an id already exists ({str(exc).splitlines()[0]})") from exc
+            if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+                raise StoreError(f"cannot reach PostGIS at {self._redacted()}: {str(exc).splitlines()[0]}") from exc
+            raise
         return sum(len(r) for _, r in items)
+
+    def _copy_begin(self):
+        """This thread's own connection (autocommit; opened on first use) with a
+        transaction begun. A kept connection the server dropped since its last use
+        fails on BEGIN, before any data is sent: it is replaced once."""
+        import psycopg
+        for attempt in (0, 1):
+            conn = getattr(self._local, "copy", None)
+            kept = conn is not None and not (conn.closed or conn.broken)
+            if not kept:
+                try:
+                    conn = psycopg.connect(self._libpq_url, autocommit=True, **_KEEPALIVE)
+                except psycopg.Error as exc:
+                    raise StoreError(f"cannot reach PostGIS at {self._redacted()}: "
+                                     f"{str(exc).splitlines()[0]}") from exc
+                self._local.copy = conn
+            try:
+                conn.execute("BEGIN")
+                return conn
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                self._drop_copy_connection()
+                if not kept or attempt:
+                    raise StoreError(f"cannot reach PostGIS at {self._redacted()}: "
+                                     f"{str(exc).splitlines()[0]}") from exc
+
+    def _drop_copy_connection(self) -> None:
+        conn = getattr(self._local, "copy", None)
+        self._local.copy = None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def _update(self, decl, df):
         tmp = f"_upd_{decl.name}"
@@ -302,20 +354,38 @@ class PostGISStore(Store):
             return conn.execute(sa.text(f'DELETE FROM "{decl.name}"{self._conditions(decl, flt)}')).rowcount
 
 
-def _pg_value(v):
+def _zone():
+    from geodata import config
+    return config.timezone()
+
+
+def _pg_value(v, tz=None):
     """A record's value for COPY: NULL for missing, times to whole seconds (naive =
-    the configured zone), numpy scalars as Python ones."""
+    the configured zone, ``tz`` when given), numpy scalars as Python ones."""
     if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
         return None
-    if isinstance(v, (pd.Timestamp, datetime.datetime)):
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is not None:  # floor to the second without pandas arithmetic (the intake's path)
+            if isinstance(v, pd.Timestamp):
+                v = v.to_pydatetime(warn=False)
+            return v.replace(microsecond=0)
         t = pd.Timestamp(v)
         if t.tzinfo is None:
-            from geodata import config
-            t = t.tz_localize(config.timezone())
+            t = t.tz_localize(tz or _zone())
         return t.floor("s").to_pydatetime()
     if isinstance(v, np.generic):
         return v.item()
     return v
+
+
+def _ewkb_hex(geoms: list) -> list:
+    """Hex EWKB (SRID 4326) of each geometry, ``None`` kept; vectorised."""
+    arr = np.array(geoms, dtype=object)
+    ok = np.array([g is not None for g in geoms], dtype=bool)
+    out = np.full(len(geoms), None, dtype=object)
+    if ok.any():
+        out[ok] = shapely.to_wkb(shapely.set_srid(arr[ok], 4326), hex=True, include_srid=True)
+    return out.tolist()
 
 
 def _csv_column(s: pd.Series) -> pd.Series:

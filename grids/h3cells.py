@@ -18,6 +18,8 @@ Examples
 """
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import h3
 import numpy as np
@@ -43,6 +45,13 @@ def xy_to_h3(lon, lat, resolution: int = DEFAULT_RESOLUTION) -> np.ndarray:
     text = np.array([h3.int_to_str(int(c)) for c in uniq], dtype=object)
     out[ok] = text[inv]
     return out
+
+
+def h3_of(lon: float, lat: float, resolution: int = DEFAULT_RESOLUTION) -> str | None:
+    """H3 cell id (text) of one point, as :func:`xy_to_h3` gives it (a case as it arrives)."""
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lat) <= 90):
+        return None
+    return h3.latlng_to_cell(lat, lon, resolution)
 
 
 def h3_cells_covering(geometry, resolution: int = DEFAULT_RESOLUTION) -> gpd.GeoDataFrame:

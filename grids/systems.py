@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from grids.h3cells import DEFAULT_RESOLUTION, xy_to_h3
+from grids.h3cells import DEFAULT_RESOLUTION, h3_of, xy_to_h3
 from grids.raster_index import DEFAULT_MAX_CELLS, RasterIndex
 
 STORAGE_CRS = "EPSG:4326"
@@ -316,4 +316,4 @@ class TownGrids:
             district = None
         pro = self.pro_grids.id_of(lon, lat) if self.pro_grids is not None else None
         return {"district_id": district, "grid_id": grid, "pro_grid_id": pro,
-                "h3": xy_to_h3(np.array([lon]), np.array([lat]), self.h3_resolution)[0]}
+                "h3": h3_of(lon, lat, self.h3_resolution)}

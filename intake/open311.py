@@ -120,6 +120,17 @@ def _time_arg(name: str):
     return t.tz_localize(config.timezone()) if t.tzinfo is None else t
 
 
+def _list_arg(name: str) -> list[str]:
+    """A comma-separated list of ids or codes; 400 for an item no id or code can be
+    (control characters such as NUL, which no store keeps, or over 100 characters)."""
+    items = [i.strip() for i in (request.args.get(name) or "").split(",") if i.strip()]
+    for item in items:
+        if len(item) > 100 or not item.isprintable():
+            raise ApiError(400, f"{name} items must be printable text of at most 100 characters, "
+                                f"not {item[:40]!r}")
+    return items
+
+
 @bp.get("/requests.json")
 @endpoint("cases")
 def get_requests():
@@ -130,8 +141,7 @@ def get_requests():
     start, end = _time_arg("start_date"), _time_arg("end_date")
     if start is not None and end is not None and start >= end:
         raise ApiError(400, "start_date must be before end_date")
-    ids = [i.strip() for i in (request.args.get("service_request_id") or "").split(",") if i.strip()]
-    codes = [c.strip() for c in (request.args.get("service_code") or "").split(",") if c.strip()]
+    ids, codes = _list_arg("service_request_id"), _list_arg("service_code")
     page, size = _int_arg("page", 1, 1, 1_000_000), _int_arg("page_size", 50, 1, _MAX_PAGE)
     ctx = town()
     try:

@@ -4,6 +4,7 @@ validate, quarantine what is refused, and wait for the group commit.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -167,7 +168,7 @@ def path_id(value: str, what: str) -> str:
 
 
 def now_utc() -> pd.Timestamp:
-    return pd.Timestamp.now(tz="UTC").floor("s")
+    return pd.Timestamp(datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0))
 
 
 def town():

@@ -49,3 +49,53 @@ def test_append_together_writes_a_linestring_readable_back(store):
     back = store.read("patrols")
     assert back.geometry.iloc[0].equals_exact(line, 1e-9)
     assert store.count("patrols", bbox=(120.615, 31.005, 120.7, 31.1)) == 1
+
+
+def _case_records(ids, at):
+    return [{"case_id": i, "category": "street_order", "source": "citizen", "reported_at": at,
+             "enforcement": False, "geometry": shapely.Point(120.6 + n * 1e-3, 31.0)} for n, i in enumerate(ids)]
+
+
+def test_records_together_floor_times_and_keep_none_geometry(store):
+    import datetime
+    at = datetime.datetime(2024, 5, 6, 2, 0, 5, 900_000, tzinfo=datetime.timezone.utc)
+    recs = _case_records(["A", "B"], at) + [{**_case_records(["C"], pd.Timestamp(at))[0], "geometry": None}]
+    assert store.append_records_together({"cases": recs}) == 3
+    got = store.read("cases").sort_values("case_id")
+    # whole seconds, the same instant whichever type came in
+    assert (got.reported_at.dt.tz_convert("UTC") == pd.Timestamp("2024-05-06 02:00:05", tz="UTC")).all()
+    assert got.geometry.isna().tolist() == [False, False, True]
+
+
+def test_records_together_is_all_or_nothing(store):
+    at = pd.Timestamp("2024-05-06 10:00", tz="Asia/Shanghai")
+    store.append_records_together({"cases": _case_records(["A"], at)})
+    with pytest.raises(StoreError, match="already exists"):
+        store.append_records_together({"cases": _case_records(["Z"], at),
+                                       "idempotency_keys": [{"id": "k:1", "key_id": "k", "status": 201,
+                                                             "response": "[]"}] * 2})
+    assert store.read("cases").case_id.tolist() == ["A"]
+    # the connection is still good for the next group
+    store.append_records_together({"cases": _case_records(["Y"], at)})
+    assert sorted(store.read("cases").case_id) == ["A", "Y"]
+
+
+def test_records_together_replace_a_connection_the_server_dropped(pg_schema_url):
+    """The intake's kept connection, terminated by the server between two groups
+    (a PostGIS restart, an idle timeout): the next group opens a new one."""
+    import psycopg
+
+    from geodata.store import open_store
+    store = open_store(pg_schema_url)
+    try:
+        store.create_schema()
+        at = pd.Timestamp("2024-05-06 10:00", tz="Asia/Shanghai")
+        store.append_records_together({"cases": _case_records(["A"], at)})
+        pid = store._local.copy.info.backend_pid
+        with psycopg.connect(pg_schema_url.split("?")[0]) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        store.append_records_together({"cases": _case_records(["B"], at)})
+        assert store._local.copy.info.backend_pid != pid
+        assert sorted(store.read("cases").case_id) == ["A", "B"]
+    finally:
+        store.close()

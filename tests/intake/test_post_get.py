@@ -67,6 +67,17 @@ def test_filters_by_service_code_and_status(client, key, town_store):
     assert [(r["service_request_id"], r["status"]) for r in closed] == [(b, "closed")]
 
 
+def test_list_filters_refuse_ids_no_store_can_hold(client, key):
+    """A NUL in an id or code (found by schemathesis) is a 400 that says so, not a
+    500 from the GeoPackage's SQL, which ends a text at the NUL."""
+    for name in ("service_request_id", "service_code"):
+        resp = client.get("/open311/v2/requests.json", query_string={"api_key": key, name: "a,F\x00'"})
+        assert resp.status_code == 400 and name in resp.json[0]["description"]
+        long = client.get("/open311/v2/requests.json", query_string={"api_key": key, name: "x" * 101})
+        assert long.status_code == 400
+    assert client.get("/open311/v2/requests.json", query_string={"api_key": key}).status_code == 200
+
+
 def test_services_list_the_category_tree_in_both_languages(client, key):
     zh = client.get("/open311/v2/services.json", query_string={"api_key": key}).json
     en = client.get("/open311/v2/services.json", query_string={"api_key": key, "lang": "en"}).json
