@@ -13,7 +13,7 @@ import shapely
 from flask import Blueprint
 
 from geodata.intake import Outcome, new_case_id
-from geodata.schema import STORAGE_CRS
+from geodata.schema import METRIC_CRS, STORAGE_CRS
 from intake.errors import ApiError, guarded
 from intake.models import PatrolEndIn, PatrolStartIn, PointsIn
 from intake.runtime import begin_post, commit, endpoint, now_utc, path_id, quarantine, submission, town, validate
@@ -102,9 +102,16 @@ def _end(patrol_id: str, ended_at):
         store.update_columns("patrol_sessions", pd.DataFrame({"patrol_id": [patrol_id], "ended_at": [end]}))
         return Outcome(200, {"patrol_id": patrol_id, "points": int(len(shapely.get_coordinates(track))),
                              "length_m": round(float(gpd.GeoSeries([track], crs=STORAGE_CRS)
-                                                     .to_crs("EPSG:4549").length.iloc[0]), 1),
-                             "started_at": pd.Timestamp(started).isoformat(), "ended_at": end.isoformat()}), {}
+                                                     .to_crs(METRIC_CRS).length.iloc[0]), 1),
+                             "started_at": _local_iso(started), "ended_at": _local_iso(end)}), {}
     return run
+
+
+def _local_iso(t) -> str:
+    """A time as ISO 8601 in the town's zone (as every other answer gives it)."""
+    from geodata import config
+    t = pd.Timestamp(t)
+    return (t.tz_localize(config.timezone()) if t.tzinfo is None else t.tz_convert(config.timezone())).isoformat()
 
 
 @bp.post("/patrols/<patrol_id>/end.json")

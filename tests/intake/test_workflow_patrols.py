@@ -84,6 +84,9 @@ def test_patrol_start_points_end_builds_the_track(client, key, town_store):
     end = client.post(f"/open311/v2/patrols/{pid}/end.json",
                       json={"api_key": key, "ended_at": "2026-01-05T09:00:00+08:00"})
     assert end.status_code == 200, end.json
+    # both times in the town's zone, as every other answer gives them
+    assert end.json["started_at"] == "2026-01-05T08:00:00+08:00"
+    assert end.json["ended_at"] == "2026-01-05T09:00:00+08:00"
     patrol = town_store.read("patrols", where={"patrol_id": pid}).iloc[0]
     expected = shapely.LineString([(X0 + x * U, Y0 + y * U) for x, y in ((0.5, 0.5), (1, 1), (2, 1), (3, 1), (4, 2))])
     assert patrol.geometry.equals_exact(expected, 1e-9)
