@@ -102,6 +102,9 @@ class ScreenData:
         """
         now = now or self.now()
         if not self.store.has_layer("cases"):
+            # a store that is away raises here (StoreError: the screen keeps its numbers
+            # and shows "stale"); a missing GeoPackage is not a town without cases
+            self.store.ping()
             return {"year": CaseCounts(0, 0), "all": CaseCounts(0, 0)}
         count = self.store.count
         total = count("cases")
@@ -118,8 +121,12 @@ class ScreenData:
         }
 
     def layer_counts(self, layers) -> dict[str, int | None]:
-        """Record count of each of ``layers``; ``None`` for a layer the store lacks."""
-        return {name: self.store.count(name) if self.store.has_layer(name) else None for name in layers}
+        """Record count of each of ``layers``; ``None`` for a layer the store lacks
+        (StoreError when the store itself is away, as for :meth:`case_counts`)."""
+        out = {name: self.store.count(name) if self.store.has_layer(name) else None for name in layers}
+        if any(v is None for v in out.values()):
+            self.store.ping()
+        return out
 
     # ---- health -------------------------------------------------------------------------
     def health(self) -> dict:

@@ -33,6 +33,8 @@ from geodata.frames import StoreError
 LAYER = "api_keys"
 #: Seconds a verified key is trusted without hashing again.
 CACHE_SECONDS = 60.0
+#: Seconds a refused key is refused without hashing again (unknown, revoked or wrong).
+REFUSED_SECONDS = 10.0
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 _PREFIX = "tb"
 
@@ -90,7 +92,7 @@ class ApiKeys:
         self.store.update_columns(LAYER, pd.DataFrame({"key_id": [key_id],
                                                        "revoked_at": [pd.Timestamp.now(tz="UTC")]}))
         with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if v[1]["key_id"] != key_id}
+            self._cache = {k: v for k, v in self._cache.items() if v[1] is None or v[1]["key_id"] != key_id}
         return True
 
     def verify(self, key) -> dict | None:
@@ -102,41 +104,46 @@ class ApiKeys:
         if parts is None:
             return None
         digest = hashlib.sha256(key.encode()).hexdigest()
-        hit = self._cached(digest)
-        if hit is not None:
+        found, hit = self._cached(digest)
+        if found:
             return hit
         with self._lock:
             flight = self._flights.setdefault(digest, threading.Lock())
         with flight:  # one hash per key at a time: a burst of requests waits for it, not 40 scrypts
-            hit = self._cached(digest)
-            if hit is not None:
+            found, hit = self._cached(digest)
+            if found:
                 return hit
             client = self._verify(digest, *parts)
         with self._lock:
             self._flights.pop(digest, None)
         return client
 
-    def _cached(self, digest: str) -> dict | None:
+    def _cached(self, digest: str) -> tuple[bool, dict | None]:
+        """(known, client): a valid key's client, or None for a key refused lately."""
         with self._lock:
             hit = self._cache.get(digest)
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+        if hit is None or hit[0] <= time.monotonic():
+            return False, None
+        return True, hit[1]
 
-    def _verify(self, digest: str, key_id: str, secret: str) -> dict | None:
-        rows = self.store.read(LAYER, where={"key_id": key_id}) if self.store.has_layer(LAYER) else []
-        if len(rows) == 0:
-            return None
-        row = rows.iloc[0]
-        if pd.notna(row["revoked_at"]):
-            return None
-        try:
-            salt, expected = bytes.fromhex(str(row["salt"])), bytes.fromhex(str(row["key_hash"]))
-        except ValueError:
-            return None
-        if not hmac.compare_digest(_hash(secret, salt), expected):
-            return None
-        client = {"key_id": key_id, "name": str(row["name"])}
+    def _remember(self, digest: str, client: dict | None) -> None:
+        """Keep a verdict: a valid key for CACHE_SECONDS, a refused one for
+        REFUSED_SECONDS (a client retrying a wrong key costs one scrypt, not one each)."""
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[digest] = (time.monotonic() + CACHE_SECONDS, client)
+            self._cache[digest] = (time.monotonic() + (CACHE_SECONDS if client else REFUSED_SECONDS), client)
+
+    def _verify(self, digest: str, key_id: str, secret: str) -> dict | None:
+        rows = self.store.read(LAYER, where={"key_id": key_id}) if self.store.has_layer(LAYER) else []
+        client = None
+        if len(rows) and pd.isna(rows.iloc[0]["revoked_at"]):
+            row = rows.iloc[0]
+            try:
+                salt, expected = bytes.fromhex(str(row["salt"])), bytes.fromhex(str(row["key_hash"]))
+            except ValueError:
+                salt = expected = None
+            if salt is not None and hmac.compare_digest(_hash(secret, salt), expected):
+                client = {"key_id": key_id, "name": str(row["name"])}
+        self._remember(digest, client)
         return client
