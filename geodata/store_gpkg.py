@@ -145,13 +145,13 @@ class GeoPackageStore(Store):
                                     f'ON "{decl.name}" ("{f.name}")')
 
     def _add_columns(self, decl: Layer, kinds: dict[str, str]) -> None:
-        with self._lock, self._sql() as con:
+        with self._sql() as con:
             for col, kind in kinds.items():
                 con.execute(f'ALTER TABLE "{decl.name}" ADD COLUMN "{col}" {_SQL_TYPES[kind]}')
 
     def _drop(self, decl: Layer) -> None:
         name = decl.name
-        with self._lock, self._sql() as con:
+        with self._sql() as con:
             geom = self._geom_column(con, name)
             con.execute("BEGIN")
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -247,7 +247,7 @@ class GeoPackageStore(Store):
     def _transaction(self):
         """One write transaction; a unique-id clash becomes StoreError, anything
         else rolls back and propagates."""
-        with self._lock, self._sql() as con:
+        with self._sql() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
@@ -288,7 +288,7 @@ class GeoPackageStore(Store):
         values = [_sqlite_values(df[c]) for c in cols]
         ids = df[decl.id_field].tolist()
         sets = ", ".join(f'"{c}" = ?' for c in cols)
-        with self._lock, self._sql() as con:
+        with self._sql() as con:
             con.execute("BEGIN")
             cur = con.executemany(f'UPDATE "{decl.name}" SET {sets} WHERE "{decl.id_field}" = ?',
                                   zip(*values, ids))
@@ -298,7 +298,7 @@ class GeoPackageStore(Store):
 
     def _delete(self, decl, flt):
         where = self._where(flt)
-        with self._lock, self._sql() as con:
+        with self._sql() as con:
             return con.execute(f'DELETE FROM "{decl.name}" WHERE {where}').rowcount
 
 
