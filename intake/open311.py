@@ -12,8 +12,8 @@ from geodata.intake import Outcome, new_case_id
 from geodata.intake_queries import get_request, list_requests
 from intake.errors import ApiError, georeport_error, guarded, json_response
 from intake.models import BatchIn, ServiceRequestIn, describe_errors
-from intake.runtime import (begin_post, client_of, commit, endpoint, now_utc, path_id, quarantine, submission,
-                            town, unavailable, validate)
+from intake.runtime import (begin_post, client_of, commit, endpoint, now_utc, path_id, plausible_id, quarantine,
+                            submission, town, unavailable, validate)
 
 bp = guarded(Blueprint("open311", __name__, url_prefix="/open311/v2"))
 _MAX_PAGE = 1000
@@ -125,7 +125,7 @@ def _list_arg(name: str) -> list[str]:
     (control characters such as NUL, which no store keeps, or over 100 characters)."""
     items = [i.strip() for i in (request.args.get(name) or "").split(",") if i.strip()]
     for item in items:
-        if len(item) > 100 or not item.isprintable():
+        if not plausible_id(item):
             raise ApiError(400, f"{name} items must be printable text of at most 100 characters, "
                                 f"not {item[:40]!r}")
     return items

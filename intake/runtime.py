@@ -156,14 +156,23 @@ def submission(client: dict, body: dict, idem: str | None, rows=None, outcome=No
                       idempotency_key=idem, fingerprint=fingerprint([request.path, clean]), run=run)
 
 
-def path_id(value: str, what: str) -> str:
-    """An id from the URL; 404 for anything no id of ours can be."""
-    if not (0 < len(value) <= 100 and value.isprintable() and "\x00" not in value):
-        raise ApiError(404, f"no {what} {value[:40]!r}", quarantine=False)
+def plausible_id(value: str) -> bool:
+    """Whether ``value`` can be an id or code of ours: 1-100 printable characters
+    (no NUL or other control character, which no store keeps) that encode as UTF-8."""
+    if not (0 < len(value) <= 100 and value.isprintable()):
+        return False
     try:
         value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(404, f"no {what} with that id", quarantine=False) from None
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def path_id(value: str, what: str) -> str:
+    """An id from the URL; 404 for anything no id of ours can be."""
+    if not plausible_id(value):
+        raise ApiError(404, f"no {what} {value[:40].encode('utf-8', 'backslashreplace').decode()!r}",
+                       quarantine=False)
     return value
 
 
