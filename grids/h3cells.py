@@ -12,6 +12,8 @@ Examples
 >>> import numpy as np
 >>> xy_to_h3(np.array([120.6, np.nan]), np.array([31.0, 31.0])).tolist()
 ['8930984e187ffff', None]
+>>> h3_of(120.6, 31.0), h3_of(float("nan"), 31.0)  # one point, the same answer
+('8930984e187ffff', None)
 >>> cells = h3_cells_covering(shapely.box(120.60, 31.00, 120.61, 31.01), 9)
 >>> len(cells) > 5, cells.crs.to_epsg()
 (True, 4326)
