@@ -68,7 +68,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
         # 6.4-6.9 MB of JS and JSON raw, 1.8-2.0 MB compressed (docs/map-rendering.md)
         compress=_has_flask_compress(),
     )
-    app.index_string = with_preloads(INDEX, app.config.requests_pathname_prefix)  # plotly.js without waiting
+    app.index_string = INDEX
+    with_preloads(app)  # the console's plotly.js without waiting
     register_routes(app, data)
     register_wall(app, data)
     register_modules(app, data, data.modules)

@@ -2,9 +2,10 @@
 district, inspectors and entities, open and overdue cases, this year's KPIs and a
 12-month trend.
 
-The card is part of the page from the start, hidden, with its trend chart already
-drawn: a click answers with the texts and the trend's twelve bars (about 2 kB), and
-the browser only swaps them in — it builds no new chart and leaves the map alone.
+The card is part of the page from the start, hidden: a click answers with the texts
+and the trend's twelve bars as one HTML fragment (callbacks/bar_chart.py,
+callbacks/fragments.py, a few kB), and the browser only swaps them in — no chart
+library starts, no Dash component is created, and the map is left alone.
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import logging
 
 import pandas as pd
 import shapely
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
-from callbacks.chrome import FONT_STACK
+from callbacks.bar_chart import bar_chart
+from callbacks.fragments import fragment_store, register_fragment, store_id, to_html
 from callbacks.i18n import format_compact, format_rate, parse_query, t
 from callbacks.module_data import grid_card_numbers, grid_monthly_cases
 from layers.charts import ChartContext, theme_monthly
@@ -26,7 +28,6 @@ log = logging.getLogger(__name__)
 #: The card's numbers, in reading order (three to a row).
 CARD_KEYS = ("inspectors", "enterprises", "residents", "open", "overdue", "accepted",
              "disposal_rate", "ontime", "score")
-TREND_PX = 190
 
 
 def grid_card_frame(lang: str, now: pd.Timestamp) -> html.Div:
@@ -41,22 +42,18 @@ def grid_card_frame(lang: str, now: pd.Timestamp) -> html.Div:
                 html.H3(id=ids.GRID_CARD_TITLE, className="card-title"),
                 html.Div(id=ids.GRID_CARD_SUB, className="card-sub")]),
             html.Div(cells, className="card-grid"),
-            # drawn with the page; dcc.Graph resizes it to the card when the card shows
-            dcc.Graph(id=ids.GRID_CARD_TREND, figure=trend_figure(now, pd.DataFrame(), None, lang),
-                      className="card-trend", config={"displayModeBar": False, "staticPlot": True,
-                                                      "responsive": True},
-                      style={"height": f"{TREND_PX}px"}),
+            html.Div(id=ids.GRID_CARD_TREND, className="card-trend"),
+            fragment_store(ids.GRID_CARD_TREND, trend_chart(now, pd.DataFrame(), None, lang)),
         ]),
     ])
 
 
-def trend_figure(now: pd.Timestamp, cases: pd.DataFrame, year_start, lang: str) -> dict:
-    """Accepted cases per month of the last 12 months (``layers.charts.theme_monthly``)."""
+def trend_chart(now: pd.Timestamp, cases: pd.DataFrame, year_start, lang: str) -> html.Figure:
+    """Accepted cases per month of the last 12 months (``layers.charts.theme_monthly``),
+    as HTML bars."""
     trend = theme_monthly(ChartContext(now=now, theme_cases=cases, year_start=year_start),
                           lambda _key: t("card.trend", lang), lang)
-    trend["layout"].update(height=TREND_PX, margin={"l": 6, "r": 8, "t": 36, "b": 4})
-    trend["layout"]["font"]["family"] = FONT_STACK
-    return trend
+    return bar_chart(trend, class_name="card-trend-chart")
 
 
 def grid_card_texts(snap, grid_id: str, lang: str) -> dict:
@@ -83,10 +80,10 @@ def grid_card_texts(snap, grid_id: str, lang: str) -> dict:
 
 
 def clicked_grid(click: dict | None, grid_ids: set, grids=None) -> str | None:
-    """The comprehensive grid a map click landed on: its outline or KPI colour, or a
-    marker drawn over it (a camera, a car park …: plotly gives the click to the
-    nearest marker, and with 1,200 cameras one is near almost every spot), found
-    by the marker's place in ``grids``. ``None`` for a road, a hexagon, outside."""
+    """The comprehensive grid a map click landed on, from the click's ``location`` or
+    ``customdata`` (a plotly click on a grid) or else its place in ``grids`` (the wall's
+    map sends where it was clicked, ``assets/map.js``; a click on a camera, a car park
+    … over a grid opens that grid). ``None`` outside every grid."""
     point = ((click or {}).get("points") or [{}])[0]
     grid_id = point.get("location")
     custom = point.get("customdata")
@@ -99,11 +96,12 @@ def clicked_grid(click: dict | None, grid_ids: set, grids=None) -> str | None:
 
 
 def register_grid_card(app, modules_data) -> None:
+    register_fragment(app, ids.GRID_CARD_TREND)
     outputs = [Output(ids.GRID_CARD_TITLE, "children"), Output(ids.GRID_CARD_SUB, "children"),
                *(Output(ids.grid_card_value(key), "children") for key in CARD_KEYS),
-               Output(ids.GRID_CARD_TREND, "figure"), Output(ids.GRID_CARD, "hidden")]
+               Output(store_id(ids.GRID_CARD_TREND), "data"), Output(ids.GRID_CARD, "hidden")]
 
-    @app.callback(*outputs, Input(ids.WALL_MAP, "clickData"), Input(ids.GRID_CARD_CLOSE, "n_clicks"),
+    @app.callback(*outputs, Input(ids.WALL_MAP_CLICK, "data"), Input(ids.GRID_CARD_CLOSE, "n_clicks"),
                   State(ids.WALL_URL, "search"), prevent_initial_call=True)
     def open_grid_card(click, _close, search):
         """A click on a comprehensive grid opens its card; × closes it."""
@@ -121,5 +119,5 @@ def register_grid_card(app, modules_data) -> None:
             raise PreventUpdate
         lang = parse_query(search)["lang"]
         texts = grid_card_texts(snap, grid_id, lang)
-        trend = trend_figure(snap.now, grid_monthly_cases(snap, grid_id), snap.year_start, lang)
-        return [texts["title"], texts["sub"], *(texts[key] for key in CARD_KEYS), trend, False]
+        trend = trend_chart(snap.now, grid_monthly_cases(snap, grid_id), snap.year_start, lang)
+        return [texts["title"], texts["sub"], *(texts[key] for key in CARD_KEYS), to_html(trend), False]

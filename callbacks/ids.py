@@ -21,7 +21,11 @@ DATA_AS_OF = "data-as-of"
 
 # ---- the wall ---------------------------------------------------------------------
 WALL = "wall"
-WALL_MAP = "wall-map"
+PAGE_WANTED = "page-wanted"  # dcc.Store: [path, lang] of the URL, changed only when one of them does (assets/routes.js)
+WALL_MAP = "wall-map"  # html.Div: the Leaflet map's container (assets/map.js)
+WALL_MAP_SPEC = "wall-map-spec"  # dcc.Store: the layers the map draws (callbacks/wall_map.py, layers/leaflet.py)
+WALL_MAP_DRAWN = "wall-map-drawn"  # dcc.Store: what assets/map.js drew last (a stamp)
+WALL_MAP_CLICK = "wall-map-click"  # dcc.Store: the last click on the map, {"points": [{"lon", "lat"}]}
 WALL_REFRESH = "wall-refresh"    # dcc.Interval: re-read the KPIs from the store
 WALL_NOTICE = "wall-notice"      # one line when the store cannot be read
 MODULE_BAR = "module-bar"

@@ -53,7 +53,7 @@ URGENT_FOCUS_CHANGES = ("reported", "registered")
 #: its focus callback only after a later poll (with no focus of its own) has landed.
 #: The browser ignores a focus on the case it is already showing or has shown.
 FOCUS_CARRY_S = 10
-FOCUS_ZOOM = 16.0
+FOCUS_ZOOM = 17.0  # Leaflet's zoom (256 px tiles): a street block on the wall's map
 PLAYBACK_DAYS = 30
 PLAYBACK_STEP_MS = 900
 #: The slider's last position means "live" (no playback trace).
@@ -254,8 +254,9 @@ def register_live(app, data) -> None:
 
     @app.callback(Output(ids.LIVE, "children"), Output(ids.LIVE, "hidden"), Output(LIVE_KEY, "data"),
                   Output(ids.LIVE_POLL, "disabled"),
-                  Input(ids.URL, "pathname"), Input(ids.URL, "search"), State(LIVE_KEY, "data"))
-    def draw_overlay(pathname, search, shown):
+                  Input(ids.PAGE_WANTED, "data"), State(ids.URL, "pathname"), State(ids.URL, "search"),
+                  State(LIVE_KEY, "data"))
+    def draw_overlay(_wanted, pathname, search, shown):
         """The overlay on the wall only, redrawn when the language changes."""
         on_wall = ((pathname or "/").rstrip("/") or "/") in WALL_PATHS
         key = [on_wall, parse_query(search)["lang"]]

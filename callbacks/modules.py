@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 from dash import Input, Output, dcc, html
 
 from callbacks import ids
+from callbacks.bar_chart import bar_chart
+from callbacks.fragments import register_fragment, store_id, to_html
 from callbacks.chrome import FONT_STACK
 from callbacks.i18n import format_compact, format_count, format_rate, parse_query, t
 from callbacks.grid_card import register_grid_card
@@ -198,6 +201,10 @@ def metric_context(snap, module: M.Module) -> MetricContext:
         river_km=snap.river_km, road_km=snap.road_km, layer_stats=snap.layer_stats())
 
 
+#: The module's panels, swapped whole on a switch (their fragments' containers).
+PANELS = (ids.MODULE_PANEL, ids.MODULE_CHARTS, ids.MODULE_NEEDS)
+
+
 def module_tiles(snap, module: M.Module, lang: str) -> list:
     """The module's KPI section: a theme line and its tiles."""
     if module is M.OVERVIEW:
@@ -232,13 +239,6 @@ def chart_context(snap, module: M.Module, lang: str) -> ChartContext | None:
                         **({"grid_scores": scores} if scores is not None else {}))
 
 
-def _graph(fig: dict, key: str) -> dcc.Graph:
-    fig["layout"]["font"]["family"] = FONT_STACK
-    return dcc.Graph(figure=fig, id={"type": "module-chart", "chart": key}, className="module-chart",
-                     config={"displayModeBar": False, "staticPlot": True, "responsive": True},
-                     style={"height": f"{fig['layout']['height']}px"})
-
-
 def module_charts(snap, module: M.Module, lang: str) -> list:
     if module is M.OVERVIEW:
         return []
@@ -246,7 +246,8 @@ def module_charts(snap, module: M.Module, lang: str) -> list:
     if cctx is None:
         return []
     label = lambda key: t(key, lang)
-    return [_graph(CHARTS[name](cctx, label, lang), name) for name in module.charts]
+    # static pictures on the wall: HTML bars, not plotly (callbacks/bar_chart.py)
+    return [bar_chart(CHARTS[name](cctx, label, lang), name) for name in module.charts]
 
 
 def module_needs(store, module: M.Module, lang: str) -> tuple[list, bool]:
@@ -273,6 +274,30 @@ def wall_class(module: M.Module) -> str:
     return "wall" if module is M.OVERVIEW else f"wall has-module module-is-{module.id}"
 
 
+_PANELS: dict = {}
+_PANELS_LOCK = threading.Lock()
+
+
+def module_panels(store, snap, module: M.Module, lang: str) -> tuple[str, str, str, bool]:
+    """(tiles, charts, needs as HTML fragments, needs hidden) of ``module``, built once
+    per module snapshot (re-read once a minute at most) and language: a module switch
+    then costs the server a dictionary lookup."""
+    key = (id(snap), module.id, lang)
+    with _PANELS_LOCK:
+        hit = _PANELS.get(key)
+    if hit is not None and hit[0] is snap:
+        return hit[1]
+    needs, hidden = module_needs(store, module, lang)
+    out = (to_html(module_tiles(snap, module, lang)), to_html(module_charts(snap, module, lang)), to_html(needs),
+           hidden)
+    if snap is not None:
+        with _PANELS_LOCK:
+            for k in [k for k, v in _PANELS.items() if v[0] is not snap and k[2] == lang]:
+                del _PANELS[k]  # an older snapshot's panels
+            _PANELS[key] = (snap, out)
+    return out
+
+
 # ---- callbacks ----------------------------------------------------------------------------------------
 def register_modules(app, data, modules_data) -> None:
     """Wire the module panels and the grid card (callbacks/grid_card.py)."""
@@ -286,14 +311,15 @@ def register_modules(app, data, modules_data) -> None:
 
     # The module switch itself (tabs, title, layers, grid KPI) runs in the browser
     # (callbacks/wall.py, assets/wall.js); the map follows (callbacks/wall_map.py).
-    @app.callback(Output(ids.MODULE_PANEL, "children"), Output(ids.MODULE_CHARTS, "children"),
-                  Output(ids.MODULE_NEEDS, "children"), Output(ids.MODULE_NEEDS, "hidden"),
+    # the panels are HTML fragments (callbacks/fragments.py): one store each, no Dash children
+    for target in PANELS:
+        register_fragment(app, target)
+
+    @app.callback(*(Output(store_id(target), "data") for target in PANELS), Output(ids.MODULE_NEEDS, "hidden"),
                   Input(ids.WALL_URL, "search"), Input(ids.WALL_REFRESH, "n_intervals"), prevent_initial_call=True)
     def refresh_module_panels(search, _n):
         q = parse_query(search)
         module = M.get(q["module"])
-        snap = snapshot_or_none()
-        needs, hidden = module_needs(data.store, module, q["lang"])
-        return module_tiles(snap, module, q["lang"]), module_charts(snap, module, q["lang"]), needs, hidden
+        return module_panels(data.store, snapshot_or_none(), module, q["lang"])
 
     register_grid_card(app, modules_data)

@@ -31,6 +31,7 @@ def shell(tz: str, page=None, key: list | None = None, lang: str = "zh", extras=
     return html.Div(className="shell", children=[
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=PAGE_KEY, data=key),
+        dcc.Store(id=ids.PAGE_WANTED, data=key),
         dcc.Store(id=ids.SCREEN_CONF, data={"tz": tz, "lang": lang}),
         dcc.Interval(id=ids.CLOCK_TICK, interval=1000),
         html.Div(page, id=ids.PAGE, className="page"),
@@ -67,30 +68,54 @@ def _page_url() -> tuple[str, str] | None:
     return (parts.path.rstrip("/") or "/"), (f"?{parts.query}" if parts.query else "")
 
 
-#: What every page's first chart needs, requested by dcc.Graph only once the layout
-#: is in (bench/ui.py measured the gap: the 4.8 MB plotly.js waited on the layout's
-#: round trip). A ``preload`` fetches them while Dash starts; dcc.Graph's own
-#: ``<script>`` then takes them from the memory cache.
-PRELOAD = ("_dash-component-suites/dash/dcc/async-graph.js",
-           "_dash-component-suites/plotly/package_data/plotly.min.js")
+#: What the console's first charts need (its map and charts are plotly), requested by
+#: dcc.Graph only once the layout is in (bench/ui.py measured the gap: the 4.8 MB
+#: plotly.js waited on the layout's round trip). A ``preload`` fetches them while Dash
+#: starts; dcc.Graph's own ``<script>`` then takes them from the memory cache. The
+#: wall draws no plotly chart (Leaflet map, HTML bars): it does not load plotly.js.
+PLOTLY = ("_dash-component-suites/dash/dcc/async-graph.js",
+          "_dash-component-suites/plotly/package_data/plotly.min.js")
+#: What each page's first render loads lazily, by the end of its path; the wall (every
+#: other path) has only the playback slider's chunk.
+PRELOAD = {"/console": PLOTLY}
+WALL_PRELOAD = ("_dash-component-suites/dash/dcc/async-slider.js",)
 
 
-def with_preloads(index: str, prefix: str = "/") -> str:
-    """``index`` (a Dash ``index_string``) with :data:`PRELOAD` preloaded from its ``<head>``.
+def preload_links(path: str, prefix: str = "/") -> str:
+    """The ``<link rel="preload">`` tags of the page at ``path``.
 
-    >>> with_preloads("<head>{%css%}</head>").count('rel="preload"')
-    2
+    >>> preload_links("/console").count('plotly.min.js'), preload_links("/wall").count('plotly')
+    (1, 0)
     """
-    links = "".join(f'<link rel="preload" href="{prefix}{path}" as="script">' for path in PRELOAD)
-    return index.replace("{%css%}", links + "{%css%}", 1)
+    page = next((paths for end, paths in PRELOAD.items() if path.rstrip("/").endswith(end)), WALL_PRELOAD)
+    return "".join(f'<link rel="preload" href="{prefix}{p}" as="script">' for p in page)
+
+
+def with_preloads(app) -> None:
+    """Serve each page's index with its :func:`preload_links` in the ``<head>``."""
+    prefix = app.config.requests_pathname_prefix
+    base = app.interpolate_index
+
+    def interpolate_index(**kwargs):
+        path = flask.request.path if flask.has_request_context() else "/"
+        kwargs["css"] = preload_links(path, prefix) + kwargs.get("css", "")
+        return base(**kwargs)
+
+    app.interpolate_index = interpolate_index
 
 
 def register_routes(app, data) -> None:
+    # [path, lang] of the URL, set in the browser only when one of them changes
+    # (assets/routes.js): a module switch sends the router nothing
+    app.clientside_callback(
+        ClientsideFunction(namespace="townbrain_routes", function_name="pageWanted"),
+        Output(ids.PAGE_WANTED, "data"), Input(ids.URL, "pathname"), Input(ids.URL, "search"),
+        State(ids.PAGE_WANTED, "data"))
 
     @app.callback(Output(ids.PAGE, "children"), Output(PAGE_KEY, "data"), Output(ids.SCREEN_CONF, "data"),
-                  Input(ids.URL, "pathname"), Input(ids.URL, "search"),
+                  Input(ids.PAGE_WANTED, "data"), State(ids.URL, "pathname"), State(ids.URL, "search"),
                   State(PAGE_KEY, "data"), State(ids.SCREEN_CONF, "data"))
-    def route(pathname, search, shown, conf):
+    def route(_wanted, pathname, search, shown, conf):
         path = (pathname or "/").rstrip("/") or "/"
         lang = parse_query(search)["lang"]
         key = [path, lang]

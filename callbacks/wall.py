@@ -19,7 +19,8 @@ from callbacks.chrome import title_bar
 from callbacks.i18n import (LABELS, MODULE_IDS, format_compact, format_count, format_rate, format_time, parse_query,
                             t, wall_href)
 from callbacks.grid_card import grid_card_frame
-from callbacks.modules import layer_control, module_charts, module_needs, module_tiles, wall_class
+from callbacks.fragments import store_id
+from callbacks.modules import layer_control, module_panels, wall_class
 from callbacks.wall_map import map_stores, register_wall_map, wall_map
 from layers import modules as M
 
@@ -103,30 +104,30 @@ def wall_layout(data, search: str | None) -> html.Div:
             log.warning("wall: cannot read the module data: %s", exc)
     buildings = modules_data.buildings() if modules_data is not None and snap is not None \
         and "buildings" in module.layers else None
-    figure, view = wall_map(frames, snap, module, lang, buildings=buildings)
-    needs, needs_hidden = module_needs(data.store, module, lang)
+    spec, view = wall_map(frames, snap, module, lang, buildings=buildings)
+    tiles_html, charts_html, needs_html, needs_hidden = module_panels(data.store, snap, module, lang)
     return html.Div(id=ids.WALL, className=wall_class(module), children=[
         dcc.Location(id=ids.WALL_URL, refresh=False),
         title_bar(town, lang, page_name=module_name),
         html.Aside(className="panel panel-left", children=[
-            html.Section(module_tiles(snap, module, lang), id=ids.MODULE_PANEL,
-                         className="panel-section module-only module-panel"),
+            html.Section(id=ids.MODULE_PANEL, className="panel-section module-only module-panel"),
+            dcc.Store(id=store_id(ids.MODULE_PANEL), data=tiles_html),
             kpi_panel("year", lang, data.now().year), kpi_panel("all", lang, data.now().year)]),
         html.Main(className="map-frame", children=[
-            dcc.Graph(id=ids.WALL_MAP, figure=figure, className="wall-map",
-                      config={"displayModeBar": False, "displaylogo": False, "scrollZoom": True,
-                              "responsive": True},
-                      style={"height": "100%", "width": "100%"}),
+            # drawn by assets/map.js (Leaflet, Canvas 2D) from the spec store below
+            html.Div(id=ids.WALL_MAP, className="wall-map"),
+            dcc.Store(id=ids.WALL_MAP_SPEC, data=spec),
             layer_control(module, lang),
             grid_card_frame(lang, data.now()),
             html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
         ]),
         html.Aside(className="panel panel-right", children=[
             base_panel(lang),
-            html.Section(module_charts(snap, module, lang), id=ids.MODULE_CHARTS,
-                         className="panel-section module-only module-charts"),
-            html.Section(needs, id=ids.MODULE_NEEDS, className="panel-section module-only module-needs",
+            html.Section(id=ids.MODULE_CHARTS, className="panel-section module-only module-charts"),
+            dcc.Store(id=store_id(ids.MODULE_CHARTS), data=charts_html),
+            html.Section(id=ids.MODULE_NEEDS, className="panel-section module-only module-needs",
                          hidden=needs_hidden),
+            dcc.Store(id=store_id(ids.MODULE_NEEDS), data=needs_html),
         ]),
         module_bar(q["module"], lang, q["rotate"]),
         dcc.Interval(id=ids.WALL_REFRESH, interval=REFRESH_MS),

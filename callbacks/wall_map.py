@@ -1,21 +1,23 @@
-"""The wall's map: a trace for every layer from the start, switched by visibility.
+"""The wall's map: every layer in one spec from the start, switched by visibility.
 
-Why: a module switch used to send a new figure (75–230 kB) and plotly replaced every
-MapLibre source and layer of it, dropping what else was on the map (docs/map-rendering.md,
-section 5). Now the figure has a trace for every layer any module shows, tagged with
-its layer (``uid`` ``tb-<layer>-<k>``) and pinned in drawing order under its own
-invisible anchor layer of the MapLibre style (plotly's ``below``), so a layer shown
-later goes back where it belongs instead of on top. The module's own layers come with
-their data; the others are empty and hidden until first shown, when ``load_layers``
-patches their data in (so the first render is no bigger than before). A module switch,
-a layer toggle or a new grid KPI is then a clientside ``Patch`` of ``visible`` flags and
-of the grid colours (``assets/wall.js``): no figure resent, and whatever else lives in
-the figure (the live feed's traces, callbacks/live.py) stays.
+The map is drawn by Leaflet on a Canvas 2D renderer (``assets/map.js``) from a spec
+in ``ids.WALL_MAP_SPEC``: one layer per trace of the layer files, converted by
+``layers/leaflet.py``, tagged with its slot (``uid`` ``tb-<layer>-<k>``) and kept in
+drawing order. Why Leaflet and not plotly's MapLibre traces: without a GPU every
+MapLibre frame is rendered by SwiftShader and read back for the compositor, 0.3-0.5 s
+a frame; a Canvas 2D redraw of the same layers takes tens of milliseconds
+(``bench/ui.py``, docs/map-rendering.md).
+
+The module's own layers come with their data; the others are empty and hidden until
+first shown, when ``load_layers`` patches their data in (so the first render stays
+small). A module switch, a layer toggle or a new grid KPI is a clientside ``Patch``
+of ``visible`` flags and of the grid colours (``assets/wall.js``): nothing is resent,
+and the live feed's own overlays (``assets/live.js``) stay on the map.
 
 The grid colours of every (module, KPI) pair travel in ``ids.WALL_MAP_VIEW`` —
-70 numbers and labels each. When the modules' snapshot is re-read (once a minute at
+70 colours and labels each. When the modules' snapshot is re-read (once a minute at
 most), the next KPI refresh patches the changed layers' data and colours in place
-(``refresh_map_data``).
+(``refresh_map_data``); a layer whose ``rev`` changed is redrawn, the others stay.
 """
 from __future__ import annotations
 
@@ -27,14 +29,14 @@ from dash import ClientsideFunction, Input, Output, Patch, State, dcc
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
-from callbacks.chrome import FONT_STACK
 from callbacks.i18n import parse_query, t
-from callbacks.modules import (HIGHER_IS_BETTER, MAP_LAYER_ORDER, MAP_PX, RATE_KPIS, empty_map_note,
-                               format_grid_value, layer_traces, tile_url)
+from callbacks.modules import (HIGHER_IS_BETTER, MAP_LAYER_ORDER, RATE_KPIS, empty_map_note, format_grid_value,
+                               layer_traces, tile_url)
 from layers import modules as M
-from layers.basemap import map_layout, map_style, view_for_frames
+from layers.basemap import BACKGROUND, DEFAULT_VIEW
 from layers.geometry import polygons_to_geojson
 from layers.grids import KPI_COLOURS, OUTLINE
+from layers.leaflet import fill_colours, to_map_layer
 from layers.population import colorbar
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ def grid_colour_views(grids, snap, lang: str) -> dict:
     if grids is None or len(grids) == 0 or snap is None:
         return {}
     ids_ = grids["grid_id"].astype(str).tolist()
+    names = grids["name"].fillna(grids["grid_id"]).astype(str).tolist() if "name" in grids else ids_
     views = {}
     for kpi in M.GRID_KPIS:
         for module_id in (VIEW_MODULES if kpi == "theme_accepted" else (None,)):
@@ -79,12 +82,19 @@ def grid_colour_views(grids, snap, lang: str) -> dict:
             z = [_number(values.get(g)) for g in ids_]
             present = [v for v in z if v is not None]
             label = t(f"grid_kpi.{kpi}", lang)
+            zmin = min(present, default=0.0)
+            zmax = max(max(present, default=1.0), zmin + 1e-9)
+            scale = KPI_COLOURS if kpi not in HIGHER_IS_BETTER else [[1 - s, c] for s, c in reversed(KPI_COLOURS)]
+            text = [format_grid_value(kpi, v, lang) for v in z]
             views[grid_view_key(kpi, module_id)] = {
-                "z": z, "text": [format_grid_value(kpi, v, lang) for v in z],
-                "zmin": min(present, default=0.0), "zmax": max(max(present, default=1.0), min(present, default=0.0) + 1e-9),
-                "colorscale": KPI_COLOURS if kpi not in HIGHER_IS_BETTER else [[1 - s, c] for s, c in reversed(KPI_COLOURS)],
+                "z": z, "text": text, "zmin": zmin, "zmax": zmax, "colorscale": scale,
                 "title": label, "tickformat": ".0%" if kpi in RATE_KPIS else "",
                 "hovertemplate": "%{customdata[1]}<br>" + label + " %{customdata[2]}<extra></extra>",
+                # what the Leaflet map draws (layers/leaflet.py): a colour and a tooltip per grid
+                "fill": fill_colours(z, zmin, zmax, scale),
+                "tips": [f"{n}<br>{label} {v}" for n, v in zip(names, text)],
+                "scale": {"title": label, "stops": scale, "min": zmin, "max": zmax,
+                          "tickformat": ".0%" if kpi in RATE_KPIS else ""},
             }
     return views
 
@@ -112,65 +122,78 @@ def grid_kpi_trace(grids, view: dict | None, lang: str) -> list[dict]:
     }]
 
 
-# ---- the figure -----------------------------------------------------------------------------------------
+# ---- the map spec ----------------------------------------------------------------------------------
 def wall_map(base: dict, snap, module: M.Module, lang: str, buildings=None) -> tuple[dict, dict]:
-    """(figure, view store) of the wall map showing ``module``: a trace for every slot,
-    the module's with their data and visible, the others empty until first shown
-    (``load_layers``); the store maps each slot to its trace indices, lists the slots
-    whose data is in the figure, and holds the grid colours of every module and KPI."""
-    traces, slots, views, style = _all_layers(base, snap, lang, buildings)
+    """(map spec, view store) of the wall map showing ``module``: a layer for every
+    slot's trace, the module's with their data and visible, the others empty until
+    first shown (``load_layers``); the store maps each slot to its layer indices, lists
+    the slots whose data is in the spec, and holds the grid colours of every module and
+    KPI. ``assets/map.js`` draws the spec with Leaflet (``layers/leaflet.py``)."""
+    layers, slots, views = _all_layers(base, snap, lang, buildings)
     key = grid_view_key(module.choropleth, module.id)
-    data, loaded = [], []
+    out, loaded = [], []
     for slot, indices in slots.items():
         visible = slot_visible(slot, module.layers, module.choropleth)
         if visible and indices and (slot != "buildings" or buildings is not None):
             loaded.append(slot)
         for i in indices:
             if slot not in loaded:
-                data.append(_empty(traces[i]))
+                out.append(_empty(layers[i]))
                 continue
-            tr = {**traces[i], "visible": visible}
+            layer = {**layers[i], "visible": visible}
             if slot == "grid_kpi" and key in views:
-                tr.update(_grid_colours(tr, views[key], f"{key}@0"))
-            data.append(tr)
-    layout = map_layout(view_for_frames(base, *MAP_PX), FONT_STACK, style=style)
-    if not any(idx for slot, idx in slots.items() if slot != "buildings"):  # only the empty buildings slot
-        layout["annotations"] = [empty_map_note(lang)]
+                layer.update(_grid_colours(views[key], f"{key}@0"))
+            out.append(layer)
+    spec = {"layers": out, "bounds": map_bounds(base), "tiles": tile_url(), "background": BACKGROUND,
+            "lang": lang, "click": ids.WALL_MAP_CLICK,
+            "note": empty_map_note(lang)["text"] if not any(
+                idx for slot, idx in slots.items() if slot != "buildings") else None}
     store = {"slots": slots, "loaded": loaded, "grids": views, "rev": 0, "snap": snapshot_stamp(snap)}
-    return {"data": data, "layout": layout}, store
+    return spec, store
 
 
-#: What a trace of each type needs to be valid and draw nothing.
-_NO_DATA = {"choroplethmap": {"geojson": {"type": "FeatureCollection", "features": []}, "locations": [], "z": []},
-            "densitymap": {"lon": [], "lat": [], "z": []},
-            "scattermap": {"lon": [], "lat": []}}
+def map_bounds(frames: dict, keys=("districts", "grids", "rivers", "roads")) -> list[list[float]]:
+    """[[south, west], [north, east]] of the first of ``keys`` with geometry (the town's
+    outline first), else the region of :data:`layers.basemap.DEFAULT_VIEW`."""
+    for k in keys:
+        gdf = frames.get(k)
+        if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all():
+            minx, miny, maxx, maxy = (round(float(v), 6) for v in gdf.total_bounds)
+            return [[miny, minx], [maxy, maxx]]
+    c = DEFAULT_VIEW["center"]
+    return [[c["lat"] - 0.5, c["lon"] - 0.6], [c["lat"] + 0.5, c["lon"] + 0.6]]
 
 
-def _empty(trace: dict) -> dict:
-    """A hidden stand-in for ``trace``: its type, name and place (uid, anchor), no data."""
-    keep = ("type", "uid", "below", "name", "legendgroup", "showlegend", "mode")
-    return {**{k: trace[k] for k in keep if k in trace}, **copy.deepcopy(_NO_DATA.get(trace["type"], {})),
-            "showscale": False, "visible": False}
+#: What a layer of each kind needs to be valid and draw nothing.
+_NO_DATA = {"polygons": {"geojson": {"type": "FeatureCollection", "features": []}, "ids": [], "fill": [],
+                         "tips": None},
+            "heat": {"lon": [], "lat": [], "z": None},
+            "lines": {"lon": [], "lat": []},
+            "points": {"lon": [], "lat": [], "tips": None}}
 
 
-def _grid_colours(trace: dict, view: dict, stamp: str) -> dict:
-    """The keys of the grid-KPI trace that colour it by ``view`` (as ``assets/wall.js:
+def _empty(layer: dict) -> dict:
+    """A hidden stand-in for ``layer``: its kind, name and uid, no data."""
+    keep = ("kind", "uid", "slot", "name", "legendgroup", "showlegend", "line", "color", "width", "size", "opacity",
+            "fillOpacity", "radius", "gradient")
+    return {**{k: layer[k] for k in keep if k in layer}, **copy.deepcopy(_NO_DATA.get(layer["kind"], {})),
+            "scale": None, "visible": False, "rev": "empty"}
+
+
+def _grid_colours(view: dict, stamp: str) -> dict:
+    """The keys of the grid-KPI layer that colour it by ``view`` (as ``assets/wall.js:
     gridColours`` patches them)."""
-    bar = {**trace["colorbar"], "title": {**trace["colorbar"]["title"], "text": view["title"]},
-           "tickformat": view["tickformat"]}
-    return {"z": view["z"], "zmin": view["zmin"], "zmax": view["zmax"], "colorscale": view["colorscale"],
-            "hovertemplate": view["hovertemplate"], "colorbar": bar, "meta": stamp,
-            "customdata": [[row[0], row[1], text] for row, text in zip(trace["customdata"], view["text"])]}
+    return {"fill": view["fill"], "tips": view["tips"], "scale": view["scale"], "meta": stamp}
 
 
 _BUILT: dict = {}
 _BUILT_LOCK = threading.Lock()
 
 
-def _all_layers(base: dict, snap, lang: str, buildings) -> tuple[list, dict, dict, dict]:
-    """(traces, {slot: indices}, grid colours, style) of every slot, built once per
+def _all_layers(base: dict, snap, lang: str, buildings) -> tuple[list, dict, dict]:
+    """(map layers, {slot: indices}, grid colours) of every slot, built once per
     base-layer read, snapshot and language (the snapshot is re-read every minute and
-    the traces take a second to build on the demo town; a page only picks what shows)."""
+    the layers take a second to build on the demo town; a page only picks what shows)."""
     key = (id(base), id(snap), lang, id(buildings))
     with _BUILT_LOCK:
         hit = _BUILT.get(key)
@@ -178,29 +201,26 @@ def _all_layers(base: dict, snap, lang: str, buildings) -> tuple[list, dict, dic
             return hit[2]
     grids = base.get("grids")
     views = grid_colour_views(grids, snap, lang)
-    traces, slots = [], {}
+    layers, slots = [], {}
     for slot in SLOTS:
         if slot == "grid_kpi":
             got = grid_kpi_trace(grids, next(iter(views.values()), None), lang)
         else:
             got = layer_traces(slot, base, snap, M.OVERVIEW, lang, buildings=buildings)
         if slot == "buildings" and not got:
-            # an empty slot, filled by ``load_buildings`` when the layer is switched on
+            # an empty slot, filled by ``load_layers`` when the layer is switched on
             got = [{"type": "choroplethmap", "name": t("layer.buildings", lang), "legendgroup": "buildings",
                     "geojson": {"type": "FeatureCollection", "features": []}, "locations": [], "z": [],
                     "showscale": False, "hoverinfo": "skip"}]
         slots[slot] = []
         for k, tr in enumerate(got):
-            tr["uid"] = f"tb-{slot}-{k}"
-            tr["below"] = anchor_id(tr["uid"])
-            slots[slot].append(len(traces))
-            traces.append(tr)
-    style = copy.deepcopy(map_style(tile_url()))
-    # One invisible layer per trace, in drawing order: each trace is drawn just under
-    # its own anchor, whenever it is shown (plotly.js map: ``below``).
-    style["layers"] += [{"id": anchor_id(tr["uid"]), "type": "background", "layout": {"visibility": "none"}}
-                        for tr in traces]
-    built = (traces, slots, views, style)
+            layer = to_map_layer(tr)
+            layer["uid"] = f"tb-{slot}-{k}"
+            layer["slot"] = slot
+            layer["rev"] = snapshot_stamp(snap) or "base"  # the map redraws a layer whose rev changed
+            slots[slot].append(len(layers))
+            layers.append(layer)
+    built = (layers, slots, views)
     with _BUILT_LOCK:
         if len(_BUILT) >= 4:  # two languages × the current and the previous snapshot
             _BUILT.pop(next(iter(_BUILT)))
@@ -213,39 +233,46 @@ def snapshot_stamp(snap) -> str | None:
     return None if snap is None else snap.now.isoformat()
 
 
-def anchor_id(uid: str) -> str:
-    return f"tb-anchor-{uid}"
-
-
 def map_stores(view: dict) -> list:
     """The stores the map's callbacks share, for the wall layout."""
-    return [dcc.Store(id=ids.WALL_MAP_VIEW, data=view), dcc.Store(id=ids.LAYERS_WANTED)]
+    return [dcc.Store(id=ids.WALL_MAP_VIEW, data=view), dcc.Store(id=ids.LAYERS_WANTED),
+            dcc.Store(id=ids.WALL_MAP_DRAWN), dcc.Store(id=ids.WALL_MAP_CLICK)]
 
 
 # ---- callbacks -----------------------------------------------------------------------------------------------
 def register_wall_map(app, data, modules_data) -> None:
-    """The clientside view switch, layers sent when first shown, and the data re-read."""
+    """The map drawn from its spec, the clientside view switch, layers sent when first
+    shown, and the data re-read."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="townbrain_map", function_name="draw"),
+        Output(ids.WALL_MAP_DRAWN, "data"), Input(ids.WALL_MAP_SPEC, "data"), State(ids.WALL_MAP, "id"))
+    app.clientside_callback(
+        ClientsideFunction(namespace="townbrain_wall", function_name="prefetch"),
+        Output(ids.LAYERS_WANTED, "data", allow_duplicate=True), Input(ids.WALL_MAP_DRAWN, "data"),
+        State(ids.WALL_MAP_VIEW, "data"), prevent_initial_call=True)
     app.clientside_callback(
         ClientsideFunction(namespace="townbrain_wall", function_name="mapView"),
-        Output(ids.WALL_MAP, "figure", allow_duplicate=True), Output(ids.LAYERS_WANTED, "data"),
+        Output(ids.WALL_MAP_SPEC, "data", allow_duplicate=True), Output(ids.LAYERS_WANTED, "data"),
         Input(ids.LAYER_TOGGLES, "value"), Input(ids.GRID_KPI, "value"), Input(ids.WALL_URL, "search"),
-        Input(ids.WALL_MAP_VIEW, "data"), State(ids.WALL_MAP, "figure"), prevent_initial_call=True)
+        Input(ids.WALL_MAP_VIEW, "data"), State(ids.WALL_MAP_SPEC, "data"), prevent_initial_call=True)
 
-    @app.callback(Output(ids.WALL_MAP, "figure", allow_duplicate=True),
+    @app.callback(Output(ids.WALL_MAP_SPEC, "data", allow_duplicate=True),
                   Output(ids.WALL_MAP_VIEW, "data", allow_duplicate=True),
                   Input(ids.LAYERS_WANTED, "data"), State(ids.WALL_MAP_VIEW, "data"), State(ids.WALL_URL, "search"),
-                  prevent_initial_call=True)
-    def load_layers(wanted, view, search):
-        """The data of layers shown for the first time (another module's, one switched
-        on, the building footprints), filled into their empty traces and shown; from
-        then on ``mapView`` shows and hides them in the browser."""
+                  State(ids.LAYER_TOGGLES, "value"), State(ids.GRID_KPI, "value"), prevent_initial_call=True)
+    def load_layers(wanted, view, search, layers_on, kpi):
+        """The data of layers not yet in the page — one shown for the first time (the
+        building footprints, one switched on), or the other modules' layers fetched
+        once the first map is drawn (``assets/wall.js: prefetch``) — filled into their
+        empty layers, shown when the layer control says so; from then on ``mapView``
+        shows and hides them in the browser."""
         missing = [s for s in (wanted or []) if view and s not in view["loaded"] and view["slots"].get(s)]
         if not missing:
             raise PreventUpdate
         lang = parse_query(search)["lang"]
         try:
             base, snap = data.base_layers(), modules_data.snapshot()
-            traces, slots, _views, _style = _all_layers(base, snap, lang, None)
+            layers, slots, _views = _all_layers(base, snap, lang, None)
             footprints = modules_data.buildings() if "buildings" in missing else None
         except Exception as exc:  # noqa: BLE001 - the layer stays empty; the stale stamp says why
             log.warning("wall map: cannot read the layers %s: %s", missing, exc)
@@ -253,19 +280,22 @@ def register_wall_map(app, data, modules_data) -> None:
         fig, store = Patch(), Patch()
         done = []
         for slot in missing:
-            got = (layer_traces("buildings", {}, None, M.OVERVIEW, lang, buildings=footprints) if slot == "buildings"
-                   else [traces[j] for j in slots.get(slot, [])])
+            got = ([to_map_layer(tr) for tr in layer_traces("buildings", {}, None, M.OVERVIEW, lang,
+                                                             buildings=footprints)] if slot == "buildings"
+                   else [layers[j] for j in slots.get(slot, [])])
             if len(got) != len(view["slots"][slot]):  # the snapshot changed its shape: the next page load
                 continue
-            for i, tr in zip(view["slots"][slot], got):
-                fig["data"][i].update({**{k: v for k, v in tr.items() if k not in ("uid", "below")}, "visible": True})
+            for i, layer in zip(view["slots"][slot], got):
+                fig["layers"][i].update({**{k: v for k, v in layer.items() if k not in ("uid", "slot")},
+                                         "visible": slot_visible(slot, layers_on, kpi),
+                                         "rev": f"loaded:{snapshot_stamp(snap)}"})
             done.append(slot)
         if not done:
             raise PreventUpdate
-        store["loaded"] = [*view["loaded"], *done]
+        store["loaded"].extend(done)  # appended to what the page has now: two loads may overlap
         return fig, store
 
-    @app.callback(Output(ids.WALL_MAP, "figure", allow_duplicate=True),
+    @app.callback(Output(ids.WALL_MAP_SPEC, "data", allow_duplicate=True),
                   Output(ids.WALL_MAP_VIEW, "data", allow_duplicate=True),
                   Input(ids.WALL_REFRESH, "n_intervals"), State(ids.WALL_MAP_VIEW, "data"),
                   State(ids.WALL_URL, "search"), prevent_initial_call=True)
@@ -280,14 +310,14 @@ def register_wall_map(app, data, modules_data) -> None:
             raise PreventUpdate
         if not view or snap is None or view.get("snap") == snapshot_stamp(snap):
             raise PreventUpdate
-        traces, slots, views, _style = _all_layers(base, snap, parse_query(search)["lang"], None)
+        layers, slots, views = _all_layers(base, snap, parse_query(search)["lang"], None)
         fig, store = Patch(), Patch()
         for slot in (s for s in REFRESHED if s in view["loaded"]):  # the others load fresh when shown
             old, new = view["slots"].get(slot, []), slots.get(slot, [])
             if len(old) != len(new):  # a layer that gained or lost a trace waits for the next page load
                 continue
             for i, j in zip(old, new):
-                fig["data"][i].update({k: v for k, v in traces[j].items() if k != "visible"})
+                fig["layers"][i].update({k: v for k, v in layers[j].items() if k != "visible"})
         store["grids"] = views
         store["snap"] = snapshot_stamp(snap)
         store["rev"] = int(view.get("rev", 0)) + 1

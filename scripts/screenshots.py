@@ -32,14 +32,14 @@ from callbacks.i18n import MODULE_IDS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+# The wall's Leaflet map (assets/map.js) painted with its layers and not moving.
 MAP_READY_JS = """
-const gd = document.querySelector('#%s .js-plotly-plot');
-const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-return !!(sub && sub.map && sub.map.loaded() && gd.data.length && !sub.map.isMoving());
+const st = window.TownMap && window.TownMap.state('%s');
+return !!(st && st.drawn && !st.moving && st.layers.some(l => l.onMap));
 """ % ids.WALL_MAP
 
 
-#: Every plotly map on the page (the console has its own) drawn.
+#: The console's plotly map drawn.
 ALL_MAPS_READY_JS = """
 const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullLayout && gd._fullLayout.map);
 return plots.length > 0 && plots.every(gd => {

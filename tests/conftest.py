@@ -9,6 +9,7 @@ machine without a server.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -53,8 +54,18 @@ def pg_schema_url(pg_base_url):
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in pg_base_url else "?"
     yield f"{pg_base_url}{sep}options=-csearch_path%3D{schema},public"
-    with eng.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    # A write the app started for the test may still be running on its own thread
+    # (an API key's last use, a quarantine row): the DROP can be the deadlock's
+    # victim then, and is tried again once that write is done.
+    for attempt in range(5):
+        try:
+            with eng.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            break
+        except sa.exc.OperationalError as exc:
+            if "deadlock" not in str(exc).lower() or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     eng.dispose()
 
 

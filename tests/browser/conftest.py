@@ -198,6 +198,64 @@ def off_host(urls) -> list[str]:
 
 
 # ---- the fixture town ---------------------------------------------------------------------
+# ---- the wall's map (assets/map.js: window.TownMap) -------------------------------------------------
+#: What the map shows: null until built, else {drawn, moving, zoom, center, legend,
+#: layers: [{uid, slot, kind, visible, n, meta, rev, onMap}], overlays: {uid: n}}.
+MAP_STATE_JS = "return window.TownMap ? window.TownMap.state('%s') : null;" % "wall-map"
+#: The map built, painted with its layers, and not flying.
+MAP_READY_JS = """
+const st = window.TownMap ? window.TownMap.state('wall-map') : null;
+return !!(st && st.drawn && !st.moving && st.layers.some(l => l.onMap));
+"""
+
+
+def map_state(driver) -> dict | None:
+    return driver.execute_script(MAP_STATE_JS)
+
+
+def shown_slots(driver) -> list[str]:
+    """The map's layers really on the map, by slot, in drawing order (buildings and
+    every other layer count once their data has arrived)."""
+    out = []
+    for layer in (map_state(driver) or {}).get("layers", []):
+        if layer["onMap"] and layer["n"] and layer["slot"] not in out:
+            out.append(layer["slot"])
+    return out
+
+
+#: The map spec as the page holds it (the dcc.Store ids.WALL_MAP_SPEC in Dash's state):
+#: what the server sent to the browser, layer by layer.
+SPEC_JS = """
+const st = window.store && window.store.getState();
+const path = st && st.paths.strs['wall-map-spec'];
+if (!path) return null;
+let c = st.layout;
+for (const k of path) c = c[k];
+return c.props.data;
+"""
+
+
+def map_spec(driver) -> dict | None:
+    return driver.execute_script(SPEC_JS)
+
+
+def canvas_point(driver, lon_lats) -> list[int] | None:
+    """The first of ``lon_lats`` whose pixel on the wall map a pointer really reaches
+    (the map's canvas, not a panel or the legend over it), as page [x, y]."""
+    return driver.execute_script("""
+const [pts] = arguments;
+for (const [lon, lat] of pts) {
+  const p = window.TownMap.project('wall-map', lon, lat);
+  if (!p) return null;
+  const el = document.elementFromPoint(p[0], p[1]);
+  if (el && el.tagName === 'CANVAS' && document.getElementById('wall-map').contains(el)) {
+    return [Math.round(p[0]), Math.round(p[1])];
+  }
+}
+return null;
+""", [list(map(float, pt)) for pt in lon_lats])
+
+
 def build_fixture_town(now: pd.Timestamp, seed: int = 7) -> dict[str, gpd.GeoDataFrame]:
     """Two districts side by side, each cut into two grids; a road across both, a
     river along the south; 50 cases over the last ~500 days, some not accepted,

@@ -4,7 +4,7 @@ reaches the wall's heat map within 3 s").
 
 The page itself watches for arrivals: a 20 ms timer in the page stamps
 ``Date.now()`` the first time each case id shows in the ticker and each H3 cell
-shows in the live heat trace (uid ``tb-live``, callbacks/live.py and
+shows in the live heat overlay (uid ``tb-live``, callbacks/live.py and
 assets/live.js), so a slow WebDriver round trip on a busy machine cannot inflate
 the figure. The latency is that stamp minus the wall-clock time the test received
 the 2xx (browser and test share the machine's clock).
@@ -51,20 +51,19 @@ window.__tbWatch = setInterval(function () {{
     document.querySelectorAll('#{ids.LIVE_TICKER} [data-case]').forEach(function (e) {{
         if (!(e.dataset.case in seen.ticker)) {{ seen.ticker[e.dataset.case] = now; }}
     }});
-    const gd = document.querySelector('#{ids.WALL_MAP} .js-plotly-plot');
-    (gd && gd.data || []).forEach(function (t) {{
-        if (t.uid !== 'tb-live' || !t.lon) {{ return; }}
+    const t = window.TownMap && window.TownMap.overlaySpec('{ids.WALL_MAP}', 'tb-live');
+    if (t && t.lon) {{
         for (let i = 0; i < t.lon.length; i++) {{
             const k = Number(t.lon[i]).toFixed(5) + ',' + Number(t.lat[i]).toFixed(5);
             if (!(k in seen.heat)) {{ seen.heat[k] = now; }}
         }}
-    }});
+    }}
 }}, 20);
 """
 
 
 def heat_key(lon: float, lat: float) -> str:
-    """The live heat trace's point for a case at (lon, lat): its H3 cell's centre,
+    """The live heat overlay's point for a case at (lon, lat): its H3 cell's centre,
     rounded as the feed sends it (callbacks/live.py ``poll_feed``)."""
     clat, clon = h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, changes.HEAT_RESOLUTION))
     return f"{round(clon, 5):.5f},{round(clat, 5):.5f}"

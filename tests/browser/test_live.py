@@ -22,7 +22,13 @@ from tests.browser.test_wall import open_wall
 
 pytestmark = pytest.mark.browser
 
-GD = f"document.querySelector('#{ids.WALL_MAP} .js-plotly-plot')"
+# the wall map's overlays and view (assets/map.js)
+STATE = f"window.TownMap.state('{ids.WALL_MAP}')"
+
+
+def has_overlay(duo, uid: str) -> bool:
+    """The live feed's overlay ``uid`` is on the map (a playback day may have no cells)."""
+    return bool(duo.driver.execute_script(f"const st = {STATE}; return !!st && '{uid}' in st.overlays;"))
 
 
 # ---- fixtures ------------------------------------------------------------------------------
@@ -111,7 +117,7 @@ def test_a_stored_case_reaches_the_screen_within_3_s(live_duo, town_copy):
     print(f"store write -> KPI: {kpi_latency * 1000:.0f} ms")
     assert kpi_latency < 3.5
     # the changed cell glows on the map
-    assert duo.driver.execute_script(f"return {GD}.data.some(t => t.uid === 'tb-live')")
+    assert has_overlay(duo, "tb-live")
     assert ticker_ids(duo)[0] == "LIVE-0001"
     assert duo.get_logs() == []
 
@@ -308,7 +314,7 @@ def _urgent_case_flies_the_map(duo, town_copy, rotate: bool):
     assert text_of(duo, ids.FOCUS_CARD).startswith(LABELS["zh"]["focus.urgent"])
 
     def centre():
-        return duo.driver.execute_script(f"const m = {GD}._fullLayout.map; return [m.center.lon, m.center.lat, m.zoom]")
+        return duo.driver.execute_script(f"const st = {STATE}; return [st.center[0], st.center[1], st.zoom]")
     duo._wait_for(lambda d: centre() == pytest.approx([x, y, live.FOCUS_ZOOM], abs=1e-4), timeout=2,
                   msg="the map did not fly to the case")
     before = centre()
@@ -354,8 +360,7 @@ def test_playback_steps_through_the_days_on_the_map(live_duo):
     open_wall(duo, "?lang=en")
     duo.wait_for_text_to_equal(f"#{ids.PLAYBACK_DAY}", "Live")
     duo.find_element(f"#{ids.PLAYBACK_PLAY}").click()
-    duo._wait_for(lambda d: duo.driver.execute_script(f"return {GD}.data.some(t => t.uid === 'tb-playback')"),
-                  timeout=5, msg="no playback trace on the map")
+    duo._wait_for(lambda d: has_overlay(duo, "tb-playback"), timeout=5, msg="no playback heat on the map")
     days = set()
     t0 = time.monotonic()
     while len(days) < 3 and time.monotonic() - t0 < 8:
@@ -365,8 +370,7 @@ def test_playback_steps_through_the_days_on_the_map(live_duo):
     assert "is-playing" in duo.find_element(f"#{ids.PLAYBACK_PLAY}").get_attribute("class")
     duo.find_element(f"#{ids.PLAYBACK_STOP}").click()
     duo.wait_for_text_to_equal(f"#{ids.PLAYBACK_DAY}", "Live")
-    duo._wait_for(lambda d: not duo.driver.execute_script(
-        f"return {GD}.data.some(t => t.uid === 'tb-playback')"), timeout=3, msg="the playback trace stayed")
+    duo._wait_for(lambda d: not has_overlay(duo, "tb-playback"), timeout=3, msg="the playback heat stayed")
     assert duo.get_logs() == []
 
 
@@ -375,7 +379,7 @@ OVERLAY_RECTS_JS = """
 const box = e => { if (!e || e.hidden) return null; const b = e.getBoundingClientRect();
   return b.width && b.height ? [b.left, b.top, b.right, b.bottom] : null; };
 const q = s => document.querySelector(s);
-const legend = q('#%s .legend');
+const legend = q('#%s .map-legend');
 return {
   focus: box(q('#%s')), grid: box(q('#%s')), ticker: box(q('.live-ticker-box')),
   legend: legend && getComputedStyle(legend).visibility !== 'hidden' ? box(legend) : null,

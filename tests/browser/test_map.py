@@ -10,7 +10,8 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 from callbacks import ids
 from tests.browser import town_full
-from tests.browser.conftest import TZ, netlog_page_urls, off_host, page_request_urls
+from tests.browser.conftest import (TZ, canvas_point, map_spec, map_state, netlog_page_urls, off_host,
+                                    page_request_urls, shown_slots)
 from tests.browser.test_wall import open_wall
 
 # the fuller fixture town (tests/browser/town_full.py), as fixtures of this module
@@ -18,29 +19,6 @@ full_town = town_full.full_town
 served_full = town_full.served_full
 
 pytestmark = pytest.mark.browser
-
-# The layers shown: every layer is in the figure from the start, hidden until switched on
-# (callbacks/wall_map.py); buildings count once their footprints have arrived.
-TRACE_NAMES_JS = (f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
-                  ".filter(t => t.visible !== false && (t.locations || t.lon || []).length)"
-                  ".map(t => t.legendgroup || t.name)")
-
-# A point of the grid that the pointer can really reach (not under the legend, a
-# panel or the live ticker): try points inside the grid until one hits the canvas.
-CLICK_POINT_JS = """
-const [pts] = arguments;
-const gd = document.querySelector('#%s .js-plotly-plot');
-const map = gd._fullLayout.map._subplot.map;
-const box = map.getCanvas().getBoundingClientRect();
-for (const [lon, lat] of pts) {
-  const p = map.project([lon, lat]);
-  const x = box.left + p.x, y = box.top + p.y;
-  const el = document.elementFromPoint(x, y);
-  if (el && el.classList.contains('maplibregl-canvas')) return [Math.round(x), Math.round(y)];
-}
-return null;
-""" % ids.WALL_MAP
-
 
 def grid_oracle(url: str, grid_id: str) -> dict[str, str]:
     """The card's numbers by plain pandas on the same store, formatted as the card does."""
@@ -77,7 +55,7 @@ def click_grid(duo, url: str) -> str:
         minx, miny, maxx, maxy = geom.bounds
         pts = [[c.x, c.y]] + [[minx + fx * (maxx - minx), miny + fy * (maxy - miny)]
                               for fx in (0.3, 0.7) for fy in (0.3, 0.7)]
-        xy = duo.driver.execute_script(CLICK_POINT_JS, pts)
+        xy = canvas_point(duo.driver, pts)
         if xy:
             ab = ActionBuilder(duo.driver)
             ab.pointer_action.move_to_location(*xy)
@@ -90,7 +68,6 @@ def click_grid(duo, url: str) -> str:
 def test_click_on_a_grid_opens_its_card_with_numbers_from_the_store(served_full, full_town):
     duo = served_full
     open_wall(duo, "?module=public&lang=en")
-    time.sleep(0.5)  # MapLibre answers pointer events once idle
     gid = click_grid(duo, full_town)
     # the card is in the page from the start, hidden: the click fills and shows it
     duo._wait_for(lambda d: d.find_element("id", ids.GRID_CARD).is_displayed(), timeout=10,
@@ -100,14 +77,19 @@ def test_click_on_a_grid_opens_its_card_with_numbers_from_the_store(served_full,
     from geodata.store import open_store
     name = open_store(full_town).read("grids", columns=["grid_id", "name"]).set_index("grid_id")["name"][gid]
     duo.wait_for_text_to_equal(f"#{ids.GRID_CARD_TITLE}", name)
-    # the trend chart is drawn with this grid's months (bars of the last 12), sized to the
-    # card, and × closes the card
-    assert duo.find_elements(f"#{ids.GRID_CARD} .card-trend .main-svg")
-    bars, width = duo.driver.execute_script(
-        f"const gd = document.querySelector('#{ids.GRID_CARD_TREND} .js-plotly-plot');"
-        "return [gd.data[0].y.length, gd._fullLayout.width]")
+    # the trend chart is drawn with this grid's months (bars of the last 12, the
+    # store's counts), inside the card, and × closes the card
+    months = duo.driver.execute_script(
+        f"return [...document.querySelectorAll('#{ids.GRID_CARD_TREND} .bar-col .bar-value')]"
+        ".map(e => Number(e.textContent))")
+    assert len(months) == 12 and months[-1] >= 0
+    cases = open_store(full_town).read("cases", geometry=False)
+    reg = cases.loc[cases["grid_id"] == gid, "registered_at"].dropna().dt.tz_convert(TZ)
+    this_month = pd.Timestamp.now(tz=TZ).tz_localize(None).to_period("M")
+    assert months[-1] == int((reg.dt.tz_localize(None).dt.to_period("M") == this_month).sum())
+    trend = duo.find_element(f"#{ids.GRID_CARD_TREND}")
     card_width = duo.find_element(f"#{ids.GRID_CARD}").size["width"]
-    assert bars == 12 and 0.5 * card_width < width <= card_width
+    assert 0.5 * card_width < trend.size["width"] <= card_width and trend.size["height"] > 100
     duo.find_element(f"#{ids.GRID_CARD_CLOSE}").click()
     duo._wait_for(lambda d: not d.find_element("id", ids.GRID_CARD).is_displayed(), timeout=10,
                   msg="the grid card did not close")
@@ -117,22 +99,22 @@ def test_click_on_a_grid_opens_its_card_with_numbers_from_the_store(served_full,
 def test_layer_toggles_add_and_remove_map_layers(served_full):
     duo = served_full
     open_wall(duo, "?module=ecology&lang=en")
-    names = duo.driver.execute_script(TRACE_NAMES_JS)
+    names = shown_slots(duo.driver)
     assert "roads" in names and "buildings" not in names
     assert not duo.find_element(f"#{ids.LAYER_TOGGLES}").is_displayed()  # folded by default
     duo.find_element(".map-control > .map-control-title").click()  # unfold
     for value in ("roads", "buildings"):
         duo.find_element(f"#{ids.LAYER_TOGGLES} input[value='{value}']").click()
-    duo._wait_for(lambda d: "buildings" in d.execute_script(TRACE_NAMES_JS), timeout=15,
-                  msg="buildings never appeared")
-    names = duo.driver.execute_script(TRACE_NAMES_JS)
+    duo._wait_for(lambda d: "buildings" in shown_slots(d), timeout=15, msg="buildings never appeared")
+    names = shown_slots(duo.driver)
     assert "roads" not in names
-    # the grid KPI switch recolours the grids: the colour bar is titled by the KPI
+    footprints = [layer for layer in map_state(duo.driver)["layers"] if layer["slot"] == "buildings"]
+    assert footprints and all(layer["n"] > 0 and layer["kind"] == "polygons" for layer in footprints)
+    # the grid KPI switch recolours the grids: the legend's colour ramp is titled by the KPI
     duo.find_element(f"#{ids.GRID_KPI} input[value='disposal_rate']").click()
-    duo._wait_for(lambda d: d.execute_script(
-        f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
-        ".some(t => t.colorbar && t.colorbar.title && t.colorbar.title.text === 'Disposal rate')"),
-        timeout=15, msg="the grids were not recoloured")
+    duo.wait_for_text_to_equal(f"#{ids.WALL_MAP} .map-legend-title", "Disposal rate", timeout=15)
+    kpi = [layer for layer in map_state(duo.driver)["layers"] if layer["slot"] == "grid_kpi"]
+    assert kpi and kpi[0]["onMap"] and kpi[0]["meta"].startswith("disposal_rate@")
     assert duo.get_logs() == []
 
 
@@ -140,17 +122,21 @@ def test_population_is_sent_as_h3_counts_never_as_residents(served_full, full_to
     from geodata.store import open_store
     duo = served_full
     open_wall(duo, "?module=livelihood")
-    data = duo.driver.execute_script(
-        f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
-        ".map(t => ({type: t.type, group: t.legendgroup, n: (t.lon || t.locations || []).length,"
-        " z: t.z ? Array.from(t.z) : null, loc: t.locations ? Array.from(t.locations) : null}))")
+    layers = map_spec(duo.driver)["layers"]  # everything the page was sent for the map
     res = open_store(full_town).read("residents", geometry=False)
     counts = res["h3"].value_counts()
     counts = counts[counts >= 5]
-    pop = [t for t in data if t["group"] == "population"]
-    assert len(pop) == 1
-    assert dict(zip(pop[0]["loc"], pop[0]["z"])) == counts.to_dict()
-    assert all(t["n"] < len(res) for t in data)  # no trace carries one element per resident
+    pop = [t for t in layers if t["slot"] == "population"]
+    assert len(pop) == 1 and pop[0]["kind"] == "polygons"
+    # one hexagon per H3 cell of 5 residents or more, its tooltip the cell's count
+    assert pop[0]["ids"] == [f["id"] for f in pop[0]["geojson"]["features"]]
+    assert sorted(pop[0]["ids"]) == sorted(counts.index)
+    for cell, tip in zip(pop[0]["ids"], pop[0]["tips"]):
+        assert tip.split()[0].replace(",", "") == str(counts[cell]), (cell, tip)
+
+    def n(t):
+        return len(t.get("lon") or []) + len((t.get("geojson") or {}).get("features") or [])
+    assert all(n(t) < len(res) for t in layers)  # no layer carries one element per resident
     assert duo.get_logs() == []
 
 

@@ -8,6 +8,7 @@ from callbacks import ids
 from callbacks.i18n import LABELS
 from layers import modules as M
 from tests.browser import town_full
+from tests.browser.conftest import MAP_STATE_JS
 from tests.browser.test_wall import open_wall
 
 # the fuller fixture town (tests/browser/town_full.py), as fixtures of this module
@@ -16,7 +17,8 @@ served_full = town_full.served_full
 
 pytestmark = pytest.mark.browser
 
-N_TRACES_JS = f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data.length"
+# Layers really drawn on the wall map (assets/map.js).
+N_TRACES_JS = MAP_STATE_JS.replace("return ", "const st = ", 1) + " return st ? st.layers.filter(l => l.onMap).length : 0;"
 
 
 def _has_cjk(text: str) -> bool:
@@ -75,8 +77,8 @@ def test_module_link_switches_panels_without_reloading(served_full):
 
 
 def test_the_live_feeds_map_trace_survives_a_module_switch(dash_duo, fixture_town, tmp_path):
-    """A new case glows on the map (callbacks/live.py adds its own trace); switching
-    modules patches the figure instead of replacing it, so the glow stays until it
+    """A new case glows on the map (assets/live.js adds its own overlay); switching
+    modules patches the map spec instead of replacing it, so the glow stays until it
     fades, not until the next poll happens to redraw it."""
     import shutil
 
@@ -107,12 +109,12 @@ def test_the_live_feeds_map_trace_survives_a_module_switch(dash_duo, fixture_tow
         _leave(duo)
 
 
-# The live feed's glowing cells: a trace with the uid "tb-live" (assets/live.js).
-LIVE_TRACES_JS = (f"return document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
-                  ".filter(t => t.uid === 'tb-live').length")
-# The map's layers (ids of the layer checklist) shown, sorted; "grid_kpi" is the grids' colouring.
-_LAYERS_JS = (f"return [...new Set(document.querySelector('#{ids.WALL_MAP} .js-plotly-plot').data"
-              ".filter(t => %s && /^tb-.*-\\d+$/.test(t.uid || ''))"
-              ".map(t => t.uid.replace(/^tb-(.*)-\\d+$/, '$1')).filter(l => l !== 'grid_kpi'))].sort()")
-VISIBLE_LAYERS_JS = _LAYERS_JS % "t.visible !== false"
+# The live feed's glowing cells: the map overlay "tb-live" (assets/live.js).
+_STATE = MAP_STATE_JS.replace("return ", "const st = ", 1)
+LIVE_TRACES_JS = _STATE + " return st && st.overlays['tb-live'] !== undefined ? 1 : 0;"
+# The map's layers (ids of the layer checklist), sorted; "grid_kpi" is the grids' colouring.
+_LAYERS_JS = (_STATE + " return st ? [...new Set(st.layers.filter(l => %s).map(l => l.slot)"
+              ".filter(l => l !== 'grid_kpi'))].sort() : [];")
+# shown: flagged visible and drawn (a layer still waiting for its data does not count yet)
+VISIBLE_LAYERS_JS = _LAYERS_JS % "l.visible && (l.onMap || (l.n === 0 && l.rev !== 'empty'))"
 ALL_LAYERS_JS = _LAYERS_JS % "true"

@@ -12,32 +12,15 @@ from dash.testing.wait import until
 
 from callbacks import ids
 from callbacks.i18n import LABELS, MODULE_IDS
-from tests.browser.conftest import (TOWN_NAME, TZ, netlog_page_urls, off_host, page_request_urls,
-                                    set_viewport)
+from tests.browser.conftest import (MAP_READY_JS, TOWN_NAME, TZ, netlog_page_urls, off_host,
+                                    page_request_urls, set_viewport, shown_slots)
 
 pytestmark = pytest.mark.browser
 
-MAP_READY_JS = """
-const gd = document.querySelector('#%s .js-plotly-plot');
-const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-return !!(sub && sub.map && sub.map.loaded() && gd.data.length);
-""" % ids.WALL_MAP
-
-
-# The map layers drawn, in drawing order: each trace's uid is "tb-<layer>-<k>" (callbacks/wall_map.py).
-VISIBLE_LAYERS_JS = """
-const gd = document.querySelector('#%s .js-plotly-plot');
-const out = [];
-for (const t of gd.data) {
-    const m = /^tb-(.*)-\\d+$/.exec(t.uid || '');  // the live feed's own traces have other uids
-    if (m && t.visible !== false && !out.includes(m[1])) out.push(m[1]);
-}
-return out;
-""" % ids.WALL_MAP
-
-
 def visible_layers(duo) -> list[str]:
-    return duo.driver.execute_script(VISIBLE_LAYERS_JS)
+    """The layers drawn, in drawing order: each layer's uid is "tb-<slot>-<k>"
+    (callbacks/wall_map.py); the live feed's own overlays are not among them."""
+    return shown_slots(duo.driver)
 
 
 def expected_kpis(url: str) -> dict[str, str]:
@@ -65,9 +48,9 @@ def expected_kpis(url: str) -> dict[str, str]:
 def open_wall(duo, query: str = "") -> None:
     duo.wait_for_page(f"{duo.server_url}/wall{query}")
     duo.wait_for_element(f"#{ids.WALL}")
-    duo.wait_for_element(f"#{ids.WALL_MAP} .maplibregl-canvas", timeout=20)
+    duo.wait_for_element(f"#{ids.WALL_MAP}.leaflet-container canvas", timeout=20)
     duo._wait_for(lambda d: d.execute_script(MAP_READY_JS), timeout=20,
-                  msg="the MapLibre map never finished loading")
+                  msg="the map was never drawn")
 
 
 def test_wall_shows_town_map_and_kpis_from_the_store(served, fixture_town):
@@ -127,13 +110,14 @@ def test_no_request_leaves_the_host(served):
     open_wall(served)
     served.wait_for_contains_text(f"#{ids.CLOCK_TIME}", ":")
     served.wait_for_text_to_equal(f"#{ids.TOWN_NAME}", TOWN_NAME)
-    time.sleep(1)  # let MapLibre's workers and the NetLog writer catch up
+    time.sleep(1)  # let the NetLog writer catch up
     page_log = page_request_urls(served.driver)
     timing = served.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     netlog = netlog_page_urls()
-    # each record really is recording: plotly.js came from our server
+    # each record really is recording: Dash's renderer and Leaflet came from our server
     for urls in (page_log, timing, netlog):
-        assert any("plotly" in u and "_dash-component-suites" in u for u in urls), urls
+        assert any("dash_renderer" in u and "_dash-component-suites" in u for u in urls), urls
+        assert any("assets/vendor/leaflet/leaflet.js" in u for u in urls), urls
     assert off_host(page_log + timing + netlog) == []
     assert served.get_logs() == []
 

@@ -1,6 +1,6 @@
-"""The wall map's figure as data (callbacks/wall_map.py): every layer once, tagged and
-pinned in drawing order, each module's layers visible, the grid colours of every
-module and KPI alongside."""
+"""The wall map's spec as data (callbacks/wall_map.py, drawn by assets/map.js): every
+layer once, tagged and in drawing order, each module's layers visible, the grid
+colours of every module and KPI alongside."""
 from __future__ import annotations
 
 import pandas as pd
@@ -24,23 +24,25 @@ def town_data(full_town):
     return ScreenData(store, tz=TZ).base_layers(), ModuleData(store, tz=TZ).snapshot()
 
 
-def _slot(trace: dict) -> str:
-    return trace["uid"].removeprefix("tb-").rsplit("-", 1)[0]
+def _slot(layer: dict) -> str:
+    return layer["uid"].removeprefix("tb-").rsplit("-", 1)[0]
+
+
+def _has_data(layer: dict) -> bool:
+    return bool(layer.get("lon") or (layer.get("geojson") or {}).get("features"))
 
 
 @pytest.mark.parametrize("module", [M.OVERVIEW, *M.MODULES], ids=lambda m: m.id)
 def test_every_layer_is_drawn_once_and_the_modules_are_visible(town_data, module):
     base, snap = town_data
-    fig, view = wall_map(base, snap, module, "en")
-    data = fig["data"]
-    # each slot's traces where the store says, in drawing order, tagged by their slot
+    spec, view = wall_map(base, snap, module, "en")
+    data = spec["layers"]
+    # each slot's layers where the store says, in drawing order, tagged by their slot
     assert [i for idx in view["slots"].values() for i in idx] == list(range(len(data)))
     assert [_slot(t) for t in data] == [s for s in SLOTS for _ in view["slots"].get(s, [])]
-    # pinned under their own anchor, anchors in the same order, all invisible
-    anchors = [layer["id"] for layer in fig["layout"]["map"]["style"]["layers"] if layer["id"].startswith("tb-")]
-    assert [t["below"] for t in data] == anchors
-    assert all(layer["layout"] == {"visibility": "none"} for layer in fig["layout"]["map"]["style"]["layers"]
-               if layer["id"].startswith("tb-"))
+    assert [t["slot"] for t in data] == [_slot(t) for t in data]
+    assert len({t["uid"] for t in data}) == len(data)
+    assert {t["kind"] for t in data} <= {"polygons", "lines", "points", "heat"}
     for t in data:
         assert t["visible"] == slot_visible(_slot(t), module.layers, module.choropleth), t["uid"]
     shown = {_slot(t) for t in data if t["visible"]}
@@ -49,16 +51,21 @@ def test_every_layer_is_drawn_once_and_the_modules_are_visible(town_data, module
     assert set(view["loaded"]) == shown
     for t in data:
         if not t["visible"]:
-            assert not (t.get("locations") or t.get("lon")), t["uid"]
-    # the grid colours are the module's KPI, one value per grid in the grids' order
+            assert not _has_data(t) and t["rev"] == "empty", t["uid"]
+        else:
+            assert t["rev"] != "empty", t["uid"]
+    assert spec["bounds"][0][0] < spec["bounds"][1][0] and spec["bounds"][0][1] < spec["bounds"][1][1]
+    assert spec["note"] is None
+    # the grid colours are the module's KPI, one colour per grid in the grids' order
     grid_kpi = data[view["slots"]["grid_kpi"][0]]
     if not grid_kpi["visible"]:
         return
     key = grid_view_key(module.choropleth, module.id)
     assert grid_kpi["meta"] == f"{key}@0"
-    assert grid_kpi["z"] == view["grids"][key]["z"]
-    assert grid_kpi["locations"] == base["grids"]["grid_id"].astype(str).tolist()
-    assert grid_kpi["colorbar"]["title"]["text"] == LABELS["en"][f"grid_kpi.{module.choropleth}"]
+    assert grid_kpi["fill"] == view["grids"][key]["fill"]
+    assert len(grid_kpi["fill"]) == len(base["grids"])
+    assert grid_kpi["ids"] == base["grids"]["grid_id"].astype(str).tolist()
+    assert grid_kpi["scale"]["title"] == LABELS["en"][f"grid_kpi.{module.choropleth}"]
 
 
 def test_the_grid_colours_are_the_snapshots_kpis(town_data):
@@ -77,22 +84,22 @@ def test_the_grid_colours_are_the_snapshots_kpis(town_data):
 
 def test_population_hides_the_grid_colours_and_buildings_wait_in_an_empty_slot(town_data):
     base, snap = town_data
-    fig, view = wall_map(base, snap, M.get("livelihood"), "en")
-    assert not fig["data"][view["slots"]["grid_kpi"][0]]["visible"]
-    assert fig["data"][view["slots"]["grids"][0]]["visible"]
-    buildings = fig["data"][view["slots"]["buildings"][0]]
-    assert buildings["locations"] == [] and not buildings["visible"] and "buildings" not in view["loaded"]
+    spec, view = wall_map(base, snap, M.get("livelihood"), "en")
+    assert not spec["layers"][view["slots"]["grid_kpi"][0]]["visible"]
+    assert spec["layers"][view["slots"]["grids"][0]]["visible"]
+    buildings = spec["layers"][view["slots"]["buildings"][0]]
+    assert not _has_data(buildings) and not buildings["visible"] and "buildings" not in view["loaded"]
 
 
 def test_an_empty_store_says_so():
-    fig, view = wall_map({}, None, M.get("ecology"), "en")
-    assert [_slot(t) for t in fig["data"]] == ["buildings"]
-    assert fig["layout"]["annotations"][0]["text"] == LABELS["en"]["map.empty"]
+    spec, view = wall_map({}, None, M.get("ecology"), "en")
+    assert [_slot(t) for t in spec["layers"]] == ["buildings"]
+    assert spec["note"] == LABELS["en"]["map.empty"]
 
 
 def test_a_newer_snapshot_is_patched_into_the_map_in_place(town_data):
     """``refresh_map_data``: nothing for the snapshot the map was drawn from; for a newer
-    one, the data of the layers it changes merged into their traces — never their
+    one, the data of the layers it changes merged into their layers — never their
     ``visible`` flag, never the base layers — and the grid colours re-stamped."""
     import dataclasses
 
@@ -129,6 +136,7 @@ def test_a_newer_snapshot_is_patched_into_the_map_in_place(town_data):
     assert set(REFRESHED) & set(view["loaded"]) == {"patrols", "case_heat"}
     assert all("visible" not in v for v in merged.values())
     heat = merged[view["slots"]["case_heat"][0]]
-    assert len(heat["lon"]) == 1 and heat["uid"] == fig["data"][view["slots"]["case_heat"][0]]["uid"]
+    assert len(heat["lon"]) == 1 and heat["uid"] == fig["layers"][view["slots"]["case_heat"][0]]["uid"]
+    assert heat["rev"] != fig["layers"][view["slots"]["case_heat"][0]]["rev"]  # the map redraws it
     store = {op["location"][0]: op["params"]["value"] for op in view_patch.to_plotly_json()["operations"]}
     assert store["rev"] == 1 and store["snap"] != view["snap"] and set(store["grids"]) == set(view["grids"])
