@@ -251,10 +251,11 @@ def test_url_round_trip_reproduces_the_view(console, console_town):
     open_console(console)
     console.find_element(f"#{ids.CONSOLE_SEARCH}").send_keys("C0", Keys.ENTER)
     wait_until(console, lambda: "q=C0" in query_of(console))
-    console.find_element(f"#{ids.console_sort('deadline')}").click()
+    # the search redraws the table, its headers too: find them again if needed
+    click_fresh(console, f"#{ids.console_sort('deadline')}")
     wait_until(console, lambda: "sort=deadline" in query_of(console))
     first_page = table_ids(console)
-    console.find_element(f"#{ids.console_page('next')}").click()
+    click_fresh(console, f"#{ids.console_page('next')}")
     wait_until(console, lambda: "page=2" in query_of(console))
     # The URL changes before the table is redrawn: wait for the second page's rows.
     wait_until(console, lambda: stable_ids(console) not in (None, first_page))
@@ -309,7 +310,7 @@ def test_english_labels_and_dates(console, console_town):
 
 def test_a_query_change_leaves_a_clean_console(console):
     open_console(console)
-    console.find_element(f"#{ids.console_page('next')}").click()
+    click_fresh(console, f"#{ids.console_page('next')}")
     wait_until(console, lambda: "page=2" in query_of(console))
     console.wait_for_text_to_equal(f"#{ids.CONSOLE_PAGE_INFO}", LABELS["zh"]["c.page"].format(page=2, pages=5))
     assert console.get_logs() == []
