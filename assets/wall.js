@@ -51,8 +51,13 @@
         townbrain_wall: {
             /* callbacks/fragments.py: the server-rendered panel into its container. */
             fill: function (html, storeId) {
+                // the fragment last put there is remembered: reading innerHTML back
+                // would serialise the whole panel to compare it
                 var el = document.getElementById(storeId.replace(/-html$/, ''));
-                if (el && typeof html === 'string' && el.innerHTML !== html) { el.innerHTML = html; }
+                if (el && typeof html === 'string' && el._tbFragment !== html) {
+                    el.innerHTML = html;
+                    el._tbFragment = html;
+                }
                 return NO();
             },
 

@@ -80,6 +80,13 @@ class TownSnapshot:
     _memo: dict = field(default_factory=dict)
 
     # ---- derived, memoised per snapshot ---------------------------------------------
+    def memo(self, key, build):
+        """``build()``, once per snapshot and ``key``: what the screen derives from this
+        snapshot (a module's panels) goes when a newer snapshot replaces it."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
     def year_cases(self) -> pd.DataFrame:
         c = self.cases
         if len(c) == 0:

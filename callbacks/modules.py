@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 
 from dash import Input, Output, dcc, html
 
@@ -274,28 +273,15 @@ def wall_class(module: M.Module) -> str:
     return "wall" if module is M.OVERVIEW else f"wall has-module module-is-{module.id}"
 
 
-_PANELS: dict = {}
-_PANELS_LOCK = threading.Lock()
-
-
 def module_panels(store, snap, module: M.Module, lang: str) -> tuple[str, str, str, bool]:
     """(tiles, charts, needs as HTML fragments, needs hidden) of ``module``, built once
     per module snapshot (re-read once a minute at most) and language: a module switch
     then costs the server a dictionary lookup."""
-    key = (id(snap), module.id, lang)
-    with _PANELS_LOCK:
-        hit = _PANELS.get(key)
-    if hit is not None and hit[0] is snap:
-        return hit[1]
-    needs, hidden = module_needs(store, module, lang)
-    out = (to_html(module_tiles(snap, module, lang)), to_html(module_charts(snap, module, lang)), to_html(needs),
-           hidden)
-    if snap is not None:
-        with _PANELS_LOCK:
-            for k in [k for k, v in _PANELS.items() if v[0] is not snap and k[2] == lang]:
-                del _PANELS[k]  # an older snapshot's panels
-            _PANELS[key] = (snap, out)
-    return out
+    def build():
+        needs, hidden = module_needs(store, module, lang)
+        return (to_html(module_tiles(snap, module, lang)), to_html(module_charts(snap, module, lang)),
+                to_html(needs), hidden)
+    return build() if snap is None else snap.memo(("panels", module.id, lang), build)
 
 
 # ---- callbacks ----------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from layers import modules as M
 from layers.basemap import BACKGROUND, DEFAULT_VIEW
 from layers.geometry import polygons_to_geojson
 from layers.grids import KPI_COLOURS, OUTLINE
-from layers.leaflet import fill_colours, to_map_layer
+from layers.leaflet import fill_colours, to_map_layer, tooltips
 from layers.population import colorbar
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,7 @@ def grid_colour_views(grids, snap, lang: str) -> dict:
     by the KPI trace, its outline stays)."""
     if grids is None or len(grids) == 0 or snap is None:
         return {}
-    ids_ = grids["grid_id"].astype(str).tolist()
-    names = grids["name"].fillna(grids["grid_id"]).astype(str).tolist() if "name" in grids else ids_
+    ids_, names = _ids_and_names(grids)
     views = {}
     for kpi in M.GRID_KPIS:
         for module_id in (VIEW_MODULES if kpi == "theme_accepted" else (None,)):
@@ -86,13 +85,14 @@ def grid_colour_views(grids, snap, lang: str) -> dict:
             zmax = max(max(present, default=1.0), zmin + 1e-9)
             scale = KPI_COLOURS if kpi not in HIGHER_IS_BETTER else [[1 - s, c] for s, c in reversed(KPI_COLOURS)]
             text = [format_grid_value(kpi, v, lang) for v in z]
+            hover = "%{customdata[1]}<br>" + label + " %{customdata[2]}<extra></extra>"
             views[grid_view_key(kpi, module_id)] = {
                 "z": z, "text": text, "zmin": zmin, "zmax": zmax, "colorscale": scale,
-                "title": label, "tickformat": ".0%" if kpi in RATE_KPIS else "",
-                "hovertemplate": "%{customdata[1]}<br>" + label + " %{customdata[2]}<extra></extra>",
+                "title": label, "tickformat": ".0%" if kpi in RATE_KPIS else "", "hovertemplate": hover,
                 # what the Leaflet map draws (layers/leaflet.py): a colour and a tooltip per grid
                 "fill": fill_colours(z, zmin, zmax, scale),
-                "tips": [f"{n}<br>{label} {v}" for n, v in zip(names, text)],
+                "tips": tooltips({"locations": ids_, "customdata": _customdata(ids_, names, text),
+                                  "hovertemplate": hover}),
                 "scale": {"title": label, "stops": scale, "min": zmin, "max": zmax,
                           "tickformat": ".0%" if kpi in RATE_KPIS else ""},
             }
@@ -103,12 +103,22 @@ def _number(v):
     return None if v is None or v != v else float(v)
 
 
+def _ids_and_names(grids) -> tuple[list, list]:
+    """The grids' ids and names (the id where a grid has no name), in row order."""
+    ids_ = grids["grid_id"].astype(str).tolist()
+    return ids_, (grids["name"].fillna(grids["grid_id"]).astype(str).tolist() if "name" in grids else ids_)
+
+
+def _customdata(ids_, names, text) -> list:
+    """What a grid's tooltip shows: [id, name, KPI value as text]."""
+    return [[g, n, s] for g, n, s in zip(ids_, names, text)]
+
+
 def grid_kpi_trace(grids, view: dict | None, lang: str) -> list[dict]:
     """One choropleth of every grid, coloured by ``view`` (see :func:`grid_colour_views`)."""
     if grids is None or len(grids) == 0 or not view:
         return []
-    ids_ = grids["grid_id"].astype(str).tolist()
-    names = grids["name"].fillna(grids["grid_id"]).astype(str).tolist() if "name" in grids else ids_
+    ids_, names = _ids_and_names(grids)
     bar = colorbar(view["title"])
     bar["tickformat"] = view["tickformat"]
     return [{
@@ -117,7 +127,7 @@ def grid_kpi_trace(grids, view: dict | None, lang: str) -> list[dict]:
         "z": view["z"], "zmin": view["zmin"], "zmax": view["zmax"], "colorscale": view["colorscale"],
         "showscale": True, "showlegend": False, "colorbar": bar,
         "marker": {"line": {"width": 1.2, "color": OUTLINE}},
-        "customdata": [[g, n, s] for g, n, s in zip(ids_, names, view["text"])],
+        "customdata": _customdata(ids_, names, view["text"]),
         "hovertemplate": view["hovertemplate"],
     }]
 

@@ -199,12 +199,13 @@ def off_host(urls) -> list[str]:
 
 # ---- the fixture town ---------------------------------------------------------------------
 # ---- the wall's map (assets/map.js: window.TownMap) -------------------------------------------------
-#: What the map shows: null until built, else {drawn, moving, zoom, center, legend,
-#: layers: [{uid, slot, kind, visible, n, meta, rev, onMap}], overlays: {uid: n}}.
-MAP_STATE_JS = "return window.TownMap ? window.TownMap.state('%s') : null;" % "wall-map"
+#: What the map shows, as a JS expression: null until built, else {drawn, moving, zoom,
+#: center, legend, layers: [{uid, slot, kind, visible, n, meta, rev, onMap}], overlays: {uid: n}}.
+MAP_STATE = "(window.TownMap ? window.TownMap.state('wall-map') : null)"
+MAP_STATE_JS = f"return {MAP_STATE};"
 #: The map built, painted with its layers, and not flying.
-MAP_READY_JS = """
-const st = window.TownMap ? window.TownMap.state('wall-map') : null;
+MAP_READY_JS = f"""
+const st = {MAP_STATE};
 return !!(st && st.drawn && !st.moving && st.layers.some(l => l.onMap));
 """
 

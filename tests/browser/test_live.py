@@ -17,18 +17,15 @@ from dash.testing.wait import until
 
 from callbacks import ids, live
 from callbacks.i18n import LABELS, MODULE_IDS
-from tests.browser.conftest import TZ, build_fixture_town, free_port
+from tests.browser.conftest import MAP_STATE, TZ, build_fixture_town, free_port
 from tests.browser.test_wall import open_wall
 
 pytestmark = pytest.mark.browser
 
-# the wall map's overlays and view (assets/map.js)
-STATE = f"window.TownMap.state('{ids.WALL_MAP}')"
-
 
 def has_overlay(duo, uid: str) -> bool:
     """The live feed's overlay ``uid`` is on the map (a playback day may have no cells)."""
-    return bool(duo.driver.execute_script(f"const st = {STATE}; return !!st && '{uid}' in st.overlays;"))
+    return bool(duo.driver.execute_script(f"const st = {MAP_STATE}; return !!st && '{uid}' in st.overlays;"))
 
 
 # ---- fixtures ------------------------------------------------------------------------------
@@ -314,7 +311,7 @@ def _urgent_case_flies_the_map(duo, town_copy, rotate: bool):
     assert text_of(duo, ids.FOCUS_CARD).startswith(LABELS["zh"]["focus.urgent"])
 
     def centre():
-        return duo.driver.execute_script(f"const st = {STATE}; return [st.center[0], st.center[1], st.zoom]")
+        return duo.driver.execute_script(f"const st = {MAP_STATE}; return [st.center[0], st.center[1], st.zoom]")
     duo._wait_for(lambda d: centre() == pytest.approx([x, y, live.FOCUS_ZOOM], abs=1e-4), timeout=2,
                   msg="the map did not fly to the case")
     before = centre()

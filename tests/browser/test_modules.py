@@ -8,7 +8,7 @@ from callbacks import ids
 from callbacks.i18n import LABELS
 from layers import modules as M
 from tests.browser import town_full
-from tests.browser.conftest import MAP_STATE_JS
+from tests.browser.conftest import MAP_STATE
 from tests.browser.test_wall import open_wall
 
 # the fuller fixture town (tests/browser/town_full.py), as fixtures of this module
@@ -18,7 +18,7 @@ served_full = town_full.served_full
 pytestmark = pytest.mark.browser
 
 # Layers really drawn on the wall map (assets/map.js).
-N_TRACES_JS = MAP_STATE_JS.replace("return ", "const st = ", 1) + " return st ? st.layers.filter(l => l.onMap).length : 0;"
+N_TRACES_JS = f"const st = {MAP_STATE}; return st ? st.layers.filter(l => l.onMap).length : 0;"
 
 
 def _has_cjk(text: str) -> bool:
@@ -110,7 +110,7 @@ def test_the_live_feeds_map_trace_survives_a_module_switch(dash_duo, fixture_tow
 
 
 # The live feed's glowing cells: the map overlay "tb-live" (assets/live.js).
-_STATE = MAP_STATE_JS.replace("return ", "const st = ", 1)
+_STATE = f"const st = {MAP_STATE};"
 LIVE_TRACES_JS = _STATE + " return st && st.overlays['tb-live'] !== undefined ? 1 : 0;"
 # The map's layers (ids of the layer checklist), sorted; "grid_kpi" is the grids' colouring.
 _LAYERS_JS = (_STATE + " return st ? [...new Set(st.layers.filter(l => %s).map(l => l.slot)"
