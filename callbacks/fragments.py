@@ -28,6 +28,9 @@ from dash.development.base_component import Component
 #: ``n_clicks``, only mean something to React).
 _ATTRS = {"id": "id", "className": "class", "style": "style", "title": "title", "hidden": "hidden",
           "lang": "lang", "role": "role"}
+#: Elements that have no content and no end tag in HTML.
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
 
 
 def to_html(node) -> str:
@@ -55,6 +58,8 @@ def to_html(node) -> str:
         else:
             attrs.append(f'{attr}="{escape(str(value))}"')
     head = " ".join([tag, *attrs])
+    if tag in _VOID:
+        return f"<{head}>"  # no end tag: a parser reads "</br>" as a second <br>
     return f"<{head}>{to_html(getattr(node, 'children', None))}</{tag}>"
 
 

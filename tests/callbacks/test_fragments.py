@@ -19,7 +19,7 @@ def test_fragments_escape_text_and_attributes():
                            style={"backgroundColor": "#fff", "--c": "red"}))
     assert out == ('<div data-id="{&quot;k&quot;: 1, &quot;type&quot;: &quot;chart&quot;}" class="c1 c2" '
                    'style="background-color:#fff;--c:red"><span title="&quot;q&quot;">a &lt; b &amp; c</span>'
-                   '3.5x<br></br></div>')
+                   '3.5x<br></div>')
     assert to_html(html.Script("alert(1)</script>")) == "<script>alert(1)&lt;/script&gt;</script>"
     with pytest.raises(TypeError, match="Graph"):
         to_html(html.Div(dcc.Graph()))
