@@ -12,6 +12,7 @@ browser only ever receives one page of rows and per-grid counts.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import time
@@ -22,6 +23,7 @@ from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
+from callbacks.as_of import BadAsOf, as_of_text, parse_as_of, screen_period
 from callbacks.chrome import FONT_STACK, title_bar
 from callbacks.console_state import (PRESETS, ConsoleState, console_href, parse_state, state_filter,
                                      state_to_search)
@@ -84,7 +86,7 @@ def _dropdown(id_, options, value, lang, placeholder_key, multi=True):
                         className="console-dropdown", searchable=True)
 
 
-def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, now: pd.Timestamp) -> html.Div:
+def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, today: pd.Timestamp) -> html.Div:
     lang = s.lang
     frame = cache.get()
     cats = cache.extra("categories")
@@ -101,7 +103,7 @@ def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, now: pd.Times
                           className="field " + cls)
 
     period = s.period or ("custom" if (s.date_from or s.date_to) else "all")
-    period_opts = _period_options(lang, now) + ([{"label": t("c.period.custom", lang), "value": "custom"}]
+    period_opts = _period_options(lang, today) + ([{"label": t("c.period.custom", lang), "value": "custom"}]
                                                 if period == "custom" else [])
     return html.Div(className="console-filters", children=[
         field("c.period", dcc.Dropdown(id=ids.CONSOLE_PERIOD, options=period_opts, value=period, clearable=False,
@@ -125,11 +127,11 @@ def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, now: pd.Times
         dcc.Checklist(id=ids.CONSOLE_OVERDUE, options=[{"label": t("c.overdue_only", lang), "value": "1"}],
                       value=["1"] if s.overdue else [], className="f-overdue", inputClassName="overdue-box"),
         html.Div(className="filter-links", children=[
-            dcc.Link(t("c.clear", lang), id=ids.CONSOLE_CLEAR, href=console_href(ConsoleState(lang=lang)),
-                     className="chip-link"),
+            dcc.Link(t("c.clear", lang), id=ids.CONSOLE_CLEAR,
+                     href=console_href(ConsoleState(lang=lang, as_of=s.as_of)), className="chip-link"),
             dcc.Link(t("c.lang_switch", lang), id=ids.CONSOLE_LANG,
                      href=console_href(s, lang="en" if lang == "zh" else "zh"), className="chip-link"),
-            dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang), className="chip-link"),
+            dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang, as_of=s.as_of), className="chip-link"),
         ]),
     ])
 
@@ -146,16 +148,16 @@ def console_layout(data, search: str | None) -> html.Div:
         return html.Div(id=ids.CONSOLE, className="console", children=[
             title_bar(None, lang, page_name=t("page.console", lang), show_as_of=False),
             html.Div(msg, id=ids.CONSOLE_NOTE, className="console-note")])
-    s, _ = parse_state(search, known)
+    s, _ = parse_state(search, known, data.now().date())
     names = _names(cache, lang)
-    now = data.now()
+    shown = screen_period(dt.date.fromisoformat(s.as_of) if s.as_of else None, data.now())
 
     def panel(id_, cls=""):
         return html.Section(id=id_, className="console-panel " + cls)
 
     return html.Div(id=ids.CONSOLE, className="console console-page", lang="en" if lang == "en" else "zh-CN", children=[
-        title_bar(town, lang, page_name=t("page.console", lang), show_as_of=False),
-        filter_bar(s, cache, names, now),
+        title_bar(town, lang, page_name=t("page.console", lang), show_as_of=False, as_of=s.as_of),
+        filter_bar(s, cache, names, shown.last_day),
         html.Div(id=ids.CONSOLE_NOTE, className="console-note", hidden=True),
         html.Div(className="console-body", children=[
             html.Section(className="console-panel table-panel", children=[
@@ -200,7 +202,20 @@ def not_found_layout(data, search: str | None) -> html.Div:
     ])
 
 
+def bad_params_note(search: str | None, bad: list[str], lang: str, today) -> str:
+    """The note naming the ignored link parameters; a bad ``as_of`` gets its reason
+    too (the console then shows the town now, and says so)."""
+    note = t("c.bad_params", lang, params=", ".join(bad))
+    try:
+        parse_as_of(as_of_text(search), today)
+    except BadAsOf as exc:
+        note += " " + t("as_of.bad.body", lang, text=exc.text[:40], reason=t(f"as_of.bad.{exc.reason}", lang))
+    return note
+
+
 # ---- rankings (memoised: they depend on the period and place only) ----------------------------
+_NO_RANK = pd.DataFrame({"rank": pd.Series(dtype="Int64"), "score": pd.Series(dtype="float64")})
+
 @functools.lru_cache(maxsize=32)
 def _rankings(frame_key: float, cache: cq.CaseCache, start, end, districts, grids, as_of_min: int):
     from indicators.composite_score import composite_ranking
@@ -249,7 +264,12 @@ def register_console(app, data) -> None:
     cache = cache_of(data)
 
     def state_of(search):
-        return parse_state(search, _known(cache))
+        return parse_state(search, _known(cache), data.now().date())
+
+    def at_of(s: ConsoleState) -> pd.Timestamp:
+        """The instant the console judges "open" and "overdue" at: now, or the end of
+        the as_of day (callbacks/as_of.py)."""
+        return screen_period(dt.date.fromisoformat(s.as_of) if s.as_of else None, data.now()).at
 
     @app.callback(Output(ids.CONSOLE_URL, "search"),
                   *[Output(c, "value") for c in CONTROLS],
@@ -302,7 +322,7 @@ def register_console(app, data) -> None:
             raise PreventUpdate  # the page's Location reporting the URL it was opened with
         t0 = time.perf_counter()
         s, bad = state_of(search)
-        lang, now, tz = s.lang, data.now(), data.tz
+        lang, now, tz = s.lang, at_of(s), data.tz
         frame = cache.get()
         names = _names(cache, lang)
         flt = state_filter(s, now)
@@ -322,7 +342,7 @@ def register_console(app, data) -> None:
         risk, n_risk = frame.due_soon(flt, now, hours=24)
         ms = (time.perf_counter() - t0) * 1000
         log.debug("console query %s: %d rows in %.0f ms", search, page.total, ms)
-        note = t("c.bad_params", lang, params=", ".join(bad)) if bad else None
+        note = bad_params_note(search, bad, lang, data.now().date()) if bad else None
         return (note, not bad,
                 t("c.total", lang, n=format_count(page.total)),
                 t("c.ms", lang, ms=f"{ms:.0f}"),
@@ -338,15 +358,18 @@ def register_console(app, data) -> None:
         s, _ = state_of(search)
         names = _names(cache, s.lang)
         case, timeline = (cq.case_detail(data.store, s.case) if s.case else (None, None))
-        return case_detail(case, timeline, s, names, data.tz, data.now())
+        return case_detail(case, timeline, s, names, data.tz, at_of(s))
 
     @app.callback(Output(ids.CONSOLE_GRID_RANKING, "children"), Output(ids.CONSOLE_INSPECTOR_RANKING, "children"),
                   Input(ids.CONSOLE_URL, "search"), Input(ids.CONSOLE_REFRESH, "n_intervals"))
     def rankings(search, _tick):
         s, _ = state_of(search)
         frame = cache.get()
-        now = data.now()
+        now = at_of(s)
         flt = state_filter(s, now)
+        if flt.start is not None and flt.end is not None and flt.start >= flt.end:
+            # a year after the as_of day (?period=2020&as_of=2018-12-31): nothing to rank
+            return grid_ranking(_NO_RANK, s, _names(cache, s.lang)), inspector_ranking(None, s, _names(cache, s.lang))
         rank, comp = _rankings(frame.loaded_at, cache, flt.start, flt.end, s.districts, s.grids,
                                int(now.timestamp() // 600))
         names = _names(cache, s.lang)

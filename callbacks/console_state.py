@@ -22,6 +22,9 @@ q          search text (case id, category)                 ``q=垃圾``
 sort, dir  sort column and ``asc``/``desc``                ``sort=deadline&dir=asc``
 page       page number, 1-based                            ``page=3``
 case       the case shown in the detail panel              ``case=C20180101-00001``
+as_of      the town as of the end of that day (presets     ``as_of=2018-12-31``
+           count back from it, nothing reported later
+           shows, "overdue" is judged then)
 =========  ==============================================  =====================
 
 Examples
@@ -33,16 +36,24 @@ Examples
 '?lang=en&grid=G1%2CG2'
 >>> parse_state(state_to_search(s))[0] == s
 True
+>>> import datetime as dt
+>>> s, bad = parse_state("?as_of=2018-12-31&period=7d", today=dt.date(2026, 12, 5))
+>>> s.as_of, [str(x) for x in period_bounds(s, pd.Timestamp("2026-12-05 10:00", tz="Asia/Shanghai"))]
+('2018-12-31', ['2018-12-25 00:00:00+08:00', '2019-01-01 00:00:00+08:00'])
+>>> parse_state("?as_of=2099-01-01", today=dt.date(2026, 12, 5))[1]
+['as_of=2099-01-01']
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from callbacks.as_of import BadAsOf, parse_as_of
 from geodata.case_queries import DEFAULT_SORT, SORTABLE, CaseFilter
 
 LANGS = ("zh", "en")
@@ -70,6 +81,7 @@ class ConsoleState:
     desc: bool = True
     page: int = 1
     case: str | None = None
+    as_of: str | None = None       # YYYY-MM-DD: the town as of the end of that day (callbacks/as_of.py)
 
     def replace(self, **changes) -> "ConsoleState":
         return dataclasses.replace(self, **changes)
@@ -94,11 +106,13 @@ def _valid_date(d: str) -> bool:
     return True
 
 
-def parse_state(search: str | None, known: dict[str, set] | None = None) -> tuple[ConsoleState, list[str]]:
+def parse_state(search: str | None, known: dict[str, set] | None = None,
+                today: dt.date | None = None) -> tuple[ConsoleState, list[str]]:
     """The state in a query string, and the ``name=value`` pairs that were ignored.
 
     ``known`` maps a list field (``categories``, ``grids`` …) to its valid values;
-    values outside it are ignored too (a grid that no longer exists).
+    values outside it are ignored too (a grid that no longer exists). ``as_of`` must be
+    a day from 1990 to ``today`` (the town's date; default the machine's).
     """
     known = known or {}
     q = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
@@ -144,11 +158,16 @@ def parse_state(search: str | None, known: dict[str, set] | None = None) -> tupl
     if "page" in first:
         p = first["page"]
         (kw.__setitem__("page", int(p)) if p.isdigit() and 0 < int(p) < 10**7 else reject("page", p))
+    if first.get("as_of", "").strip():
+        try:
+            kw["as_of"] = parse_as_of(first["as_of"].strip(), today or dt.date.today()).isoformat()
+        except BadAsOf:
+            reject("as_of", first["as_of"].strip()[:40])
     if first.get("case", "").strip():
         c = first["case"].strip()
         (kw.__setitem__("case", c) if len(c) <= 64 else reject("case", c[:20] + "…"))
     for name in q:
-        if name not in ("lang", "period", "from", "to", "overdue", "q", "sort", "dir", "page", "case",
+        if name not in ("lang", "period", "from", "to", "overdue", "q", "sort", "dir", "page", "case", "as_of",
                         *_LIST_PARAMS):
             reject(name, first[name])
     return ConsoleState(**kw), bad
@@ -180,6 +199,8 @@ def state_to_search(s: ConsoleState) -> str:
         params.append(("page", str(s.page)))
     if s.case:
         params.append(("case", s.case))
+    if s.as_of:
+        params.append(("as_of", s.as_of))
     return "?" + urlencode(params) if params else ""
 
 
@@ -189,7 +210,9 @@ def console_href(s: ConsoleState, **changes) -> str:
 
 
 def period_bounds(s: ConsoleState, now: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """``[start, end)`` in ``now``'s zone: custom dates win over a preset.
+    """``[start, end)`` in ``now``'s zone: custom dates win over a preset. With
+    ``as_of``, presets count back from that day and the period ends with it (contract:
+    "the period ends there").
 
     >>> now = pd.Timestamp("2024-05-06 15:00", tz="Asia/Shanghai")
     >>> [str(x) for x in period_bounds(ConsoleState(period="7d"), now)]
@@ -198,19 +221,27 @@ def period_bounds(s: ConsoleState, now: pd.Timestamp) -> tuple[pd.Timestamp | No
     ['None', '2024-02-01 00:00:00+08:00']
     """
     tz = now.tz
+    today = pd.Timestamp(s.as_of).tz_localize(tz) if s.as_of else now.normalize()
+    tomorrow = today + pd.Timedelta(days=1)
+    start, end = _bounds(s, today, tomorrow)
+    if s.as_of:
+        end = tomorrow if end is None else min(end, tomorrow)
+    return start, end
+
+
+def _bounds(s: ConsoleState, today: pd.Timestamp, tomorrow: pd.Timestamp):
+    tz = today.tz
     if s.date_from or s.date_to:
         start = pd.Timestamp(s.date_from).tz_localize(tz) if s.date_from else None
         end = pd.Timestamp(s.date_to).tz_localize(tz) + pd.Timedelta(days=1) if s.date_to else None
         return start, end
     if not s.period:
         return None, None
-    today = now.normalize()
-    tomorrow = today + pd.Timedelta(days=1)
     if s.period == "today":
         return today, tomorrow
     if s.period.endswith("d"):
         return tomorrow - pd.Timedelta(days=int(s.period[:-1])), tomorrow
-    year = now.year if s.period == "year" else int(s.period)
+    year = today.year if s.period == "year" else int(s.period)
     return pd.Timestamp(year=year, month=1, day=1, tz=tz), pd.Timestamp(year=year + 1, month=1, day=1, tz=tz)
 
 

@@ -72,8 +72,9 @@ def case_table(rows: pd.DataFrame, s: ConsoleState, names: Names, tz: str, now: 
                             className=f"col-{col}"))
     body = []
     for r in rows.itertuples(index=False):
-        overdue = (not _missing(r.deadline) and _missing(r.closed_at) and not _missing(r.registered_at)
-                   and r.deadline < now)
+        # open at ``now`` (the end of the as_of day, when one is asked for): closed later counts as open
+        overdue = (not _missing(r.deadline) and (_missing(r.closed_at) or r.closed_at >= now)
+                   and not _missing(r.registered_at) and r.deadline < now)
         cls = "case-row" + (" is-selected" if r.case_id == s.case else "") + (" is-overdue" if overdue else "")
         body.append(html.Tr(className=cls, children=[
             html.Td(dcc.Link(r.case_id, href=console_href(s, case=r.case_id), className="case-link")),

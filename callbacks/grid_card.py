@@ -95,7 +95,9 @@ def clicked_grid(click: dict | None, grid_ids: set, grids=None) -> str | None:
     return grid_id if grid_id in grid_ids else None
 
 
-def register_grid_card(app, modules_data) -> None:
+def register_grid_card(app, data, modules_data) -> None:
+    """``data`` is the app's ``ScreenData`` (the clock, the URL's period), ``modules_data``
+    its ``ModuleData`` (the snapshots)."""
     register_fragment(app, ids.GRID_CARD_TREND)
     outputs = [Output(ids.GRID_CARD_TITLE, "children"), Output(ids.GRID_CARD_SUB, "children"),
                *(Output(ids.grid_card_value(key), "children") for key in CARD_KEYS),
@@ -108,8 +110,8 @@ def register_grid_card(app, modules_data) -> None:
         if ctx.triggered_id == ids.GRID_CARD_CLOSE:
             return [*([no_update] * (len(outputs) - 1)), True]
         try:
-            snap = modules_data.snapshot()
-        except Exception as exc:  # noqa: BLE001 - no card while the store is away; the stamp says why
+            snap = modules_data.snapshot(data.period_of(search))
+        except Exception as exc:  # noqa: BLE001 - no card while the store is away; the stamp says why (a bad as_of: the page)
             log.warning("grid card: cannot read the store: %s", exc)
             raise PreventUpdate
         if snap.grids is None:

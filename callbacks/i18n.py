@@ -161,6 +161,41 @@ LABELS["en"].update({
 })
 
 
+# ---- the town as of a day (?as_of=YYYY-MM-DD, callbacks/as_of.py) -------------------------
+LABELS["zh"].update({
+    "as_of.badge": "截至 {day}",
+    "as_of.counted": "统计于",
+    "as_of.panel_year": "{year}年 案件 · 截至{month}月{day}日",
+    "as_of.bad.title": "链接中的日期无效",
+    "as_of.bad.body": "as_of={text}：{reason}。请使用 1990-01-01 至今天之间的日期，写成 年-月-日（如 2018-12-31）。",
+    "as_of.bad.format": "这不是一个日期",
+    "as_of.bad.date": "日历上没有这一天",
+    "as_of.bad.early": "早于 1990-01-01",
+    "as_of.bad.future": "晚于今天",
+    "as_of.to_live": "查看实时态势",
+    "as_of.old_data": "库中最新的案件上报于 {day}，近 {days} 天没有案件，实时数字为零。",
+    "as_of.old_data_link": "查看截至 {day} 的全镇态势",
+    "playback.as_of": "截至日",
+})
+LABELS["en"].update({
+    "as_of.badge": "as of {day}",
+    "as_of.counted": "Counted at",
+    "as_of.panel_year": "Cases in {year} · to {day} {month_name}",
+    "as_of.bad.title": "The date in the link is not valid",
+    "as_of.bad.body": "as_of={text}: {reason}. Use a day between 1990-01-01 and today, written YYYY-MM-DD "
+                      "(e.g. 2018-12-31).",
+    "as_of.bad.format": "it is not a date",
+    "as_of.bad.date": "there is no such day in the calendar",
+    "as_of.bad.early": "it is before 1990-01-01",
+    "as_of.bad.future": "it is after today",
+    "as_of.to_live": "Show the town now",
+    "as_of.old_data": "The newest case in the store was reported on {day}; none in the last {days} days, "
+                      "so the live figures are zero.",
+    "as_of.old_data_link": "Show the town as of {day}",
+    "playback.as_of": "As-of day",
+})
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     """The label ``key`` in ``lang`` (falling back to Chinese, then the key)."""
     # An empty string is a real translation (English has no measure words like 件).
@@ -184,13 +219,16 @@ def parse_query(search: str | None) -> dict:
             "rotate": rotate}
 
 
-def wall_href(module: str | None, lang: str, rotate: int | None = None) -> str:
-    """The wall URL for a module, keeping the language (and rotation) of the page.
+def wall_href(module: str | None, lang: str, rotate: int | None = None, as_of: str | None = None) -> str:
+    """The wall URL for a module, keeping the language (and rotation, and the day the
+    town is shown as of) of the page.
 
     >>> wall_href("ecology", "en")
     '/wall?module=ecology&lang=en'
     >>> wall_href("ecology", "zh")
     '/wall?module=ecology'
+    >>> wall_href(None, "zh", as_of="2018-12-31")
+    '/wall?as_of=2018-12-31'
     """
     params = {}
     if module:
@@ -199,6 +237,8 @@ def wall_href(module: str | None, lang: str, rotate: int | None = None) -> str:
         params["lang"] = lang
     if rotate:
         params["rotate"] = rotate
+    if as_of:
+        params["as_of"] = as_of
     return "/wall" + ("?" + urlencode(params) if params else "")
 
 
@@ -417,18 +457,19 @@ for _lang, _labels in LAYER_LABELS.items():
 
 
 def format_compact(n, lang: str = DEFAULT_LANG) -> str:
-    """A count short enough for a wall tile: exact below 10,000; above, 万/亿 in Chinese
+    """A count short enough for a wall tile: exact below 100,000 (a year's cases of a
+    town, 36,715 in the reference town, are read to the case); above, 万/亿 in Chinese
     and k/M in English, one decimal.
 
-    >>> format_compact(9876, "zh"), format_compact(350401, "zh"), format_compact(350401, "en")
-    ('9,876', '35.0万', '350.4k')
+    >>> format_compact(36715, "zh"), format_compact(350401, "zh"), format_compact(350401, "en")
+    ('36,715', '35.0万', '350.4k')
     >>> format_compact(123456789, "zh"), format_compact(1234567, "en"), format_compact(None)
     ('1.2亿', '1.2M', '—')
     """
     if n is None or pd.isna(n):
         return "—"
     n = int(n)
-    if abs(n) < 10_000:
+    if abs(n) < 100_000:
         return f"{n:,}"
     if lang == "zh":
         return f"{n / 1e8:.1f}亿" if abs(n) >= 100_000_000 else f"{n / 1e4:.1f}万"

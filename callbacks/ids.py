@@ -21,7 +21,7 @@ DATA_AS_OF = "data-as-of"
 
 # ---- the wall ---------------------------------------------------------------------
 WALL = "wall"
-PAGE_WANTED = "page-wanted"  # dcc.Store: [path, lang] of the URL, changed only when one of them does (assets/routes.js)
+PAGE_WANTED = "page-wanted"  # dcc.Store: [path, lang, as_of] of the URL, changed only when one of them does (assets/routes.js)
 WALL_MAP = "wall-map"  # html.Div: the Leaflet map's container (assets/map.js)
 WALL_MAP_SPEC = "wall-map-spec"  # dcc.Store: the layers the map draws (callbacks/wall_map.py, layers/leaflet.py)
 WALL_MAP_DRAWN = "wall-map-drawn"  # dcc.Store: what assets/map.js drew last (a stamp)
@@ -34,6 +34,11 @@ WALL_CONF = "wall-conf"          # dcc.Store: the modules' layers, KPI, class an
 WALL_MAP_VIEW = "wall-map-view"  # dcc.Store: trace indices of each map layer, grid colours (callbacks/wall_map.py)
 LAYERS_WANTED = "layers-wanted"  # dcc.Store: map layers assets/wall.js needs the data of (callbacks/wall_map.py)
 BASE_COUNT_PREFIX = "base-count-"
+AS_OF_BADGE = "as-of-badge"      # title bar: "截至 2018-12-31" when the town is shown as of a day (?as_of=)
+AS_OF_ERROR_PAGE = "as-of-error-page"  # the page of a link whose as_of cannot be shown
+AS_OF_ERROR = "as-of-error"      # what is wrong with it
+OLD_DATA_NOTE = "old-data-note"  # live wall, no recent case: the newest case's day …
+OLD_DATA_LINK = "old-data-link"  # … and a link to the wall as of that day
 
 # ---- the console ------------------------------------------------------------------
 CONSOLE = "console"

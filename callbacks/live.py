@@ -32,6 +32,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
+from callbacks.as_of import BadAsOf
 from callbacks.i18n import MODULE_IDS, format_count, format_time, parse_query, t
 from geodata import changes
 
@@ -59,7 +60,7 @@ PLAYBACK_STEP_MS = 900
 #: The slider's last position means "live" (no playback trace).
 LIVE_POS = PLAYBACK_DAYS
 WALL_PATHS = ("/", "/wall")
-LIVE_KEY = "live-key"     # dcc.Store: [on the wall?, lang] the overlay was drawn for
+LIVE_KEY = "live-key"     # dcc.Store: [on the wall?, lang, as_of] the overlay was drawn for
 LIVE_CONF = "live-conf"   # dcc.Store: constants for assets/live.js
 ROTATE_POS = "rotate-pos"  # dcc.Store: the module rotation is on (its own count, not re-read from the URL)
 
@@ -73,7 +74,7 @@ class LiveData:
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
         self._names: tuple[float, dict] | None = None
-        self._days: tuple[float, dict] | None = None
+        self._days: tuple[float, str, dict] | None = None
 
     def category_names(self) -> dict[str, tuple[str, str]]:
         """{code: (Chinese name, English name)} from the optional ``categories`` layer."""
@@ -95,14 +96,18 @@ class LiveData:
             self._names = (time.monotonic(), names)
         return names
 
-    def playback(self, now) -> dict:
+    def playback(self, last_day: pd.Timestamp) -> dict:
+        """The :data:`PLAYBACK_DAYS` days ending on ``last_day`` (today when live, the
+        as_of day otherwise), kept a minute per last day (a live and a past wall may
+        share the server)."""
+        key = last_day.strftime("%Y-%m-%d")
         with self._lock:
-            if self._days and time.monotonic() - self._days[0] < self.ttl_s:
-                return self._days[1]
-        days = changes.daily_cells(self.store, PLAYBACK_DAYS, now=now)
+            if self._days and self._days[1] == key and time.monotonic() - self._days[0] < self.ttl_s:
+                return self._days[2]
+        days = changes.daily_cells(self.store, PLAYBACK_DAYS, now=last_day)
         days["zmax"] = max((c[2] for f in days["frames"] for c in f), default=1)
         with self._lock:
-            self._days = (time.monotonic(), days)
+            self._days = (time.monotonic(), key, days)
         return days
 
 
@@ -127,13 +132,15 @@ def live_layer() -> html.Div:
     ])
 
 
-def live_overlay(lang: str) -> list:
+def live_overlay(lang: str, as_of: str | None = None) -> list:
     """The focus card above the ticker (top right of the map, clear of the legend at the
     top left and of the grid card opened there), the banner and the playback bar
-    (bottom of the map)."""
+    (bottom of the map). As of a past day there is no feed: no ticker, no focus card,
+    and the playback's last position is that day."""
+    end_label = t("playback.live", lang) if as_of is None else t("playback.as_of", lang)
     return [
         html.Div(id=ids.STALE_BANNER, className="stale-banner", hidden=True, role="alert"),
-        html.Div(className="live-side", children=[
+        *([] if as_of is not None else [html.Div(className="live-side", children=[
             html.Div(id=ids.FOCUS_CARD, className="focus-card", hidden=True),
             html.Section(className="live-ticker-box", children=[
                 html.Div([html.Span(className="live-dot"), html.Span(t("live.title", lang), className="live-title")],
@@ -142,25 +149,27 @@ def live_overlay(lang: str) -> list:
                         id=ids.LIVE_TICKER, className="live-list"),
                 html.Div(t("live.count", lang, n=0), id=ids.LIVE_COUNT, className="live-count"),
             ]),
-        ]),
+        ])]),
         html.Div(id=ids.FOCUS_RING, className="focus-ring", hidden=True),
         html.Section(className="playback", children=[
             html.Span(t("playback.title", lang), className="playback-title"),
             html.Button(t("playback.play", lang), id=ids.PLAYBACK_PLAY, className="playback-btn", n_clicks=0),
-            html.Button(t("playback.stop", lang), id=ids.PLAYBACK_STOP, className="playback-btn", n_clicks=0),
+            html.Button(t("playback.stop", lang) if as_of is None else "■ " + end_label, id=ids.PLAYBACK_STOP,
+                        className="playback-btn", n_clicks=0),
             html.Div(dcc.Slider(id=ids.PLAYBACK_SLIDER, min=0, max=LIVE_POS, step=1, value=LIVE_POS,
                                 marks=None, included=False, updatemode="drag", allow_direct_input=False),
                      className="playback-slider"),
-            html.Span(t("playback.live", lang), id=ids.PLAYBACK_DAY, className="playback-day"),
+            html.Span(end_label, id=ids.PLAYBACK_DAY, className="playback-day"),
         ]),
     ]
 
 
-def slider_marks(now: pd.Timestamp, lang: str) -> dict:
-    start = now.normalize() - pd.Timedelta(days=PLAYBACK_DAYS - 1)
+def slider_marks(last_day: pd.Timestamp, lang: str, live: bool = True) -> dict:
+    """Weekly dates of the days ending on ``last_day``, and the end: "live", or the as_of day."""
+    start = last_day.normalize() - pd.Timedelta(days=PLAYBACK_DAYS - 1)
     # weekly dates, none within three days of the "live" end (their labels would run together)
     marks = {k: (start + pd.Timedelta(days=k)).strftime("%m-%d") for k in range(0, LIVE_POS - 3, 7)}
-    marks[LIVE_POS] = t("playback.live", lang)
+    marks[LIVE_POS] = t("playback.live", lang) if live else last_day.strftime("%m-%d")
     return marks
 
 
@@ -257,12 +266,21 @@ def register_live(app, data) -> None:
                   Input(ids.PAGE_WANTED, "data"), State(ids.URL, "pathname"), State(ids.URL, "search"),
                   State(LIVE_KEY, "data"))
     def draw_overlay(_wanted, pathname, search, shown):
-        """The overlay on the wall only, redrawn when the language changes."""
+        """The overlay on the wall only, redrawn when the language or the as_of day
+        changes. The feed is polled only on a live wall: as of a past day, cases that
+        arrive now belong to another day (a wall showing 2018 must not fly to today's
+        urgent case), so the screen shows that day's counts and nothing after it; a
+        link without as_of is the live wall. A link with a bad as_of gets no overlay."""
         on_wall = ((pathname or "/").rstrip("/") or "/") in WALL_PATHS
-        key = [on_wall, parse_query(search)["lang"]]
+        try:
+            as_of = data.period_of(search).key
+        except BadAsOf:
+            on_wall, as_of = False, None
+        key = [on_wall, parse_query(search)["lang"], as_of]
         if key == shown:
             raise PreventUpdate
-        return (live_overlay(key[1]) if on_wall else []), not on_wall, key, not on_wall
+        polled = on_wall and as_of is None
+        return (live_overlay(key[1], as_of) if on_wall else []), not on_wall, key, not polled
 
     @app.callback(Output(ids.LIVE_FEED, "data"), Output(ids.LIVE_TICKER, "children"),
                   Output(ids.LIVE_COUNT, "children"),
@@ -315,12 +333,15 @@ def register_live(app, data) -> None:
     def playback_frame(pos, search):
         """One day of the heat playback (all 30 are aggregated once a minute, server side)."""
         lang = parse_query(search)["lang"]
-        now = data.now()
-        marks = slider_marks(now, lang)
-        if pos is None or pos >= LIVE_POS:
-            return None, t("playback.live", lang), marks
         try:
-            days = live.playback(now)
+            shown = data.period_of(search)
+        except BadAsOf:
+            raise PreventUpdate  # no playback on the page of a bad link
+        marks = slider_marks(shown.last_day, lang, shown.live)
+        if pos is None or pos >= LIVE_POS:
+            return None, t("playback.live" if shown.live else "playback.as_of", lang), marks
+        try:
+            days = live.playback(shown.last_day)
         except Exception as exc:  # noqa: BLE001 - the live banner reports the store; keep the map
             log.warning("live: cannot read the playback: %s", exc)
             return no_update, no_update, marks

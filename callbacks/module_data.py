@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from callbacks.as_of import ScreenPeriod, screen_period
 from indicators import compute_all, compute_kpis
 from layers.layer_stats import layer_stats
 from layers.modules import POLLUTING_INDUSTRIES, Module, case_mask
@@ -52,11 +53,27 @@ CASE_COLUMNS = ["case_id", "category", "subcategory", "source", "reported_by", "
                 "rework_count", "extended", "district_id", "grid_id", "pro_grid_id"]
 
 
+def open_at(cases: pd.DataFrame, at: pd.Timestamp) -> np.ndarray:
+    """Cases open at ``at``: registered before it and not closed before it (contract,
+    ``open_overdue``: "still open at as_of").
+
+    >>> t = lambda s: pd.Timestamp(s, tz="Asia/Shanghai")
+    >>> c = pd.DataFrame({"registered_at": [t("2018-12-30"), t("2018-12-30"), pd.NaT, t("2019-01-02")],
+    ...                   "closed_at": [t("2018-12-31"), t("2019-01-03"), pd.NaT, pd.NaT]})
+    >>> open_at(c, t("2019-01-01")).tolist()
+    [False, True, False, False]
+    """
+    registered = cases["registered_at"]
+    closed = cases["closed_at"] if "closed_at" in cases else pd.Series(pd.NaT, index=cases.index)
+    return (registered.notna() & (registered < at) & ~(closed < at).fillna(False)).to_numpy(dtype=bool)
+
+
 @dataclass
 class TownSnapshot:
-    now: pd.Timestamp
+    now: pd.Timestamp          # the instant the figures are taken at (now, or the end of the as_of day)
     year_start: pd.Timestamp
     year_end: pd.Timestamp
+    as_of: str | None = None   # the as_of day shown (ISO), None when live
     grids: gpd.GeoDataFrame | None = None
     pro_grids: gpd.GeoDataFrame | None = None
     districts: gpd.GeoDataFrame | None = None
@@ -199,6 +216,10 @@ class TownSnapshot:
 class ModuleData:
     """The modules' window on a store; one snapshot shared by every request."""
 
+    #: Snapshots of past days (``?as_of=``) kept besides the live one: a wall or two on a
+    #: past year, and a console looking at another day.
+    PAST_KEPT = 3
+
     def __init__(self, store, tz: str, ttl_s: float = 60.0):
         self.store = store
         self.tz = tz
@@ -206,10 +227,23 @@ class ModuleData:
         self._lock = threading.Lock()
         self._snap: TownSnapshot | None = None
         self._snap_at = 0.0
+        self._past: dict[str, tuple[float, TownSnapshot]] = {}   # as_of day → (read at, snapshot)
         self._buildings = None
 
-    def snapshot(self) -> TownSnapshot:
+    def snapshot(self, period: ScreenPeriod | None = None) -> TownSnapshot:
+        """The live snapshot, or with a past ``period`` (``?as_of=``) the town as of its
+        end: each re-read at most every ``ttl_s`` seconds."""
         with self._lock:
+            if period is not None and not period.live:
+                hit = self._past.get(period.key)
+                if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                    return hit[1]
+                snap = self._read(period)
+                self._past.pop(period.key, None)
+                if len(self._past) >= self.PAST_KEPT:
+                    self._past.pop(next(iter(self._past)))  # the oldest read
+                self._past[period.key] = (time.monotonic(), snap)
+                return snap
             if self._snap is not None and time.monotonic() - self._snap_at < self.ttl_s:
                 return self._snap
             snap = self._read()
@@ -224,13 +258,19 @@ class ModuleData:
         present = set(self.store.columns(layer))
         return [c for c in wanted if c in present]
 
-    def _read(self) -> TownSnapshot:
+    def _read(self, period: ScreenPeriod | None = None) -> TownSnapshot:
+        """Everything the modules show, read as of ``period.at`` (default: now, live):
+        what was reported, registered or started after it is not read, and a case
+        closed after it counts as open (:func:`open_at`)."""
         t0 = time.perf_counter()
-        now = pd.Timestamp.now(tz=self.tz).floor("s")
-        year_start = pd.Timestamp(year=now.year, month=1, day=1, tz=self.tz)
-        year_end = pd.Timestamp(year=now.year + 1, month=1, day=1, tz=self.tz)
+        if period is None:
+            period = screen_period(None, pd.Timestamp.now(tz=self.tz).floor("s"))
+        now, year_start, year_end = period.at, period.start, period.end
         since = min(year_start, (now - pd.DateOffset(months=11)).normalize().replace(day=1))
-        s = TownSnapshot(now=now, year_start=year_start, year_end=year_end)
+        s = TownSnapshot(now=now, year_start=year_start, year_end=year_end, as_of=period.key)
+        # live, ``now`` is floored to the second: a case of this second is in; a past
+        # day ends at midnight sharp (the period is [start, end), contract "KPI definitions")
+        until = now + pd.Timedelta(seconds=1) if period.live else now
         st = self.store
         for layer, cols in (("grids", ["grid_id", "name", "district_id"]), ("pro_grids", ["pro_grid_id", "name"]),
                             ("districts", ["district_id", "name"])):
@@ -238,16 +278,20 @@ class ModuleData:
                 setattr(s, layer, st.read(layer, columns=self._cols(layer, cols)))
         if self._has("cases"):
             cols = self._cols("cases", CASE_COLUMNS)
-            s.cases = st.read("cases", start=since, end=now + pd.Timedelta(seconds=1), time_field="registered_at",
+            s.cases = st.read("cases", start=since, end=until, time_field="registered_at",
                               columns=cols, geometry=False)
-            s.open_cases = st.read("cases", where={"closed_at": None},
-                                   columns=self._cols("cases", ["case_id", "registered_at", "deadline", "grid_id",
-                                                                "category"]), geometry=False)
-            s.open_cases = s.open_cases[s.open_cases["registered_at"].notna()]
+            open_cols = self._cols("cases", ["case_id", "registered_at", "deadline", "grid_id", "category"])
+            if period.live:
+                s.open_cases = st.read("cases", where={"closed_at": None}, columns=open_cols, geometry=False)
+                s.open_cases = s.open_cases[s.open_cases["registered_at"].notna()]
+            else:  # open then: registered before the end of the day, not closed before it
+                past = st.read("cases", end=now, time_field="registered_at", geometry=False,
+                               columns=open_cols + self._cols("cases", ["closed_at"]))
+                s.open_cases = past[open_at(past, now)].drop(columns=["closed_at"], errors="ignore")
             if "reported_by" in cols:
                 s.reports = st.read("cases", start=year_start, end=year_end, time_field="reported_at",
                                     columns=["reported_by", "reported_at"], geometry=False)
-            s.heat = st.read_points("cases", start=now - pd.Timedelta(days=HEAT_DAYS), end=now + pd.Timedelta(seconds=1),
+            s.heat = st.read_points("cases", start=now - pd.Timedelta(days=HEAT_DAYS), end=until,
                                     time_field="reported_at", columns=self._cols("cases", ["case_id"]))
             if "grid_id" not in cols and s.grids is not None:
                 self._assign_grids(s)
@@ -286,7 +330,7 @@ class ModuleData:
             if self._has(layer):
                 start = since - pd.Timedelta(days=40 if layer == "approvals" else 0) if time_field else None
                 s.theme_frames[layer] = st.read(layer, columns=self._cols(layer, cols), geometry=geometry,
-                                                **({"start": start, "end": now + pd.Timedelta(seconds=1),
+                                                **({"start": start, "end": until,
                                                     "time_field": time_field} if time_field else {}))
         log.info("wall snapshot read in %.2f s (%d cases)", time.perf_counter() - t0, len(s.cases))
         return s

@@ -13,8 +13,10 @@ import logging
 import os
 
 from dash import Input, Output, dcc, html
+from dash.exceptions import PreventUpdate
 
 from callbacks import ids
+from callbacks.as_of import BadAsOf
 from callbacks.bar_chart import bar_chart
 from callbacks.fragments import register_fragment, store_id, to_html
 from callbacks.chrome import FONT_STACK
@@ -288,9 +290,9 @@ def module_panels(store, snap, module: M.Module, lang: str) -> tuple[str, str, s
 def register_modules(app, data, modules_data) -> None:
     """Wire the module panels and the grid card (callbacks/grid_card.py)."""
 
-    def snapshot_or_none():
+    def snapshot_or_none(shown):
         try:
-            return modules_data.snapshot()
+            return modules_data.snapshot(shown)
         except Exception as exc:  # noqa: BLE001 - the wall stays up; refresh_wall shows the stale stamp
             log.warning("wall modules: cannot read the store: %s", exc)
             return None
@@ -306,6 +308,10 @@ def register_modules(app, data, modules_data) -> None:
     def refresh_module_panels(search, _n):
         q = parse_query(search)
         module = M.get(q["module"])
-        return module_panels(data.store, snapshot_or_none(), module, q["lang"])
+        try:
+            shown = data.period_of(search)
+        except BadAsOf:
+            raise PreventUpdate  # the page says what is wrong with the link
+        return module_panels(data.store, snapshot_or_none(shown), module, q["lang"])
 
-    register_grid_card(app, modules_data)
+    register_grid_card(app, data, modules_data)

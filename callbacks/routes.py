@@ -17,17 +17,18 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
+from callbacks.as_of import as_of_text
 from callbacks.console import console_layout, not_found_layout
 from callbacks.i18n import parse_query
 from callbacks.wall import wall_layout
 
-PAGE_KEY = "page-key"  # dcc.Store: (path, lang) of the page on screen
+PAGE_KEY = "page-key"  # dcc.Store: [path, lang, as_of] of the page on screen
 PAGES = {"/": wall_layout, "/wall": wall_layout, "/console": console_layout}
 
 
 def shell(tz: str, page=None, key: list | None = None, lang: str = "zh", extras=()) -> html.Div:
     """The layout Dash serves: URL, clock ticker, page slot (holding ``page``, the
-    page of ``key`` = [path, lang], when known), and ``extras`` (the live layer)."""
+    page of ``key`` = [path, lang, as_of], when known), and ``extras`` (the live layer)."""
     return html.Div(className="shell", children=[
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=PAGE_KEY, data=key),
@@ -49,10 +50,21 @@ def routed_layout(data, tz: str, extras=()):
         if url is None:
             return shell(tz, extras=extras)
         path, search = url
-        lang = parse_query(search)["lang"]
+        key = page_key(path, search)
         page = PAGES.get(path, not_found_layout)(data, search)
-        return shell(tz, page=page, key=[path, lang], lang=lang, extras=extras)
+        return shell(tz, page=page, key=key, lang=key[1], extras=extras)
     return layout
+
+
+def page_key(path: str, search: str | None) -> list:
+    """[path, lang, as_of] of a URL: what decides the page drawn (``assets/routes.js:
+    pageWanted`` makes the same key). A module switch or rotation changes none of them;
+    a new ``as_of`` is another town to draw, as a new language is another text.
+
+    >>> page_key("/wall", "?module=ecology&as_of=2018-12-31"), page_key("/console", "?lang=en")
+    (['/wall', 'zh', '2018-12-31'], ['/console', 'en', None])
+    """
+    return [path, parse_query(search)["lang"], as_of_text(search) or None]
 
 
 def _page_url() -> tuple[str, str] | None:
@@ -117,12 +129,11 @@ def register_routes(app, data) -> None:
                   State(PAGE_KEY, "data"), State(ids.SCREEN_CONF, "data"))
     def route(_wanted, pathname, search, shown, conf):
         path = (pathname or "/").rstrip("/") or "/"
-        lang = parse_query(search)["lang"]
-        key = [path, lang]
+        key = page_key(path, search)
         if shown == key:
             raise PreventUpdate  # only ?module= (or ?rotate=) changed
         page = PAGES.get(path, not_found_layout)(data, search)
-        return page, key, {**(conf or {}), "lang": lang}
+        return page, key, {**(conf or {}), "lang": key[1]}
 
     # The clock runs in the browser: see assets/clock.js.
     app.clientside_callback(

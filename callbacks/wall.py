@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 
+import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks import ids
+from callbacks.as_of import BadAsOf, ScreenPeriod, period_of, screen_period
 from callbacks.chrome import title_bar
 from callbacks.i18n import (LABELS, MODULE_IDS, format_compact, format_count, format_rate, format_time, parse_query,
                             t, wall_href)
@@ -36,9 +39,10 @@ REFRESH_MS = 30_000
 
 
 # ---- panels ------------------------------------------------------------------------------
-def kpi_panel(period: str, lang: str, year: int) -> html.Section:
-    """Four KPI tiles; the numbers are filled by the refresh callback."""
-    title = t("panel.year", lang, year=year) if period == "year" else t("panel.all", lang)
+def kpi_panel(period: str, lang: str, shown: ScreenPeriod) -> html.Section:
+    """Four KPI tiles; the numbers are filled by the refresh callback. The year's
+    title names the day it runs to when the town is shown as of a day before 31 December."""
+    title = t("panel.all", lang) if period == "all" else year_title(shown, lang)
     tiles = []
     for name in KPI_NAMES:
         unit = "" if name == "disposal_rate" else t("unit.cases", lang)
@@ -52,6 +56,23 @@ def kpi_panel(period: str, lang: str, year: int) -> html.Section:
                    className="rate-bar")
     return html.Section(className=f"panel-section kpi-period-{period}", children=[
         html.H2(title, className="panel-title"), html.Div(tiles, className="kpi-grid"), bar])
+
+
+def year_title(shown: ScreenPeriod, lang: str) -> str:
+    """"2018年 案件", or "2018年 案件 · 截至6月30日" for a part of the year.
+
+    >>> import datetime as dt
+    >>> now = pd.Timestamp("2026-12-05 10:00", tz="Asia/Shanghai")
+    >>> year_title(screen_period(dt.date(2018, 12, 31), now), "zh")
+    '2018年 案件'
+    >>> year_title(screen_period(dt.date(2018, 6, 30), now), "en")
+    'Cases in 2018 · to 30 Jun'
+    """
+    year = shown.start.year
+    if shown.live or (shown.day.month, shown.day.day) == (12, 31):
+        return t("panel.year", lang, year=year)
+    return t("as_of.panel_year", lang, year=year, month=shown.day.month, day=shown.day.day,
+             month_name=shown.day.strftime("%b"))
 
 
 def base_panel(lang: str) -> html.Section:
@@ -68,9 +89,9 @@ def base_panel(lang: str) -> html.Section:
         html.H2(t("panel.base", lang), className="panel-title"), total, html.Div(rows, className="base-list")])
 
 
-def module_bar(active: str | None, lang: str, rotate: int | None) -> html.Nav:
+def module_bar(active: str | None, lang: str, rotate: int | None, as_of: str | None = None) -> html.Nav:
     return html.Nav(id=ids.MODULE_BAR, className="module-bar", children=[
-        dcc.Link(t(f"module.{m}", lang), href=wall_href(m, lang, rotate), id=ids.module_tab(m),
+        dcc.Link(t(f"module.{m}", lang), href=wall_href(m, lang, rotate, as_of), id=ids.module_tab(m),
                  className=_tab_class(m, active))
         for m in MODULE_IDS])
 
@@ -85,6 +106,10 @@ def wall_layout(data, search: str | None) -> html.Div:
     and a one-line notice, never an error page."""
     q = parse_query(search)
     lang = q["lang"]
+    try:
+        shown = period_of(search, data.now())
+    except BadAsOf as bad:
+        return bad_as_of_layout(bad, lang)
     notice = None
     try:
         frames = data.base_layers()
@@ -99,7 +124,7 @@ def wall_layout(data, search: str | None) -> html.Div:
     snap = None
     if notice is None and modules_data is not None:
         try:
-            snap = modules_data.snapshot()
+            snap = modules_data.snapshot(shown)
         except Exception as exc:  # noqa: BLE001 - the map still draws the base layers
             log.warning("wall: cannot read the module data: %s", exc)
     buildings = modules_data.buildings() if modules_data is not None and snap is not None \
@@ -108,18 +133,19 @@ def wall_layout(data, search: str | None) -> html.Div:
     tiles_html, charts_html, needs_html, needs_hidden = module_panels(data.store, snap, module, lang)
     return html.Div(id=ids.WALL, className=wall_class(module), children=[
         dcc.Location(id=ids.WALL_URL, refresh=False),
-        title_bar(town, lang, page_name=module_name),
+        title_bar(town, lang, page_name=module_name, as_of=shown.key),
         html.Aside(className="panel panel-left", children=[
             html.Section(id=ids.MODULE_PANEL, className="panel-section module-only module-panel"),
             dcc.Store(id=store_id(ids.MODULE_PANEL), data=tiles_html),
-            kpi_panel("year", lang, data.now().year), kpi_panel("all", lang, data.now().year)]),
+            kpi_panel("year", lang, shown), kpi_panel("all", lang, shown)]),
         html.Main(className="map-frame", children=[
             # drawn by assets/map.js (Leaflet, Canvas 2D) from the spec store below
             html.Div(id=ids.WALL_MAP, className="wall-map"),
             dcc.Store(id=ids.WALL_MAP_SPEC, data=spec),
             layer_control(module, lang),
-            grid_card_frame(lang, data.now()),
+            grid_card_frame(lang, shown.at),
             html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
+            old_data_note(data, q, shown) if notice is None else None,
         ]),
         html.Aside(className="panel panel-right", children=[
             base_panel(lang),
@@ -129,10 +155,52 @@ def wall_layout(data, search: str | None) -> html.Div:
                          hidden=needs_hidden),
             dcc.Store(id=store_id(ids.MODULE_NEEDS), data=needs_html),
         ]),
-        module_bar(q["module"], lang, q["rotate"]),
+        module_bar(q["module"], lang, q["rotate"], shown.key),
         dcc.Interval(id=ids.WALL_REFRESH, interval=REFRESH_MS),
         dcc.Store(id=ids.WALL_CONF, data=switch_conf()),
         *map_stores(view),
+    ])
+
+
+#: A live wall whose newest case is older than this many days says so, with a link to
+#: the town as of that case's day (the heat playback's span: older, it shows nothing).
+OLD_DATA_DAYS = 30
+
+
+def old_data_note(data, q: dict, shown: ScreenPeriod):
+    """On a live wall whose store holds no case of the last :data:`OLD_DATA_DAYS` days
+    (a town that loaded a past year's export), a note naming the newest case's day with
+    a link to the wall as of that day — the way a time-filtered dashboard answers "no
+    data in this range" with the range that has data, rather than a screen of zeros or
+    a past day shown as if it were today. ``None`` otherwise."""
+    if not shown.live:
+        return None
+    try:
+        newest = data.newest_case_day(OLD_DATA_DAYS)
+    except Exception as exc:  # noqa: BLE001 - the KPI refresh marks the store stale
+        log.warning("wall: cannot find the newest case: %s", exc)
+        return None
+    if newest is None:
+        return None
+    day, lang = newest.strftime("%Y-%m-%d"), q["lang"]
+    return html.Div(id=ids.OLD_DATA_NOTE, className="old-data-note", role="status", children=[
+        html.Span(t("as_of.old_data", lang, day=day, days=OLD_DATA_DAYS)),
+        dcc.Link(t("as_of.old_data_link", lang, day=day), id=ids.OLD_DATA_LINK,
+                 href=wall_href(q["module"], lang, q["rotate"], day), className="old-data-link")])
+
+
+def bad_as_of_layout(bad: BadAsOf, lang: str) -> html.Div:
+    """The page for a link whose ``as_of`` cannot be shown: what is wrong, and a way
+    to the town now. A wall showing today's figures under a link meant for a past day
+    would mislead, so nothing else is drawn."""
+    return html.Div(id=ids.AS_OF_ERROR_PAGE, className="console", children=[
+        title_bar(None, lang, show_as_of=False),
+        html.Main(className="placeholder", role="alert", children=[
+            html.H2(t("as_of.bad.title", lang), className="placeholder-title"),
+            html.P(t("as_of.bad.body", lang, text=bad.text[:40], reason=t(f"as_of.bad.{bad.reason}", lang)),
+                   id=ids.AS_OF_ERROR, className="placeholder-body"),
+            dcc.Link(t("as_of.to_live", lang), href=wall_href(None, lang), className="placeholder-link"),
+        ]),
     ])
 
 
@@ -145,11 +213,12 @@ def switch_conf() -> dict:
 
 
 # ---- the numbers -------------------------------------------------------------------------------
-def kpi_texts(data, lang: str) -> dict:
+def kpi_texts(data, lang: str, shown: ScreenPeriod | None = None) -> dict:
     """{component id: text or style} of every KPI tile, rate bar, record count and
-    the data-as-of stamp, counted now; raises when the store cannot be read."""
+    the data-as-of stamp, counted now (as of the end of ``shown``'s day when it is
+    not live); raises when the store cannot be read."""
     now = data.now()
-    counts = data.case_counts(now)
+    counts = data.case_counts(now, period=shown)
     records = data.layer_counts(COUNTED_LAYERS)
     out = {}
     for period in KPI_PERIODS:
@@ -198,7 +267,11 @@ def register_wall(app, data) -> None:
         screen and mark the stamp stale (as the live layer does)."""
         lang = parse_query(search)["lang"]
         try:
-            texts = kpi_texts(data, lang)
+            shown = period_of(search, data.now())
+        except BadAsOf:
+            raise PreventUpdate  # the page says what is wrong with the link (bad_as_of_layout)
+        try:
+            texts = kpi_texts(data, lang, shown)
         except Exception as exc:  # noqa: BLE001 - the wall stays up; the stamp says the data is stale
             log.warning("wall: cannot count cases: %s", exc)
             return [*([no_update] * (len(value_ids) + len(bar_ids) + 1)), "as-of-value is-stale"]

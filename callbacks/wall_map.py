@@ -281,7 +281,7 @@ def register_wall_map(app, data, modules_data) -> None:
             raise PreventUpdate
         lang = parse_query(search)["lang"]
         try:
-            base, snap = data.base_layers(), modules_data.snapshot()
+            base, snap = data.base_layers(), modules_data.snapshot(data.period_of(search))
             layers, slots, _views = _all_layers(base, snap, lang, None)
             footprints = modules_data.buildings() if "buildings" in missing else None
         except Exception as exc:  # noqa: BLE001 - the layer stays empty; the stale stamp says why
@@ -314,8 +314,8 @@ def register_wall_map(app, data, modules_data) -> None:
         its layers' data and the grid colours, patched in place (their ``visible`` flags
         untouched); nothing is sent when the snapshot is the same."""
         try:
-            base, snap = data.base_layers(), modules_data.snapshot()
-        except Exception as exc:  # noqa: BLE001 - the wall keeps its map; the stale stamp says why
+            base, snap = data.base_layers(), modules_data.snapshot(data.period_of(search))
+        except Exception as exc:  # noqa: BLE001 - the wall keeps its map; the stale stamp says why (a bad as_of: the page)
             log.warning("wall map: cannot re-read the map data: %s", exc)
             raise PreventUpdate
         if not view or snap is None or view.get("snap") == snapshot_stamp(snap):

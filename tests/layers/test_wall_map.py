@@ -115,7 +115,10 @@ def test_a_newer_snapshot_is_patched_into_the_map_in_place(town_data):
         def base_layers(self):
             return base
 
-        def snapshot(self):
+        def period_of(self, search):
+            return None  # live: no ?as_of= in the URLs below
+
+        def snapshot(self, period=None):
             return self.current
     town = Town()
     app = dash.Dash(__name__)
