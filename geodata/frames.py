@@ -21,7 +21,9 @@ from pyproj import CRS
 from geodata import config
 from geodata.schema import STORAGE_CRS, Layer
 
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: letters (any script: a Chinese office's column names stay Chinese), digits and '_',
+#: not starting with a digit, no upper-case Latin, at most 63 bytes (PostgreSQL's limit)
+_IDENT = re.compile(r"^[^\W\d][\w]*$")
 _STORAGE = CRS.from_user_input(STORAGE_CRS)
 
 
@@ -50,9 +52,18 @@ class StoreError(Exception):
 def check_identifier(name: str) -> str:
     """Column and layer names are lower_snake_case identifiers, nothing else.
 
-    They are interpolated into SQL, so anything else is refused outright.
+    They are interpolated into SQL (always double-quoted), so anything else is
+    refused outright. Letters of other scripts count as letters.
+
+    >>> check_identifier("所属社区"), check_identifier("source_original")
+    ('所属社区', 'source_original')
+    >>> check_identifier('a"; DROP TABLE cases; --')
+    Traceback (most recent call last):
+    ...
+    geodata.frames.StoreError: 'a"; DROP TABLE cases; --' is not a valid column or layer name (use lower_snake_case)
     """
-    if not isinstance(name, str) or not _IDENT.match(name):
+    if (not isinstance(name, str) or not _IDENT.match(name) or name != name.lower()
+            or len(name.encode("utf-8")) > 63):
         raise StoreError(f"{name!r} is not a valid column or layer name (use lower_snake_case)")
     return name
 

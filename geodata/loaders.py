@@ -33,9 +33,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from geodata.readers import LoadError, SourceInfo, read_source
 from geodata.schema import LAYERS
-from geodata.validate import Validation, validate
+from geodata.validate import UNKNOWN_COLUMNS, Validation, validate
+from geodata.value_maps import check_value_maps, field_aliases
 
 __all__ = ["LoadError", "LoadReport", "load_file", "read_source", "validate", "Validation", "SourceInfo"]
 
@@ -52,6 +55,9 @@ class LoadReport:
     repaired: int = 0                       #: geometries fixed by make_valid / line merge, and loaded
     new_categories: list[str] = field(default_factory=list)   #: codes added to ``categories``
     reasons: Counter = field(default_factory=Counter)         #: quarantine reason → rows
+    #: spellings of optional coded fields no value map knows: field, value, rows, codes
+    unknown_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNKNOWN_COLUMNS))
+    replaced_quarantine: int = 0            #: quarantine records of an earlier load of this file, replaced
     info: SourceInfo | None = None
 
     def __str__(self) -> str:
@@ -66,40 +72,54 @@ def reason_counts(reasons) -> Counter:
 
 def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
               crs: str | None = None, source_tz: str | None = None,
-              source_layer: str | None = None,
+              source_layer: str | None = None, encoding: str | None = None, sheet: str | None = None,
+              where: str | None = None,
               value_maps: dict[str, dict[str, str]] | None = None) -> LoadReport:
     """Load ``path`` into ``layer`` of ``store``; rejected rows go to ``quarantine``.
+
+    Loading the same file again updates: records upsert by id (generated ids
+    are stable per file and row) and the quarantine records of the earlier
+    load of this file into this layer are replaced, not repeated.
 
     Parameters
     ----------
     store : geodata.store.Store
     path : str or Path
-        GeoJSON (also a bare array of Features), GeoPackage, Shapefile or CSV.
+        Any format of :data:`geodata.readers.FORMATS`.
     layer : str
         Target layer of the data dictionary (not ``quarantine``).
     mapping : {FIELD: SOURCE}, optional
         Source columns renamed to contract fields (``reported_at="Opened"``);
-        ``lon``/``lat``/``latlon``/``wkt`` name a CSV's coordinate column(s).
+        ``lon``/``lat``/``latlon``/``wkt`` name a table's coordinate column(s).
+        Columns named like a field in the data dictionary's Chinese
+        (``上报时间``) or a common alias map by themselves.
     crs : str, optional
         Source CRS: any EPSG code, ``gcj02`` or ``bd09`` (default: the file's, else EPSG:4326).
     source_tz : str, optional
         Zone of the file's naive times (default ``geodata.config.timezone()``).
-    source_layer : str, optional
-        Layer inside a multi-layer file.
+    source_layer, encoding, sheet, where : str, optional
+        Layer inside a multi-layer file, text encoding (default detected),
+        Excel sheet, OGR SQL filter — see :func:`geodata.readers.read_source`.
     value_maps : {field: {spelling: code}}, optional
         Extra spellings for closed code lists (see :mod:`geodata.value_maps`).
 
     Raises
     ------
     LoadError
-        The file cannot be read at all, the layer is unknown, or the file has
-        no geometry for a spatial layer.
+        The file cannot be read at all, the layer is unknown, a value map names
+        a field or code that does not exist, or the file has no geometry for a
+        spatial layer.
     """
     if layer not in LAYERS or layer == "quarantine":
         raise LoadError(f"unknown layer {layer!r}; choose one of "
                         f"{', '.join(n for n in LAYERS if n != 'quarantine')}")
+    try:
+        value_maps = check_value_maps(layer, value_maps or {})
+    except ValueError as exc:
+        raise LoadError(str(exc)) from None
     path = Path(path)
-    rows, info = read_source(path, mapping=mapping, crs=crs, source_layer=source_layer, layer_hint=layer)
+    rows, info = read_source(path, mapping=mapping, crs=crs, source_layer=source_layer, layer_hint=layer,
+                             encoding=encoding, sheet=sheet, where=where, aliases=field_aliases(layer))
     if LAYERS[layer].geometry is not None and info.geometry_source is None and len(rows):
         raise LoadError(f"{path.name} has no coordinates for layer {layer!r}: no lon/lat, "
                         "'(lat, lon)' or WKT column found; name them with --map lon=COL,lat=COL")
@@ -107,11 +127,13 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
     known = set()
     if store.has_layer("categories"):
         known = set(store.read("categories", columns=["code"])["code"].dropna().astype(str))
-    good, quarantined, new_cats = validate(layer, rows, source_file=path.name, source_tz=source_tz,
-                                           known_categories=known, value_maps=value_maps)
+    good, quarantined, new_cats, unknown = validate(layer, rows, source_file=path.name, source_tz=source_tz,
+                                                    known_categories=known, value_maps=value_maps)
 
     report = LoadReport(layer=layer, source_file=path.name, rows=len(rows), info=info)
     report.loaded = store.upsert(layer, good) if len(good) else 0
+    if store.has_layer("quarantine"):
+        report.replaced_quarantine = store.delete("quarantine", where={"layer": layer, "source_file": path.name})
     if len(quarantined):
         report.quarantined = store.append("quarantine", quarantined)
     if len(new_cats):
@@ -119,4 +141,5 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
     report.repaired = int(good.attrs.get("repaired", 0))
     report.new_categories = new_cats["code"].tolist()
     report.reasons = reason_counts(quarantined["reason"])
+    report.unknown_values = unknown
     return report

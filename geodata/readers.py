@@ -1,8 +1,9 @@
 """Reading source files into raw rows: one row per record, nothing dropped.
 
-:func:`read_source` turns a GeoJSON (FeatureCollection, single Feature, or a
-bare JSON array of Features), GeoPackage, Shapefile or CSV file into a
-GeoDataFrame in WGS84 whose rows are the file's records in order. Columns:
+:func:`read_source` turns any file of :data:`FORMATS` into a GeoDataFrame in
+WGS84 whose rows are the file's records in order. The formats are read in
+:mod:`geodata.read_vectors` (GeoJSON, everything GDAL reads, GeoParquet) and
+:mod:`geodata.read_tables` (CSV in any common encoding, Excel). Columns:
 
 * the file's attributes, renamed by ``mapping`` (``{FIELD: SOURCE}``) and the
   rest sanitised to lower_snake_case (``Status.Notes`` → ``status_notes``,
@@ -15,9 +16,9 @@ GeoDataFrame in WGS84 whose rows are the file's records in order. Columns:
   coordinate that is not a number…). :func:`geodata.validate.validate` turns
   ``_error`` into a quarantine record.
 
-CSV coordinates come from, in order: ``mapping`` keys ``lon``/``lat`` (or
+A table's (CSV, Excel, plain Parquet) coordinates come from, in order: ``mapping`` keys ``lon``/``lat`` (or
 ``latlon`` for a "(lat, lon)" text column, ``wkt`` for a WKT column); columns
-called lon/lng/long/longitude and lat/latitude in any case; a column whose
+called lon/lng/long/longitude/经度 and lat/latitude/纬度 in any case; a column whose
 values look like ``"(37.78, -122.41)"``; a WKT column (geometry/wkt/geom/the_geom).
 A "(a, b)" pair is read as (lat, lon) — Socrata's convention — unless the
 values show otherwise (|a| > 90 somewhere while |b| ≤ 90 everywhere, as with
@@ -28,9 +29,6 @@ Whole-file failures (missing, unreadable, not the format it claims, a
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,24 +40,24 @@ import shapely
 from pyproj import CRS
 
 from geodata.crs import CRSInputError, WGS84, all_finite, lonlat_problems, parse_crs, to_wgs84
+from geodata.raw_rows import LoadError, RawRows
+from geodata.read_tables import CSV_SUFFIXES, EXCEL_SUFFIXES, read_csv, read_excel
+from geodata.read_vectors import VECTOR_SUFFIXES, read_geojson, read_parquet, read_vector
 from geodata.value_maps import NA_TOKENS
 
-__all__ = ["LoadError", "SourceInfo", "read_source", "snake_case", "NA_TOKENS", "COORD_KEYS"]
+__all__ = ["LoadError", "SourceInfo", "read_source", "snake_case", "NA_TOKENS", "COORD_KEYS", "FORMATS"]
 
-
-class LoadError(Exception):
-    """A file that cannot be read at all, said in one sentence."""
-
+#: What ``townbrain load`` reads, in words (the error for anything else lists it).
+FORMATS = ("GeoJSON, GeoPackage, Shapefile (also zipped), KML/KMZ, GPX, FlatGeobuf, GeoParquet, "
+           "OpenStreetMap (.osm.pbf/.osm), GML, MapInfo, File Geodatabase, CSV/TSV, Excel (.xlsx/.xls)")
 
 #: ``mapping`` keys that name coordinate columns rather than fields.
 COORD_KEYS = ("lon", "lat", "latlon", "wkt")
-_LON_NAMES = ("lon", "lng", "long", "longitude")
-_LAT_NAMES = ("lat", "latitude")
-_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape")
+_LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x经度")
+_LAT_NAMES = ("lat", "latitude", "纬度", "y纬度")
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape", "几何", "空间信息")
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PAIR = re.compile(rf"^\s*[(\[]\s*({_NUM})\s*[,;\s]\s*({_NUM})\s*[)\]]\s*$")
-_VECTOR_SUFFIXES = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".zip": "zipped Shapefile",
-                    ".fgb": "FlatGeobuf", ".gml": "GML", ".kml": "KML"}
 
 
 @dataclass
@@ -72,187 +70,24 @@ class SourceInfo:
     crs: str = WGS84                       #: the CRS the coordinates were read in
     geometry_source: str | None = None     #: how geometry was found; None = the file has none
     columns: dict[str, str] = field(default_factory=dict)  #: output column → source column
+    notes: dict = field(default_factory=dict)              #: encoding, sheet, source layer, filter…
 
 
 def snake_case(name: str) -> str:
     """A source column name as a lower_snake_case identifier ('' if nothing is left).
 
-    >>> [snake_case(n) for n in ["CaseID", "Status.Notes", "Request.Type", "shape_area", "tractce10"]]
-    ['case_id', 'status_notes', 'request_type', 'shape_area', 'tractce10']
+    Letters of any script are kept (a Chinese header stays Chinese); the name is
+    cut to 60 bytes of UTF-8 so that PostgreSQL (63 bytes) keeps it whole.
+
+    >>> [snake_case(n) for n in ["CaseID", "Status.Notes", "Request.Type", "shape_area", "tractce10", "所属 网格(编码)"]]
+    ['case_id', 'status_notes', 'request_type', 'shape_area', 'tractce10', '所属_网格_编码']
     """
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
-    s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
+    s = re.sub(r"[\W_]+", "_", s).strip("_").lower()
     if s and s[0].isdigit():
         s = "c_" + s
-    return s[:60]
-
-
-# ---- formats ------------------------------------------------------------------
-
-def _json_scalar(v):
-    """Property values as the store can keep them: lists/dicts become JSON text."""
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
-    return v
-
-
-def _json_lines(df: pd.DataFrame) -> list[str]:
-    """Each row as one JSON object (fast: pandas' C writer).
-
-    pandas escapes every '/' as '\\/'; undoing that is exact because a '/'
-    only ever appears behind that escape.
-    """
-    if not len(df):
-        return []
-    text = df.to_json(orient="records", lines=True, force_ascii=False,
-                      date_format="iso", default_handler=str)
-    # split on '\n' only: str.splitlines would also cut at U+2028, U+0085…,
-    # which JSON leaves unescaped inside strings.
-    lines = text.replace("\\/", "/").rstrip("\n").split("\n")
-    if len(lines) != len(df):  # pragma: no cover - would be a pandas bug
-        raise RuntimeError(f"{len(lines)} JSON lines for {len(df)} rows")
-    return lines
-
-
-def _read_geojson(path: Path):
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise LoadError(f"{path.name} is not UTF-8 text, so it cannot be GeoJSON") from None
-    except json.JSONDecodeError as exc:
-        raise LoadError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    declared = None
-    if isinstance(obj, list):
-        features = obj
-    elif isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
-        features = obj.get("features")
-        if not isinstance(features, list):
-            raise LoadError(f"{path.name} is a FeatureCollection without a 'features' list")
-        # Pre-RFC 7946 files may name their CRS; honour it unless --crs overrides.
-        name = ((obj.get("crs") or {}).get("properties") or {}).get("name")
-        if name:
-            try:
-                declared = CRS.from_user_input(name)
-            except Exception:  # noqa: BLE001 - an unknown name is reported below
-                raise LoadError(f"{path.name} declares a CRS nobody knows: {name!r}") from None
-    elif isinstance(obj, dict) and obj.get("type") == "Feature":
-        features = [obj]
-    else:
-        raise LoadError(f"{path.name} is JSON but neither a FeatureCollection, a Feature "
-                        "nor an array of Features")
-    props, geoms, errors, raws = [], [], [], []
-    for feat in features:
-        raws.append(json.dumps(feat, ensure_ascii=False))
-        error, geom, p = None, None, {}
-        if not isinstance(feat, dict) or feat.get("type") != "Feature":
-            error = "malformed record: not a GeoJSON Feature"
-        else:
-            p = feat.get("properties") or {}
-            if not isinstance(p, dict):
-                p, error = {}, "malformed record: properties is not an object"
-            p = {k: _json_scalar(v) for k, v in p.items()}
-            if "id" in feat and "id" not in p:
-                p["id"] = feat["id"]
-            g = feat.get("geometry")
-            if g is not None and error is None:
-                try:
-                    geom = shapely.geometry.shape(g)
-                except Exception as exc:  # noqa: BLE001 - any failure is this record's problem
-                    error = f"unreadable geometry: {exc}"
-        props.append(p)
-        geoms.append(geom)
-        errors.append(error)
-    df = pd.DataFrame.from_records(props) if props else pd.DataFrame()
-    df.index = pd.RangeIndex(len(features))
-    return df, np.array(geoms + [None], dtype=object)[:-1], errors, raws, declared, "GeoJSON"
-
-
-def _read_vector(path: Path, source_layer: str | None, layer_hint: str | None):
-    import pyogrio
-    try:
-        layers = pyogrio.list_layers(path)
-    except Exception as exc:  # noqa: BLE001 - GDAL says why in its own words
-        raise LoadError(f"cannot read {path.name}: {str(exc).splitlines()[0]}") from None
-    names = [str(n) for n, _ in layers]
-    if source_layer:
-        if source_layer not in names:
-            raise LoadError(f"{path.name} has no layer {source_layer!r}; its layers are {', '.join(names)}")
-        chosen = source_layer
-    elif len(names) == 1:
-        chosen = names[0]
-    elif layer_hint in names:
-        chosen = layer_hint
-    else:
-        raise LoadError(f"{path.name} holds several layers ({', '.join(names)}); "
-                        "pick one with --source-layer")
-    try:
-        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=chosen, datetime_as_string=True)
-    except Exception as exc:  # noqa: BLE001
-        raise LoadError(f"cannot read layer {chosen!r} of {path.name}: {str(exc).splitlines()[0]}") from None
-    df = pd.DataFrame({name: arr for name, arr in zip(meta["fields"], field_data)})
-    n = len(field_data[0]) if field_data else (0 if wkb is None else len(wkb))
-    df.index = pd.RangeIndex(n)
-    errors: list[str | None] = [None] * n
-    if wkb is None:
-        geoms = np.full(n, None, dtype=object)
-    else:
-        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-        for i in np.flatnonzero(pd.isna(geoms) & pd.notna(wkb)):
-            errors[i] = "unreadable geometry: malformed WKB"
-    wkt = shapely.to_wkt(geoms)
-    raw_frame = df.copy()
-    raw_frame["geometry"] = wkt
-    raws = _json_lines(raw_frame)
-    declared = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
-    fmt = _VECTOR_SUFFIXES.get(path.suffix.lower(), meta.get("driver") or "vector file")
-    return df, geoms, errors, raws, declared, fmt
-
-
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    # Chinese exports from Excel are usually GB18030/GBK, not UTF-8.
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise LoadError(f"{path.name} is neither UTF-8 nor GB18030 text")
-
-
-def _read_csv(path: Path):
-    text = _decode(path)
-    if not text.strip():
-        raise LoadError(f"{path.name} is empty")
-    sample = text[:65536]
-    try:
-        delim = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
-    except csv.Error:
-        delim = ","
-    try:
-        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False)
-        errors: list[str | None] = [None] * len(df)
-    except pd.errors.ParserError:
-        # Ragged lines: read record by record so each bad line is quarantined by
-        # number instead of failing (or silently skipping) the whole file.
-        rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-        header, body = rows[0], [r for r in rows[1:] if r]
-        errors, fixed = [], []
-        for r in body:
-            if len(r) != len(header):
-                errors.append(f"malformed row: {len(r)} fields, the header has {len(header)}")
-                r = (r + [""] * len(header))[:len(header)]
-            else:
-                errors.append(None)
-            fixed.append(r)
-        cols = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
-        df = pd.DataFrame(fixed, columns=cols, dtype=str)
-    except pd.errors.EmptyDataError:
-        raise LoadError(f"{path.name} has no header line") from None
-    df.index = pd.RangeIndex(len(df))
-    raws = _json_lines(df)
-    df = df.apply(lambda s: s.where(~s.str.strip().isin(NA_TOKENS), None)) if len(df) else df
-    return df, None, errors, raws, None, "CSV"
+    return s.encode("utf-8")[:60].decode("utf-8", "ignore")
 
 
 # ---- CSV coordinates ----------------------------------------------------------
@@ -398,25 +233,70 @@ def _rename(df: pd.DataFrame, fields: dict[str, str], drop: list) -> tuple[pd.Da
 
 # ---- the entry point ------------------------------------------------------------
 
+def _read_any(path: Path, *, source_layer, layer_hint, encoding, sheet, where) -> RawRows:
+    suffix = path.suffix.lower()
+    name = path.name.lower()
+    if suffix in (".geojson", ".json"):
+        return read_geojson(path)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path, encoding)
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel(path, sheet, layer_hint)
+    if suffix in (".parquet", ".geoparquet") or name.endswith(".parq"):
+        return read_parquet(path)
+    if suffix in VECTOR_SUFFIXES:
+        return read_vector(path, source_layer=source_layer, layer_hint=layer_hint, encoding=encoding,
+                           where=where)
+    raise LoadError(f"{path.name}: unsupported file type {suffix or '(none)'}; TownBrain reads {FORMATS}")
+
+
+def _with_aliases(mapping: dict[str, str], columns, aliases: dict[str, str]) -> dict[str, str]:
+    """``mapping`` plus {FIELD: column} for each alias column the file has, where the
+    field is neither mapped nor already a column under its own name."""
+    out = dict(mapping)
+    present = {str(c).strip().lower(): c for c in columns}
+    named = {snake_case(c) for c in columns}
+    for alias, fld in aliases.items():
+        col = present.get(str(alias).strip().lower())
+        if col is None or fld in out or fld in named or col in out.values():
+            continue
+        out[fld] = col
+    return out
+
+
 def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None = None,
-                source_layer: str | None = None, layer_hint: str | None = None
-                ) -> tuple[gpd.GeoDataFrame, SourceInfo]:
+                source_layer: str | None = None, layer_hint: str | None = None,
+                encoding: str | None = None, sheet: str | None = None, where: str | None = None,
+                aliases: dict[str, str] | None = None) -> tuple[gpd.GeoDataFrame, SourceInfo]:
     """Read every record of ``path`` as a row, geometry converted to WGS84.
 
     Parameters
     ----------
     path : str or Path
-        ``.geojson``/``.json``, ``.gpkg``, ``.shp`` (or zipped), ``.csv``/``.tsv``/``.txt``.
+        Any of :data:`FORMATS`, told by its suffix: ``.geojson``/``.json``,
+        ``.gpkg``, ``.shp`` or ``.zip``, ``.kml``/``.kmz``, ``.gpx``, ``.fgb``,
+        ``.parquet``, ``.osm.pbf``/``.osm``, ``.csv``/``.tsv``/``.txt``,
+        ``.xlsx``/``.xls``.
     mapping : {FIELD: SOURCE}
         Rename source columns to contract fields; the keys ``lon``, ``lat``,
-        ``latlon`` and ``wkt`` instead name a CSV's coordinate column(s).
+        ``latlon`` and ``wkt`` instead name a table's coordinate column(s).
     crs : str, optional
         The coordinates' CRS: any EPSG code, ``gcj02`` or ``bd09``. Default:
         the file's own, else EPSG:4326. It overrides the file's, since no file
         format can say "GCJ-02".
     source_layer, layer_hint : str, optional
         The layer to read from a multi-layer file; the hint (the target layer
-        name) is used when the file has several and none is named.
+        name) is used when the file has several and none is named, and picks
+        the OpenStreetMap preset (:data:`geodata.read_vectors.OSM_PRESETS`).
+    encoding : str, optional
+        Text encoding of a CSV or a Shapefile's attributes; default detected.
+    sheet : str, optional
+        Excel sheet, by name or 1-based number; default the only one with data.
+    where : str, optional
+        An OGR SQL filter on a vector file's attributes (``highway IS NOT NULL``).
+    aliases : {SOURCE: FIELD}, optional
+        Column names that mean a field when ``mapping`` does not say otherwise
+        (the data dictionary's Chinese names: ``上报时间`` → ``reported_at``).
 
     Returns
     -------
@@ -447,16 +327,14 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
         except CRSInputError as exc:
             raise LoadError(str(exc)) from None
 
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        df, geoms, errors, raws, declared, fmt = _read_geojson(path)
-    elif suffix in (".csv", ".tsv", ".txt"):
-        df, geoms, errors, raws, declared, fmt = _read_csv(path)
-    elif suffix in _VECTOR_SUFFIXES or suffix == ".gdb":
-        df, geoms, errors, raws, declared, fmt = _read_vector(path, source_layer, layer_hint)
-    else:
-        raise LoadError(f"{path.name}: unsupported file type {suffix or '(none)'}; "
-                        "use GeoJSON, GeoPackage, Shapefile or CSV")
+    raw = _read_any(path, source_layer=source_layer, layer_hint=layer_hint, encoding=encoding, sheet=sheet,
+                    where=where)
+    df, geoms, errors, raws, declared, fmt = (raw.frame, raw.geoms, raw.errors, raw.raws, raw.declared_crs,
+                                              raw.format)
+    for fld, col in raw.default_mapping.items():
+        if fld not in mapping and col in df.columns:
+            mapping[fld] = col
+    mapping = _with_aliases(mapping, df.columns, aliases or {})
 
     coord_map = {k: mapping.pop(k) for k in COORD_KEYS if k in mapping}
     resolved = _resolve({**coord_map, **mapping}, list(df.columns), path)
@@ -466,7 +344,8 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
     if geoms is None:  # CSV: coordinates live in columns
         geoms, gsource, consumed = _csv_geometry(df, cmap, errors)
     elif cmap:
-        raise LoadError(f"--map {', '.join(cmap)}=… names coordinate columns, which only a CSV has")
+        raise LoadError(f"--map {', '.join(cmap)}=… names coordinate columns, which only a table "
+                        f"(CSV, Excel) has; {path.name} is {fmt} with geometry of its own")
     else:
         gsource = f"{fmt} geometry"
 
@@ -475,6 +354,10 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
     crs_label = source_crs if isinstance(source_crs, str) else (
         f"EPSG:{source_crs.to_epsg()}" if source_crs.to_epsg() else source_crs.name)
     geoms = np.asarray(geoms, dtype=object)
+    if len(geoms):
+        # the store is 2-D: KML's and GPX's heights are dropped on the way in
+        has = pd.notna(geoms)
+        geoms[has] = shapely.force_2d(geoms[has])
     if len(geoms) and not (isinstance(source_crs, CRS) and source_crs.equals(CRS.from_epsg(4326))):
         # A row whose coordinates were fine before conversion but not after
         # (outside the projection's domain, wrong --crs) says so in its reason.
@@ -489,5 +372,5 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
     frame["_error"] = pd.Series(errors, index=frame.index, dtype=object)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=WGS84)
     info = SourceInfo(path=path, format=fmt, rows=len(gdf), crs=crs_label,
-                      geometry_source=gsource, columns=sources)
+                      geometry_source=gsource, columns=sources, notes=raw.notes)
     return gdf, info

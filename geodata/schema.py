@@ -37,6 +37,8 @@ class Field:
     ``kind`` is one of ``text``, ``int``, ``float``, ``bool``, ``datetime``.
     ``codes`` is a closed code list (a value outside it is rejected);
     ``open_codes`` marks a category tree that grows when a file brings new codes.
+    ``future`` marks a time that may lie years ahead (a deadline, a plan); other
+    times may not be later than a day from now (``geodata.value_maps``).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Field:
     max: float | None = None
     doc: str = ""
     doc_zh: str = ""
+    future: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ _layers = [
         Field("reported_by", _T, doc="staff_id of the reporter, or empty", doc_zh="上报人"),
         Field("reported_at", _D, True, doc="reported", doc_zh="上报时间"),
         Field("registered_at", _D, doc="accepted (立案); empty = not accepted", doc_zh="立案时间"),
-        Field("deadline", _D, doc="time limit", doc_zh="处置时限"),
+        Field("deadline", _D, future=True, doc="time limit", doc_zh="处置时限"),
         Field("closed_at", _D, doc="closed; empty = open", doc_zh="结案时间"),
         Field("status", _T, codes=STATUSES, doc="workflow state", doc_zh="状态"),
         Field("resolved_level", _T, codes=LEVELS, doc="level that resolved it", doc_zh="解决层级"),
@@ -171,7 +174,7 @@ _layers = [
         Field("at", _D, True, doc="when", doc_zh="时间"),
         Field("by", _T, doc="staff_id who acted", doc_zh="操作人"),
         Field("level", _T, codes=LEVELS, doc="handling level after the action", doc_zh="处置层级"),
-        Field("deadline", _D, doc="deadline after the action", doc_zh="处置时限"),
+        Field("deadline", _D, future=True, doc="deadline after the action", doc_zh="处置时限"),
         Field("note", _T, doc="free text", doc_zh="备注"),
     ), time_field="at", doc="every workflow transition of every case", doc_zh="案件流转记录"),
     Layer("quarantine", None, None, (
@@ -223,6 +226,20 @@ _layers = [
         Field("lon", _F, True, min=-180, max=180, doc="longitude (EPSG:4326)", doc_zh="经度"),
         Field("lat", _F, True, min=-90, max=90, doc="latitude (EPSG:4326)", doc_zh="纬度"),
     ), time_field="t", doc="GPS points of patrols, as the inspectors' app sends them", doc_zh="巡查定位点"),
+    # A case needs its point (contract); a citizen's report with only an address is
+    # kept here, readable by its id, until a dispatcher places it and it becomes a case
+    # of the same id (intake/awaiting.py).
+    Layer("awaiting_location", "case_id", None, (
+        Field("case_id", _T, True, doc="service request id, the case's id once placed", doc_zh="案件编号"),
+        Field("category", _T, doc="major class", doc_zh="大类"),
+        Field("subcategory", _T, doc="minor class", doc_zh="小类"),
+        Field("source", _T, codes=SOURCES, doc="channel", doc_zh="来源"),
+        Field("reported_at", _D, True, doc="reported", doc_zh="上报时间"),
+        Field("address", _T, doc="where, in the reporter's words", doc_zh="地址描述"),
+        Field("description", _T, doc="what, in the reporter's words", doc_zh="描述"),
+        Field("received_at", _D, doc="received by the intake", doc_zh="接收时间"),
+    ), time_field="reported_at", doc="reports received without coordinates, awaiting a dispatcher's location",
+        doc_zh="待定位上报"),
 ]
 
 # ---- the wall modules' own layers (layers/modules.py) --------------------------------------
@@ -260,8 +277,9 @@ _layers += [
               doc_zh="计划进度(%)"),
         Field("actual_progress", _F, min=0, max=100, doc="progress reached by updated_at, %",
               doc_zh="实际进度(%)"),
-        Field("started_at", _D, doc="construction start (planned, for a planned project)", doc_zh="开工时间"),
-        Field("planned_end", _D, doc="planned completion", doc_zh="计划竣工时间"),
+        Field("started_at", _D, future=True, doc="construction start (planned, for a planned project)",
+              doc_zh="开工时间"),
+        Field("planned_end", _D, future=True, doc="planned completion", doc_zh="计划竣工时间"),
         Field("status", _T, codes=PROJECT_STATUSES, doc="planned, in progress, completed, suspended",
               doc_zh="状态"),
         Field("lead_unit", _T, open_codes=True, doc="office in charge (牵头单位), a code", doc_zh="牵头单位"),
@@ -274,7 +292,7 @@ _layers += [
         Field("lead_unit", _T, open_codes=True, doc="office it is assigned to, a code", doc_zh="承办单位"),
         Field("project_id", _T, doc="key project it concerns, if any", doc_zh="关联项目"),
         Field("issued_at", _D, True, doc="issued by the town leadership", doc_zh="交办时间"),
-        Field("deadline", _D, doc="time limit", doc_zh="办结时限"),
+        Field("deadline", _D, future=True, doc="time limit", doc_zh="办结时限"),
         Field("completed_at", _D, doc="completed; empty = open", doc_zh="办结时间"),
         Field("status", _T, codes=TASK_STATUSES, doc="issued, in progress, completed", doc_zh="状态"),
     ), time_field="issued_at", doc="tasks issued as instructions (督办任务)", doc_zh="督办任务"),
@@ -297,7 +315,7 @@ _layers += [
         Field("visits", _I, min=0, max=10, doc="trips the applicant made (0 = without a visit)",
               doc_zh="跑动次数"),
         Field("submitted_at", _D, True, doc="application accepted", doc_zh="受理时间"),
-        Field("deadline", _D, doc="promised time limit", doc_zh="承诺时限"),
+        Field("deadline", _D, future=True, doc="promised time limit", doc_zh="承诺时限"),
         Field("completed_at", _D, doc="completed (办结); empty = in progress", doc_zh="办结时间"),
         Field("status", _T, codes=APPROVAL_STATUSES, doc="accepted, completed, returned", doc_zh="状态"),
         Field("satisfaction", _I, min=1, max=5, doc="applicant's rating 1–5 (好差评), empty = none",

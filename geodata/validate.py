@@ -14,10 +14,15 @@ first one names it in the counts):
    (quarantined when nothing polygonal is left, or when a single-polygon layer
    would get several); multi-part lines are merged when they join into one;
 3. every dictionary field present: its kind (text, int, float, bool,
-   datetime), ``min``/``max``, closed code lists after normalising variants
-   (:mod:`geodata.value_maps`), required fields (the id, a case's
-   reported_at). Open category trees (``Field.open_codes``) accept any value;
-   values not yet known are returned as new categories;
+   datetime), ``min``/``max``, times between 1990 and a day from now (ten
+   years for ``Field.future`` plans), no control characters in ids and codes,
+   required fields (the id, a case's reported_at). Closed code lists are
+   matched after normalising variants (:mod:`geodata.value_maps`); a spelling
+   no map knows quarantines the record only in a required field — in an
+   optional one the field is left empty, the spelling kept in
+   ``<field>_original`` and reported in ``unknown_values``, so a spelling
+   never costs a record. Open category trees (``Field.open_codes``) accept
+   any value; values not yet known are returned as new categories;
 4. duplicate ids among the rows that passed: the first wins.
 
 A file without the layer's id column gets stable generated ids:
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Iterable, NamedTuple
 
 import geopandas as gpd
@@ -38,21 +44,27 @@ import shapely
 from geodata import config
 from geodata.crs import lonlat_problems
 from geodata.schema import STORAGE_CRS, Field, Layer, layer as layer_decl
-from geodata.value_maps import (FALSE_TOKENS, NA_TOKENS, TRUE_TOKENS, blank_mask, code_lookup,
-                                 normalise_code, parse_datetimes)
+from geodata.value_maps import (AHEAD_EVENT, AHEAD_PLAN, EARLIEST, FALSE_TOKENS, NA_TOKENS, TRUE_TOKENS,
+                                 blank_mask, code_lookup, normalise_code, parse_datetimes)
 
 __all__ = ["Validation", "validate", "parse_datetimes", "generated_id", "category_code",
-           "QUARANTINE_COLUMNS"]
+           "QUARANTINE_COLUMNS", "UNKNOWN_COLUMNS", "ORIGINAL_SUFFIX"]
 
 QUARANTINE_COLUMNS = ["layer", "source_row", "reason", "raw", "source_file", "quarantined_at"]
+UNKNOWN_COLUMNS = ["field", "value", "rows", "codes"]
+#: Column beside an optional coded field that keeps a spelling no value map knows.
+ORIGINAL_SUFFIX = "_original"
 _INTERNAL = ("_row", "_raw", "_error")
+#: C0/C1 control characters (whitespace among them is folded to spaces first).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 class Validation(NamedTuple):
-    """What :func:`validate` returns (unpacks as a 3-tuple)."""
+    """What :func:`validate` returns (unpacks as a 4-tuple)."""
 
     good: pd.DataFrame            #: GeoDataFrame (EPSG:4326) or DataFrame for a layer without geometry
     quarantined: pd.DataFrame     #: QUARANTINE_COLUMNS, one row per rejected row
     new_categories: pd.DataFrame  #: rows for the ``categories`` layer (code, parent, name, field, added_from)
+    unknown_values: pd.DataFrame  #: UNKNOWN_COLUMNS: each spelling of an optional code nobody maps, with its rows
 
 
 def generated_id(source_file: str, row: int) -> str:
@@ -89,6 +101,13 @@ def _as_text(s: pd.Series) -> pd.Series:
         v = " ".join(str(v).split())
         return None if v in NA_TOKENS else v
     return s.astype(object).map(one)
+
+
+def _objects(s: pd.Series) -> np.ndarray:
+    """Values as an object array with None (not NaN) for what is missing."""
+    arr = s.to_numpy(object).copy()
+    arr[pd.isna(arr)] = None
+    return arr
 
 
 def _numbers(s: pd.Series, f: Field):
@@ -270,7 +289,7 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
     Returns
     -------
     Validation
-        ``(good, quarantined, new_categories)``.
+        ``(good, quarantined, new_categories, unknown_values)``.
 
     Examples
     --------
@@ -278,12 +297,13 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
     >>> rows = gpd.GeoDataFrame({"case_id": ["1", "1", "2"], "reported_at": ["2018-01-02 08:00"] * 3,
     ...                          "source": ["Voice In", "hotline", "carrier pigeon"]},
     ...                         geometry=[shapely.Point(120.6, 31.2)] * 3, crs=4326)
-    >>> good, bad, new = validate("cases", rows)
-    >>> good[["case_id", "source"]].to_dict("records")
-    [{'case_id': '1', 'source': 'hotline'}]
-    >>> bad["reason"].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ["duplicate case_id: '1' (first at row 1)",
-     "source not in code list: 'carrier pigeon' (allowed: inspector, citizen, hotline, iot, department)"]
+    >>> good, bad, new, unknown = validate("cases", rows)
+    >>> good["case_id"].tolist(), good["source"].tolist(), good["source_original"].tolist()
+    (['1', '2'], ['hotline', nan], [nan, 'carrier pigeon'])
+    >>> bad["reason"].tolist()
+    ["duplicate case_id: '1' (first at row 1)"]
+    >>> unknown[["field", "value", "rows"]].to_dict("records")
+    [{'field': 'source', 'value': 'carrier pigeon', 'rows': 1}]
     """
     decl = layer_decl(layer)
     rows = _with_internals(rows)
@@ -308,16 +328,22 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
         out[idf] = [generated_id(seed, int(r)) for r in rows["_row"]]
     # -- dictionary fields -------------------------------------------------------------
     new_cats: dict[str, dict] = {}
+    unknown_rows: list[dict] = []
     known = set(known_categories or ())
     tz = source_tz or config.timezone()
+    now = pd.Timestamp.now(tz=config.timezone()).floor("s")
     for name, f in fields.items():
         if name not in rows:
             continue
         s = rows[name].reset_index(drop=True)
         flagged = np.zeros(n, bool)  # a value that is there but wrong is not also "missing"
         if f.kind == "datetime":
-            vals, flagged = parse_datetimes(s, tz)
-            add(flagged, f"unparseable {name}", lambda i, s=s: repr(s.iloc[i]))
+            latest = now + (AHEAD_PLAN if f.future else AHEAD_EVENT)
+            vals, unparseable, far = parse_datetimes(s, tz, latest=latest)
+            add(unparseable, f"unparseable {name}", lambda i, s=s: repr(s.iloc[i]))
+            window = f"not between {EARLIEST:%Y-%m-%d} and {latest.tz_convert(tz):%Y-%m-%d}"
+            add(far, f"{name} out of range", lambda i, s=s, w=window: f"{s.iloc[i]!r} {w}")
+            flagged = unparseable | far
             out[name] = vals.to_numpy()
         elif f.kind in ("int", "float", "bool"):
             vals, probs = (_bools if f.kind == "bool" else _numbers)(s, f)
@@ -327,14 +353,29 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
             out[name] = vals.to_numpy()
         else:
             vals = _as_text(s)
+            if f.codes or f.open_codes or name == idf:
+                # a code or an id is a key: a control character in it is garbage
+                ctl = vals.astype(object).str.contains(_CONTROL, na=False).to_numpy(bool)
+                add(ctl, f"control character in {name}", lambda i, v=vals: repr(v.iloc[i]))
+                flagged = ctl
+                vals = vals.where(~ctl, None)
             if f.codes:
                 lookup = code_lookup(layer, name, f.codes, (value_maps or {}).get(name))
-                mapped = vals.map(lambda v: None if v is None else lookup.get(normalise_code(v), v))
-                bad = (mapped.notna() & ~mapped.isin(f.codes)).to_numpy()
+                mapped = vals.map(lambda v: None if v is None else lookup.get(normalise_code(v)))
+                unknown = (vals.notna() & mapped.isna()).to_numpy()
                 allowed = ", ".join(f.codes)
-                add(bad, f"{name} not in code list", lambda i, v=vals: f"{v.iloc[i]!r} (allowed: {allowed})")
+                if f.required or name == idf:
+                    add(unknown, f"{name} not in code list", lambda i, v=vals: f"{v.iloc[i]!r} (allowed: {allowed})")
+                    flagged = flagged | unknown
+                elif unknown.any():
+                    # An optional code nobody mapped costs the field, never the record:
+                    # the field stays empty and the spelling is kept beside it.
+                    out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(vals.where(unknown))
+                    counts = vals[unknown].value_counts()
+                    unknown_rows.extend({"field": name, "value": v, "rows": int(c), "codes": f.codes}
+                                        for v, c in counts.items())
                 vals = mapped
-            out[name] = vals.to_numpy(object)
+            out[name] = _objects(vals)
         if f.required or name == idf:
             add(pd.isna(out[name]).to_numpy() & ~flagged, f"missing {name}", lambda i: "empty")
     for name, f in fields.items():
@@ -392,7 +433,6 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
     good.attrs["repaired"] = repaired
 
     bad_idx = np.flatnonzero(~ok)
-    now = pd.Timestamp.now(tz=config.timezone()).floor("s")
     q = pd.DataFrame({
         "layer": layer,
         "source_row": [str(int(r)) for r in rows["_row"].to_numpy()[bad_idx]],
@@ -402,4 +442,5 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
         "quarantined_at": now,
     }, columns=QUARANTINE_COLUMNS)
     cats = pd.DataFrame(list(new_cats.values()), columns=["code", "parent", "name", "field", "added_from"])
-    return Validation(good, q, cats)
+    unknown_values = pd.DataFrame(unknown_rows, columns=UNKNOWN_COLUMNS)
+    return Validation(good, q, cats, unknown_values)

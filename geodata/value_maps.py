@@ -43,7 +43,10 @@ Examples
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -63,12 +66,10 @@ DATE_FORMATS = (
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日",
     "%Y%m%d%H%M%S", "%Y%m%d",
 )
+_ISO_START = re.compile(r"^\d{4}-\d{1,2}(-\d{1,2})?([T ]|$)")
 _AWARE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0", "是", "对", "√"}
 FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0", "否", "错", "×"}
-
-
-
 
 
 def normalise_code(value) -> str:
@@ -159,6 +160,163 @@ def code_lookup(layer: str, field: str, codes: tuple[str, ...],
     return lookup
 
 
+#: layer → {column header people write: field}, beside each field's Chinese name
+#: in the data dictionary (``schema.Field.doc_zh``), which maps by itself too.
+FIELD_ALIASES: dict[str, dict[str, str]] = {
+    "cases": {"事件编号": "case_id", "工单编号": "case_id", "案卷编号": "case_id", "问题大类": "category",
+              "事件大类": "category", "案件大类": "category", "问题小类": "subcategory", "事件小类": "subcategory",
+              "案件小类": "subcategory", "案件来源": "source", "事件来源": "source", "发现时间": "reported_at",
+              "受理时间": "registered_at", "办结时间": "closed_at", "案件状态": "status", "事件状态": "status",
+              "处置时限": "deadline", "结案层级": "resolved_level"},
+    "enterprises": {"企业名称": "name", "单位名称": "name", "统一社会信用代码": "enterprise_id",
+                    "企业编号": "enterprise_id", "所属行业": "industry", "从业人数": "employees",
+                    "员工人数": "employees", "信用等级": "credit", "信用颜色": "credit"},
+    "staff": {"工号": "staff_id", "人员编号": "staff_id", "岗位": "role", "职务": "role",
+              "所属网格": "grid_id", "网格编码": "grid_id", "所属专业网格": "pro_grid_id"},
+    "grids": {"网格编号": "grid_id", "网格名称": "name", "所属片区": "district_id"},
+    "districts": {"片区编号": "district_id"},
+    "buildings": {"楼栋编号": "building_id", "建筑编号": "building_id", "楼层数": "floors", "层数": "floors",
+                  "居住人数": "residents"},
+}
+
+
+def field_aliases(layer: str) -> dict[str, str]:
+    """{header: field} that map a file's columns to ``layer``'s fields without --map.
+
+    >>> field_aliases("cases")["上报时间"], field_aliases("cases")["问题大类"]
+    ('reported_at', 'category')
+    """
+    from geodata.schema import layer as layer_decl
+    out = {f.doc_zh: f.name for f in layer_decl(layer).fields if f.doc_zh}
+    out.update(FIELD_ALIASES.get(layer, {}))
+    return out
+
+
+# ---- a town's own value maps: from the command line and from a file ---------------
+
+def coded_fields(layer: str) -> dict[str, tuple[str, ...]]:
+    """The closed code lists of ``layer``, by field.
+
+    >>> coded_fields("cases")
+    {'source': ('inspector', 'citizen', 'hotline', 'iot', 'department'), 'status': ('reported', 'registered', 'dispatched', 'handled', 'feedback', 'closed', 'rework', 'evaluated', 'rejected'), 'resolved_level': ('grid', 'village', 'town', 'district')}
+    """
+    from geodata.schema import layer as layer_decl
+    return {f.name: f.codes for f in layer_decl(layer).fields if f.codes}
+
+
+def parse_values_spec(spec: str) -> dict[str, dict[str, str]]:
+    """``FIELD:SPELLING=CODE,…`` → {field: {spelling: code}}.
+
+    Items are separated by commas with CSV quoting, so an item whose spelling
+    holds a comma is written in double quotes; the code is after the last ``=``.
+
+    >>> parse_values_spec('source:Constituent Call=hotline, "source:Self Service, web=citizen"')
+    {'source': {'Constituent Call': 'hotline', 'Self Service, web': 'citizen'}}
+    """
+    out: dict[str, dict[str, str]] = {}
+    for item in next(csv.reader([spec], skipinitialspace=True), []):
+        item = item.strip()
+        if not item:
+            continue
+        field, sep, rest = item.partition(":")
+        spelling, eq, code = rest.rpartition("=")
+        if not sep or not eq or not field.strip() or not spelling.strip() or not code.strip():
+            raise ValueError(f"--values takes FIELD:SPELLING=CODE items separated by commas; {item!r} is not one "
+                             "(e.g. --values 'source:Constituent Call=hotline')")
+        out.setdefault(field.strip(), {})[spelling.strip()] = code.strip()
+    return out
+
+
+def read_values_file(path, layer: str) -> dict[str, dict[str, str]]:
+    """A town's value maps from YAML (``field: {spelling: code}``, optionally under
+    the layer's name) or CSV (columns ``field,value,code``, optionally ``layer``).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "v.yaml").write_text("cases:\\n  source: {'Constituent Call': hotline}\\nstaff:\\n  role: {队长: officer}\\n")
+    >>> read_values_file(d / "v.yaml", "cases")
+    {'source': {'Constituent Call': 'hotline'}}
+    >>> _ = (d / "v.csv").write_text("field,value,code\\nsource,Self Service,citizen\\n")
+    >>> read_values_file(d / "v.csv", "cases")
+    {'source': {'Self Service': 'citizen'}}
+    """
+    from pathlib import Path
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"--values-file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        import yaml
+        try:
+            obj = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ValueError(f"--values-file {path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(obj, dict) or not all(isinstance(v, dict) for v in obj.values()):
+            raise ValueError(f"--values-file {path.name}: expected 'field: {{spelling: code}}' mappings")
+        if all(isinstance(v, dict) and all(isinstance(w, dict) for w in v.values()) for v in obj.values()):
+            obj = obj.get(layer, {})   # keyed by layer: this load's part
+        return {str(f): {str(k): str(v) for k, v in m.items()} for f, m in obj.items()}
+    if suffix in (".csv", ".tsv", ".txt"):
+        from geodata.read_tables import decode
+        text, _enc = decode(path.read_bytes(), path.name)
+        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ",")
+        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
+        if not {"field", "value", "code"} <= set(cols):
+            raise ValueError(f"--values-file {path.name} needs the columns field,value,code "
+                             f"(it has {', '.join(reader.fieldnames or []) or 'none'})")
+        out: dict[str, dict[str, str]] = {}
+        for r in reader:
+            if "layer" in cols and (r.get(cols["layer"]) or "").strip() not in ("", layer):
+                continue
+            f, v, c = ((r.get(cols[k]) or "").strip() for k in ("field", "value", "code"))
+            if f and v and c:
+                out.setdefault(f, {})[v] = c
+        return out
+    raise ValueError(f"--values-file {path.name}: use a .yaml or a .csv file")
+
+
+def check_value_maps(layer: str, maps: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """``maps`` with each code written as the code list writes it; ValueError names
+    the first field or code that does not exist.
+
+    >>> check_value_maps("cases", {"source": {"Constituent Call": "Hotline"}})
+    {'source': {'Constituent Call': 'hotline'}}
+    >>> check_value_maps("cases", {"source": {"x": "phone"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: value map source:x=phone: 'phone' is not a code of cases.source (inspector, citizen, hotline, iot, department)
+    """
+    coded = coded_fields(layer)
+    out: dict[str, dict[str, str]] = {}
+    for field, table in maps.items():
+        if field not in coded:
+            raise ValueError(f"value map for {field!r}: layer {layer} has no field {field!r} with a code list; "
+                             f"its coded fields are {', '.join(coded) or 'none'}")
+        by_norm = {normalise_code(c): c for c in coded[field]}
+        for spelling, code in table.items():
+            exact = by_norm.get(normalise_code(code))
+            if exact is None:
+                raise ValueError(f"value map {field}:{spelling}={code}: {code!r} is not a code of "
+                                 f"{layer}.{field} ({', '.join(coded[field])})")
+            out.setdefault(field, {})[spelling] = exact
+    return out
+
+
+def values_option(field: str, spelling: str) -> str:
+    """The ``--values`` item that maps ``spelling`` of ``field``, quoted for a POSIX shell.
+
+    >>> values_option("source", "Constituent Call")
+    "--values 'source:Constituent Call=CODE'"
+    >>> values_option("source", "Mail, Fax")
+    '--values \\'"source:Mail, Fax=CODE"\\''
+    """
+    import shlex
+    item = f"{field}:{spelling}=CODE"
+    if "," in item or '"' in item:
+        item = '"' + item.replace('"', '""') + '"'
+    return "--values " + shlex.quote(item)
+
+
 # ---- values other than codes: missing, booleans, times ----------------------------
 
 def blank_mask(s: pd.Series) -> np.ndarray:
@@ -167,29 +325,52 @@ def blank_mask(s: pd.Series) -> np.ndarray:
     return (pd.isna(txt) | txt.map(lambda v: isinstance(v, str) and v.strip() in NA_TOKENS)).to_numpy(bool)
 
 
-def parse_datetimes(values: pd.Series, tz: str | None = None) -> tuple[pd.Series, np.ndarray]:
-    """Parse times in the common forms; return (tz-aware times, unparseable mask).
+#: Earliest time a record may carry: no grid-management or 311 system predates it,
+#: so an earlier date is a typo or a placeholder (1900-01-01, 0001-01-01, Excel's 1899-12-30).
+EARLIEST = pd.Timestamp("1990-01-01")
+#: How far ahead a time may lie: an event (reported, closed…) at most a day (clocks
+#: drift), a plan (a deadline, a planned completion; ``Field.future``) ten years.
+AHEAD_EVENT = pd.Timedelta(days=1)
+AHEAD_PLAN = pd.Timedelta(days=3653)
+
+
+class ParsedTimes(NamedTuple):
+    """What :func:`parse_datetimes` returns (unpacks as a 3-tuple)."""
+
+    times: pd.Series            #: tz-aware, NaT where blank, unparseable or out of range
+    unparseable: np.ndarray     #: bool per value: text that is no time in any known form
+    out_of_range: np.ndarray    #: bool per value: a real time before EARLIEST or after ``latest``
+
+
+def parse_datetimes(values: pd.Series, tz: str | None = None, *,
+                    latest: pd.Timestamp | None = None) -> ParsedTimes:
+    """Parse times in the common forms; return (times, unparseable, out of range).
 
     Times with a zone keep it; naive ones are taken to be in ``tz`` (default
-    ``geodata.config.timezone()``). Blank values are NaT and not unparseable.
-    The result is in the configured display zone.
+    ``geodata.config.timezone()``). Blank values are NaT and neither
+    unparseable nor out of range. A time before :data:`EARLIEST` or after
+    ``latest`` (default: a day from now) is out of range and NaT — checked
+    before any zone arithmetic, which fails on year 1. The result is in the
+    configured display zone.
 
-    >>> t, bad = parse_datetimes(pd.Series(["04/30/2014 02:51:52 PM", "2014-04-30T06:51:52Z",
-    ...                                     "2018年3月5日 14:30", "", "soon"]), "Asia/Shanghai")
+    >>> t, bad, far = parse_datetimes(pd.Series(["04/30/2014 02:51:52 PM", "2014-04-30T06:51:52Z",
+    ...                                          "2018年3月5日 14:30", "", "soon", "0001-01-01"]), "Asia/Shanghai")
     >>> [str(x) for x in t]
-    ['2014-04-30 14:51:52+08:00', '2014-04-30 14:51:52+08:00', '2018-03-05 14:30:00+08:00', 'NaT', 'NaT']
-    >>> bad.tolist()
-    [False, False, False, False, True]
+    ['2014-04-30 14:51:52+08:00', '2014-04-30 14:51:52+08:00', '2018-03-05 14:30:00+08:00', 'NaT', 'NaT', 'NaT']
+    >>> bad.tolist(), far.tolist()
+    ([False, False, False, False, True, False], [False, False, False, False, False, True])
     """
     tz = tz or config.timezone()
+    latest = pd.Timestamp.now(tz="UTC") + AHEAD_EVENT if latest is None else latest
+    latest_utc = (latest.tz_convert("UTC") if latest.tzinfo else latest.tz_localize("UTC")).tz_localize(None)
     s = pd.Series(values).reset_index(drop=True)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
+    pending = np.zeros(len(s), bool)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-        return out.dt.tz_convert(config.timezone()), np.zeros(len(s), bool)
-    if pd.api.types.is_datetime64_any_dtype(s):
+        naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    elif pd.api.types.is_datetime64_any_dtype(s):
         naive = s.astype("datetime64[us]")
-        pending = np.zeros(len(s), bool)
     else:
         blank = blank_mask(s)
         txt = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
@@ -200,11 +381,24 @@ def parse_datetimes(values: pd.Series, tz: str | None = None) -> tuple[pd.Series
             out[aware] = pd.to_datetime(txt[aware], format="ISO8601", utc=True, errors="coerce")
         naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
         rest = pending & ~aware
+        # pandas' ISO 8601 parser takes some garbage ('\\1' → year 0): only text
+        # that starts like a date goes to it.
+        iso_like = txt.map(lambda v: isinstance(v, str) and bool(_ISO_START.match(v))).to_numpy(bool)
         for fmt in DATE_FORMATS:
             todo = rest & naive.isna().to_numpy()
+            if fmt == "ISO8601":
+                todo &= iso_like
             if not todo.any():
-                break
+                continue
             naive[todo] = pd.to_datetime(txt[todo], format=fmt, errors="coerce")
+    # The window is checked on naive wall times (a zone moves them by hours, not
+    # years) before tz_localize, which cannot handle year 1.
+    far = np.zeros(len(s), bool)
+    for ts in (naive, out.dt.tz_convert("UTC").dt.tz_localize(None)):
+        have = ts.notna().to_numpy()
+        far |= have & ((ts < EARLIEST) | (ts > latest_utc)).to_numpy(bool)
+    naive[far] = pd.NaT
+    out[far] = pd.NaT
     have = naive.notna().to_numpy()
     if have.any():
         # ambiguous wall times (the hour repeated when DST ends) take the first,
@@ -212,5 +406,5 @@ def parse_datetimes(values: pd.Series, tz: str | None = None) -> tuple[pd.Series
         loc = naive[have].dt.tz_localize(tz, ambiguous=np.ones(int(have.sum()), bool),
                                          nonexistent="shift_forward")
         out[have] = loc.dt.tz_convert("UTC")
-    bad = pending & out.isna().to_numpy()
-    return out.dt.tz_convert(config.timezone()), bad
+    bad = pending & out.isna().to_numpy() & ~far
+    return ParsedTimes(out.dt.tz_convert(config.timezone()), bad, far)

@@ -12,101 +12,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+from townbrain.cli_common import DB_HELP, err, fail, out, parse_map as _parse_map, store_or_fail as _store
+from townbrain.cli_load import load
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="TownBrain: the smart-brain command centre for towns run by grids.")
-out = Console()
-err = Console(stderr=True)
-
-DB_HELP = "Store URL: a GeoPackage path or postgresql://…; default $TOWNBRAIN_DB, else data/town.gpkg."
-
-
-def fail(message: str, code: int = 1):
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _store(db: str | None, must_exist: bool = True):
-    """Open the store; a GeoPackage that is not there is an error unless we are
-    about to create it (load, demo)."""
-    from geodata import config
-    from geodata.store import StoreError, open_store
-    url = config.db_url(db)
-    if must_exist and not config.is_postgis(url) and not config.gpkg_path(url).exists():
-        fail(f"{config.gpkg_path(url)} does not exist; create it with `townbrain demo --out {url}` "
-             "or load a file into it with `townbrain load`")
-    try:
-        return open_store(url)
-    except StoreError as exc:
-        fail(str(exc))
-
-
-def _parse_map(spec: str | None) -> dict[str, str]:
-    """``FIELD=SOURCE,FIELD=SOURCE`` → {FIELD: SOURCE}."""
-    mapping = {}
-    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
-        if "=" not in part:
-            fail(f"--map takes FIELD=SOURCE pairs separated by commas; {part!r} has no '='")
-        field, source = (s.strip() for s in part.split("=", 1))
-        if not field or not source:
-            fail(f"--map pair {part!r} needs a field and a source column")
-        mapping[field] = source
-    return mapping
-
-
-@app.command()
-def load(file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, Shapefile or CSV file"),
-         layer: str = typer.Option(..., "--layer", help="Target layer, e.g. cases, grids, enterprises"),
-         db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-         map: Optional[str] = typer.Option(None, "--map", help="Rename source columns: FIELD=SOURCE,… "
-                                           "(lon=COL,lat=COL name a CSV's coordinate columns)"),
-         crs: Optional[str] = typer.Option(None, "--crs", help="Source CRS: any EPSG code (4490, EPSG:4549…), "
-                                           "gcj02 or bd09; default: the file's own, else EPSG:4326"),
-         source_layer: Optional[str] = typer.Option(None, "--source-layer",
-                                                    help="Layer inside a multi-layer file (GeoPackage)"),
-         tz: Optional[str] = typer.Option(None, "--tz", help="Zone of times written without one in the file, "
-                                          "e.g. America/Los_Angeles; default $TOWNBRAIN_TZ, else Asia/Shanghai")):
-    """Load a file into a layer; rows that cannot be taken go to `quarantine` with the reason."""
-    from geodata.schema import LAYERS
-    if layer not in LAYERS or layer == "quarantine":
-        fail(f"unknown layer {layer!r}; choose one of: "
-             f"{', '.join(n for n in LAYERS if n != 'quarantine')}")
-    kwargs = {"mapping": _parse_map(map), "crs": crs}
-    if tz:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            fail(f"--tz {tz!r} is not a time zone name (e.g. Asia/Shanghai, America/Los_Angeles)")
-        kwargs["source_tz"] = tz
-    from geodata.frames import StoreError
-    from geodata.loaders import LoadError, load_file
-    store = _store(db, must_exist=False)
-    if source_layer:
-        kwargs["source_layer"] = source_layer
-    try:
-        with out.status(f"loading {file.name} into {layer}…"):
-            report = load_file(store, file, layer, **kwargs)
-    except (LoadError, StoreError) as exc:
-        fail(str(exc))
-    out.print(f"[bold]{file.name}[/] → [bold]{layer}[/]: loaded [green]{report.loaded:,}[/], "
-              f"quarantined [yellow]{report.quarantined:,}[/]", highlight=False)
-    if report.reasons:
-        t = Table("reason", "rows", title="quarantined")
-        for reason, n in report.reasons.most_common():
-            t.add_row(reason, f"{n:,}")
-        out.print(t)
-        for reason, n in report.reasons.items():
-            field = reason.removeprefix("missing ")
-            if reason.startswith("missing ") and field != "coordinates" and report.loaded == 0:
-                out.print(f"hint: no row has {field}; name the file's column with --map {field}=COLUMN",
-                          highlight=False)
-    if report.new_categories:
-        out.print(f"new categories added to the dictionary: {len(report.new_categories)} "
-                  f"({', '.join(list(report.new_categories)[:8])}{'…' if len(report.new_categories) > 8 else ''})",
-                  highlight=False)
+app.command()(load)
 
 
 @app.command()
@@ -452,11 +365,27 @@ def bench_assign(points: int = typer.Option(1_000_000, "--points", min=1),
         out.print(format_table(result), highlight=False)
 
 
+def _crash_report(exc: BaseException) -> Path:
+    """Write the traceback of an error nobody foresaw to a file; return its path."""
+    import tempfile
+    import time
+    import traceback
+    path = Path(tempfile.gettempdir()) / f"townbrain-error-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    return path
+
+
 def main():
+    """Run the command; an error nobody foresaw is still one sentence, its traceback in a file."""
     try:
-        app()
+        app()  # typer handles usage errors and typer.Exit itself; anything else comes out here
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the contract: never a traceback on the terminal
+        where = _crash_report(exc)
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+                  f"— an unexpected failure; the details are in {where}", highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -130,7 +130,7 @@ def test_quarantine_records_carry_layer_row_reason_raw_and_file(store, tmp_path)
 def test_sf311_nogeo_coordinates_come_out_of_the_point_text():
     rows, info = read_source(SF / "cases_sample_10000_nogeo.csv", mapping=SF_MAP)
     assert info.geometry_source == "text column Point as (lat, lon)"
-    good, q, _ = validate("cases", rows, source_file="nogeo.csv", source_tz=SF_TZ)
+    good, q, *_ = validate("cases", rows, source_file="nogeo.csv", source_tz=SF_TZ)
     assert len(rows) == 10000 and len(good) + len(q) == 10000
     assert len(q) == 24 and set(reasons_of(q)) == {"missing coordinates"}
     first = good.set_index("case_id").loc["3600298"]
@@ -158,7 +158,7 @@ def test_bad_geometries_repaired_or_quarantined(tmp_path):
     ]
     p = write(tmp_path / "grids.geojson", json.dumps({"type": "FeatureCollection", "features": feats}))
     rows, _ = read_source(p, mapping={"grid_id": "gid"})
-    good, q, _ = validate("grids", rows, source_file=p.name)
+    good, q, *_ = validate("grids", rows, source_file=p.name)
     assert len(good) + len(q) == len(feats)
     assert good["grid_id"].tolist() == ["ok", "bowtie"]
     assert good.attrs["repaired"] == 1
@@ -172,29 +172,59 @@ def test_bad_geometries_repaired_or_quarantined(tmp_path):
 def test_duplicate_ids_keep_the_first(tmp_path):
     p = write(tmp_path / "d.csv", "id,t,lon,lat\nA,2018-01-01,120.6,31.2\nB,2018-01-01,120.6,31.2\n"
                                   "A,2018-02-01,120.7,31.3\n")
-    good, q, _ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
+    good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
     assert good["case_id"].tolist() == ["A", "B"]
     assert good["reported_at"].iloc[0] == pd.Timestamp("2018-01-01", tz="Asia/Shanghai")
     assert q["reason"].tolist() == ["duplicate case_id: 'A' (first at row 1)"]
 
 
-def test_closed_codes_normalised_mapped_or_quarantined(tmp_path):
+def test_closed_codes_normalised_or_mapped_and_unknown_spellings_kept(tmp_path):
     p = write(tmp_path / "s.csv", "id,t,lon,lat,source,status\n"
                                   "1,2018-01-01,120.6,31.2, HOTLINE ,Closed\n"
                                   "2,2018-01-01,120.6,31.2,Voice In,open\n"
                                   "3,2018-01-01,120.6,31.2,12345热线,已结案\n"
                                   "4,2018-01-01,120.6,31.2,carrier pigeon,closed\n"
-                                  "5,2018-01-01,120.6,31.2,citizen,lost in the post\n")
-    good, q, _ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
-    assert good[["source", "status"]].values.tolist() == [["hotline", "closed"], ["hotline", "registered"],
-                                                          ["hotline", "closed"]]
-    assert reasons_of(q) == ["source not in code list", "status not in code list"]
-    assert "'carrier pigeon' (allowed: inspector, citizen, hotline, iot, department)" in q["reason"].iloc[0]
+                                  "5,2018-01-01,120.6,31.2,citizen,lost in the post\n"
+                                  "6,2018-01-01,120.6,31.2,Carrier  Pigeon,closed\n")
+    good, q, _, unknown = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
+    assert len(q) == 0 and good["case_id"].tolist() == ["1", "2", "3", "4", "5", "6"]
+    got = good[["source", "status"]].astype(object).where(good[["source", "status"]].notna(), None)
+    assert got.values.tolist() == [["hotline", "closed"], ["hotline", "registered"], ["hotline", "closed"],
+                                   [None, "closed"], ["citizen", None], [None, "closed"]]
+    assert good["source_original"].tolist()[3] == "carrier pigeon"
+    assert good["status_original"].tolist()[4] == "lost in the post"
+    assert unknown[["field", "value", "rows"]].values.tolist() == [
+        ["source", "carrier pigeon", 1], ["source", "Carrier Pigeon", 1], ["status", "lost in the post", 1]]
+
+
+def test_required_codes_and_garbage_still_quarantined(tmp_path):
+    """A required coded field (a workflow action) still refuses an unknown code; control
+    characters in ids and codes and dates outside 1990…now are garbage."""
+    rows = pd.DataFrame({"id": ["C1:1", "C1:2", "C1:3"], "case_id": ["C1"] * 3, "seq": [1, 2, 3],
+                         "action": ["register", "teleport", "close"], "to_status": ["registered", "closed", "closed"],
+                         "at": ["2018-01-01 08:00", "2018-01-01 09:00", "2018-01-01 10:00"]})
+    good, q, *_ = validate("case_history", rows)
+    assert good["id"].tolist() == ["C1:1", "C1:3"] and reasons_of(q) == ["action not in code list"]
+    p = write(tmp_path / "g.csv", "id,t,lon,lat,source,closed\n"
+                                  "ok,2018-01-01,120.6,31.2,hotline,2018-01-02\n"
+                                  "a\x01b,2018-01-01,120.6,31.2,hotline,\n"
+                                  "c,2018-01-01,120.6,31.2,hot\x07line,\n"
+                                  "d,\\1,120.6,31.2,hotline,\n"
+                                  "e,1899-12-30,120.6,31.2,hotline,\n"
+                                  "f,2018-01-01,120.6,31.2,hotline,2031-01-01\n"
+                                  "g,0001-01-01,120.6,31.2,hotline,\n")
+    good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t",
+                                                           "closed_at": "closed"})[0])
+    assert good["case_id"].tolist() == ["ok"]
+    assert reasons_of(q) == ["control character in case_id", "control character in source",
+                             "unparseable reported_at", "reported_at out of range", "closed_at out of range",
+                             "reported_at out of range"]
+    assert "'1899-12-30' not between 1990-01-01 and" in q["reason"].iloc[3]
 
 
 def test_caller_value_maps_extend_the_table(tmp_path):
     p = write(tmp_path / "s.csv", "id,t,lon,lat,source\n1,2018-01-01,120.6,31.2,carrier pigeon\n")
-    good, q, _ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0],
+    good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0],
                           value_maps={"source": {"Carrier Pigeon": "citizen"}})
     assert good["source"].tolist() == ["citizen"] and len(q) == 0
 
@@ -206,7 +236,7 @@ def test_bad_and_missing_dates(tmp_path):
                                   "3,,,120.6,31.2\n"
                                   "4,01/05/2018 07:15:00 PM,31/31/2020,120.6,31.2\n"
                                   "5,2018年1月6日 08:00,NA,120.6,31.2\n")
-    good, q, _ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t",
+    good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t",
                                                            "closed_at": "c"})[0])
     assert good["case_id"].tolist() == ["1", "5"]
     assert good["closed_at"].iloc[0] == pd.Timestamp("2018-01-02 09:30", tz="Asia/Shanghai")
@@ -215,7 +245,7 @@ def test_bad_and_missing_dates(tmp_path):
 
 
 def test_parse_datetimes_forms_and_zones():
-    t, bad = parse_datetimes(pd.Series(["2018-03-01T00:00:00Z", "2018-03-01 08:00", "03/01/2018 08:00:00 AM",
+    t, bad, _ = parse_datetimes(pd.Series(["2018-03-01T00:00:00Z", "2018-03-01 08:00", "03/01/2018 08:00:00 AM",
                                         "2018/03/01 08:00", "2018-03-01T09:00:00+09:00", None]), "Asia/Shanghai")
     assert t.iloc[:5].nunique() == 1 and not bad.any() and pd.isna(t.iloc[5])
 
@@ -223,7 +253,7 @@ def test_parse_datetimes_forms_and_zones():
 def test_missing_and_unparseable_coordinates(tmp_path):
     p = write(tmp_path / "m.csv", "id,t,Lng,LATITUDE\n1,2018-01-01,120.6,31.2\n2,2018-01-01,120.6,\n"
                                   "3,2018-01-01,east,31.2\n4,2018-01-01,0,0\n5,2018-01-01,120.6,95\n")
-    good, q, _ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
+    good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
     assert good["case_id"].tolist() == ["1"]
     assert q["reason"].tolist() == [
         "missing coordinates: lat empty",
@@ -236,7 +266,7 @@ def test_ragged_csv_rows_are_quarantined_by_number(tmp_path):
     p = write(tmp_path / "r.csv", "id,t,lon,lat\n1,2018-01-01,120.6,31.2\n2,2018-01-01,120.6\n"
                                   "3,2018-01-01,120.6,31.2,extra\n4,2018-01-01,120.6,31.2\n")
     rows, _ = read_source(p, mapping={"case_id": "id", "reported_at": "t"})
-    good, q, _ = validate("cases", rows)
+    good, q, *_ = validate("cases", rows)
     assert good["case_id"].tolist() == ["1", "4"]
     assert q["source_row"].tolist() == ["2", "3"] and set(reasons_of(q)) == {"malformed row"}
 
@@ -245,7 +275,7 @@ def test_projected_csv_with_named_coordinate_columns(tmp_path):
     p = write(tmp_path / "xy.csv", "id,t,X,Y\n1,2018-01-01,500000,3450000\n2,2018-01-01,5e20,3450000\n")
     rows, info = read_source(p, mapping={"case_id": "id", "reported_at": "t", "lon": "X", "lat": "Y"},
                              crs="EPSG:4549")
-    good, q, _ = validate("cases", rows)
+    good, q, *_ = validate("cases", rows)
     assert info.crs == "EPSG:4549"
     assert good.geometry.iloc[0].x == pytest.approx(120.0, abs=1e-9)
     assert reasons_of(q) == ["coordinates invalid after converting from EPSG:4549"]
@@ -259,7 +289,7 @@ def test_shapefile_and_geopackage_with_their_own_crs(tmp_path):
         path = tmp_path / f"ent.{ext}"
         pyogrio.write_dataframe(pts, path)
         rows, info = read_source(path, mapping={"enterprise_id": "EntID"})
-        good, q, cats = validate("enterprises", rows, source_file=path.name)
+        good, q, cats, _ = validate("enterprises", rows, source_file=path.name)
         assert info.crs == "EPSG:4549"
         assert good["enterprise_id"].tolist() == ["E1"] and good["credit"].tolist() == ["red"]
         assert good.geometry.iloc[0].x == pytest.approx(120.0, abs=1e-7)
@@ -280,16 +310,22 @@ def test_geopackage_with_several_layers_needs_a_source_layer(tmp_path):
 
 def test_staff_layer_needs_no_coordinates(tmp_path):
     p = write(tmp_path / "staff.csv", "工号,角色\nS1,网格员\nS2,执法人员\nS3,厨师\n")
-    good, q, _ = validate("staff", read_source(p, mapping={"staff_id": "工号", "role": "角色"})[0])
-    assert good["role"].tolist() == ["inspector", "officer"] and not isinstance(good, gpd.GeoDataFrame)
-    assert reasons_of(q) == ["role not in code list"]
+    good, q, *_ = validate("staff", read_source(p, mapping={"staff_id": "工号", "role": "角色"})[0])
+    # an optional code nobody maps costs the field, not the record
+    assert good["role"].tolist()[:2] == ["inspector", "officer"] and pd.isna(good["role"].iloc[2])
+    assert good["role_original"].tolist()[2] == "厨师" and not isinstance(good, gpd.GeoDataFrame)
+    assert len(q) == 0
 
 
 @pytest.mark.parametrize("name,content,match", [
     ("broken.geojson", "{not json", "not valid JSON"),
     ("thing.geojson", '{"type": "Topology"}', "neither a FeatureCollection"),
     ("empty.csv", "", "is empty"),
-    ("table.xlsx", "PK...", "unsupported file type .xlsx"),
+    ("table.xlsx", "PK...", "cannot read table.xlsx as an Excel workbook"),
+    ("table.xls", "not a workbook", "cannot read table.xls as an Excel workbook"),
+    ("scan.pdf", "%PDF-1.4", "unsupported file type .pdf; TownBrain reads GeoJSON"),
+    ("roads.kml", "<kml><Document>", "cannot read roads.kml"),
+    ("t.parquet", "PAR1 nope", "cannot read t.parquet as Parquet"),
     ("fake.gpkg", "this is no database", "cannot read fake.gpkg"),
 ])
 def test_unreadable_files_raise_one_clear_sentence(tmp_path, name, content, match):
@@ -319,7 +355,7 @@ def test_csv_without_coordinates_for_a_point_layer_is_a_load_error(store, tmp_pa
 def test_gbk_encoded_csv_from_excel(tmp_path):
     p = tmp_path / "gbk.csv"
     p.write_bytes("编号,上报时间,经度,纬度,来源\n1,2018-01-01 08:00,120.6,31.2,群众举报\n".encode("gb18030"))
-    good, q, _ = validate("cases", read_source(p, mapping={"case_id": "编号", "reported_at": "上报时间",
+    good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "编号", "reported_at": "上报时间",
                                                            "lon": "经度", "lat": "纬度", "source": "来源"})[0])
     assert good["source"].tolist() == ["citizen"] and len(q) == 0
 
@@ -327,7 +363,8 @@ def test_gbk_encoded_csv_from_excel(tmp_path):
 def test_column_names_sanitised_and_collisions_kept():
     assert snake_case("Supervisor.District") == "supervisor_district"
     assert snake_case("CaseID") == "case_id"
-    assert snake_case("事件") == ""
+    assert snake_case("事件 编号") == "事件_编号"      # Chinese headers stay Chinese
+    assert len(snake_case("很" * 40).encode()) <= 60   # and fit PostgreSQL's 63-byte names
     rows, info = read_source(SF / "cases_sample.csv", mapping={"case_id": "CaseID", "category": "Request.Type"})
     assert info.columns["category"] == "Request.Type" and info.columns["category_src"] == "Category"
 
@@ -344,7 +381,7 @@ def test_nothing_is_silently_dropped(rows):
     df = pd.DataFrame(rows, columns=["case_id", "reported_at", "source", "lon", "lat"])
     geoms = [None if x is None else shapely.Point(x, y) for x, y in zip(df["lon"], df["lat"])]
     gdf = gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=geoms, crs=4326)
-    good, q, _ = validate("cases", gdf, source_file="h.csv")
+    good, q, *_ = validate("cases", gdf, source_file="h.csv")
     assert len(good) + len(q) == len(gdf)
     assert all(isinstance(r, str) and r for r in q["reason"])
     assert not good["case_id"].duplicated().any()
