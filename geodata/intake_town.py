@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from grids.systems import TownGrids
+from geodata import config
 from geodata.workflow import DEFAULT_TIME_LIMIT_H, time_limit_for
 
 log = logging.getLogger("townbrain.intake")
@@ -39,6 +40,8 @@ class TownContext:
         self._lock = threading.Lock()
         self._grids_signature: str | None = None
         self.name = "the town"
+        #: jurisdiction_id values that mean this town (setting, town_id, name); see :meth:`serves`.
+        self.jurisdictions: tuple[str, ...] = ()
         self.outline = None
         self.categories = pd.DataFrame(columns=["code", "parent", "name", "name_en", "time_limit_h"])
         self.grids = TownGrids()
@@ -82,17 +85,20 @@ class TownContext:
         st.ping()  # a store that is away raises here: a missing GeoPackage is not an empty town
         state: dict = {}
         outline = None
+        ours = [config.open311_jurisdiction()]
         if st.has_layer("town"):
             town = st.read("town")
             if len(town):
                 if town["name"].notna().any():
                     state["name"] = str(town["name"].dropna().iloc[0])
+                ours += [*town["town_id"].dropna().astype(str), *town["name"].dropna().astype(str)]
                 outline = shapely.union_all(town.geometry.values)
         for layer in ("districts", "grids"):
             if outline is None and st.has_layer(layer):
                 polys = st.read(layer, columns=[])
                 if len(polys):
                     outline = shapely.union_all(polys.geometry.values)
+        state["jurisdictions"] = tuple(dict.fromkeys(j for j in ours if j))
         if outline is not None:
             shapely.prepare(outline)
         state["outline"] = outline
@@ -146,12 +152,12 @@ class TownContext:
         return major, minor
 
     # ---- a report as a case -----------------------------------------------------
-    def case_record(self, *, case_id: str, category: str, subcategory: str | None, source: str,
-                    reported_by: str | None, reported_at: pd.Timestamp, lon: float, lat: float,
-                    description: str | None, address: str | None, key_id: str,
-                    received_at: pd.Timestamp) -> dict:
-        """The ``cases`` row of a new report, assigned to its grids on arrival."""
-        where = self.grids.assign_one(lon, lat)
+    def report_record(self, *, case_id: str, category: str, subcategory: str | None, source: str,
+                      reported_by: str | None, reported_at: pd.Timestamp, description: str | None,
+                      address: str | None, key_id: str, received_at: pd.Timestamp,
+                      extra: dict | None = None) -> dict:
+        """The fields of a new report before it has a place; ``extra``: more columns
+        (every report of one kind must carry the same ones: they are committed together)."""
         case = {"category": category, "subcategory": subcategory}
         return {
             "case_id": case_id, "category": category, "subcategory": subcategory, "source": source,
@@ -160,8 +166,18 @@ class TownContext:
             "enforcement": False,
             "time_limit_h": time_limit_for(case, self.limits, DEFAULT_TIME_LIMIT_H),
             "description": description, "address": address, "received_at": received_at,
-            "api_client": key_id, **where, "geometry": shapely.Point(lon, lat),
+            "api_client": key_id, **(extra or {}),
         }
+
+    def case_record(self, report: dict, lon: float, lat: float) -> dict:
+        """The ``cases`` row of a report at (lon, lat), assigned to its grids on arrival."""
+        return {**report, "status": "reported", **self.grids.assign_one(lon, lat),
+                "geometry": shapely.Point(lon, lat)}
+
+    def serves(self, jurisdiction_id: str | None) -> bool:
+        """Whether a GeoReport ``jurisdiction_id`` is this town's: absent, one of
+        :attr:`jurisdictions`, or anything when the town has no id to compare with."""
+        return not jurisdiction_id or not self.jurisdictions or jurisdiction_id in self.jurisdictions
 
     def services(self, lang: str = "zh") -> list[dict]:
         """The category tree as a GeoReport service list (minor classes grouped by major)."""

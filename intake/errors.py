@@ -1,15 +1,19 @@
-"""GeoReport v2 errors: every refusal is ``[{"code": N, "description": "..."}]``.
+"""GeoReport v2 errors: every refusal is ``[{"code": N, "description": "..."}]``
+(in XML ``<errors><error>…</error></errors>`` when the URL ends in ``.xml``).
 
 A 4xx says what to fix; 503 carries ``Retry-After`` (the store is away, retry
 with the same idempotency key); a 500 is a bug, logged with its traceback.
 """
 from __future__ import annotations
 
-import json
 import logging
 
-from flask import Response, request
+from flask import request
 from werkzeug.exceptions import HTTPException
+
+from intake.formats import georeport_error, json_response
+
+__all__ = ["ApiError", "georeport_error", "json_response", "register_error_pages", "guarded"]
 
 log = logging.getLogger("townbrain.intake")
 PREFIX = "/open311/"
@@ -23,20 +27,6 @@ class ApiError(Exception):
         self.status, self.description = status, description
         self.headers = headers or {}
         self.quarantine = quarantine
-
-
-def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    # backslashreplace: a lone surrogate echoed back stays a valid JSON escape
-    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
-    resp = Response(text, status=status, mimetype="application/json")
-    resp.headers["Cache-Control"] = "no-store"
-    for k, v in (headers or {}).items():
-        resp.headers[k] = v
-    return resp
-
-
-def georeport_error(status: int, description: str, headers: dict | None = None) -> Response:
-    return json_response([{"code": status, "description": description}], status, headers)
 
 
 def register_error_pages(server) -> None:

@@ -17,8 +17,10 @@ from geodata.apikeys import ApiKeys
 from geodata.frames import StoreError
 from geodata.intake import GroupWriter, Outcome, Submission, Unavailable, fingerprint
 from geodata.intake_town import TownContext
-from intake.errors import ApiError, json_response
+from intake.errors import ApiError
+from intake.formats import georeport_response
 from intake.models import describe_errors
+from intake.privacy import public_fields
 
 #: Largest body accepted (bytes): 2 MiB holds a batch of 500 reports or 5,000 GPS points.
 MAX_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BODY", 2 * 1024 * 1024))
@@ -34,12 +36,14 @@ EXT = "townbrain_intake"
 class Intake:
     """Store, keys, town context and writer of one server."""
 
-    def __init__(self, store, timeout_s: float = COMMIT_TIMEOUT_S):
+    def __init__(self, store, timeout_s: float = COMMIT_TIMEOUT_S, public: list[str] | None = None):
         self.store = store
         self.keys = ApiKeys(store)
         self.town = TownContext(store)
         self.writer = GroupWriter(store)
         self.timeout_s = timeout_s
+        #: Fields a read without a key shows (``TOWNBRAIN_OPEN311_PUBLIC_FIELDS``); checked at start.
+        self.public_fields = public_fields(public)
 
 
 def intake() -> Intake:
@@ -67,7 +71,8 @@ def read_body(data: bytes) -> dict:
         from werkzeug.wrappers import Request
         again = Request.from_values(input_stream=BytesIO(data), content_length=len(data),
                                     content_type=request.content_type, method="POST")
-        return {k: v for k, v in again.form.items()}
+        # GeoReport's multi-value attributes repeat a key ending in [] (attribute[CODE][]=a&…=b)
+        return {k: again.form.getlist(k) if k.endswith("[]") else again.form[k] for k in again.form.keys()}
     if ctype == "application/json" or ctype.endswith("+json") or (not ctype and data.strip()[:1] in (b"{", b"[")):
         try:
             body = json.loads(data.decode("utf-8"))
@@ -100,6 +105,14 @@ def client_of(body: dict) -> dict:
     if client is None:
         raise ApiError(401, "api_key is not valid (unknown or revoked)", quarantine=False)
     return client
+
+
+def reader_of() -> dict | None:
+    """The API client of a read, or None for a read without a key (GeoReport v2 asks
+    for a key only on POST). A key that is sent must be valid: 401 otherwise."""
+    if not (request.args.get("api_key") or request.headers.get("X-Api-Key")):
+        return None
+    return client_of({})
 
 
 def idempotency_key(body: dict) -> str | None:
@@ -142,12 +155,13 @@ def _storable(text: str) -> str:
 
 
 def commit(sub: Submission):
-    """Wait for the group commit of ``sub``; the answer as a Flask response."""
+    """Wait for the group commit of ``sub``; the answer as a Flask response (XML
+    ``<service_requests><request>`` when the URL ends in ``.xml``)."""
     try:
         out = intake().writer.wait(sub, intake().timeout_s)
     except Unavailable as exc:
         raise unavailable(str(exc)) from None
-    return json_response(out.body, out.status, {"Idempotent-Replayed": "true"} if out.replayed else None)
+    return georeport_response(out.body, out.status, {"Idempotent-Replayed": "true"} if out.replayed else None)
 
 
 def submission(client: dict, body: dict, idem: str | None, rows=None, outcome=None, run=None) -> Submission:

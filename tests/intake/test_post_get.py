@@ -93,12 +93,16 @@ def test_unknown_request_is_404_with_a_georeport_body(client, key):
     assert resp.status_code == 404 and resp.json[0]["code"] == 404 and "nope" in resp.json[0]["description"]
 
 
-def test_keys_are_required_and_checked(client, key):
+def test_keys_are_required_on_post_and_checked_wherever_sent(client, key):
+    """GeoReport v2 asks for a key only on POST; a read may send none, but a key
+    that is sent must be valid."""
     for resp in (client.post("/open311/v2/requests.json", json=report()),
                  client.post("/open311/v2/requests.json", json=report(api_key=key + "x")),
-                 client.get("/open311/v2/requests.json"),
+                 client.get("/open311/v2/requests.json", query_string={"api_key": key + "x"}),
                  client.get("/open311/v2/services.json", headers={"X-Api-Key": "tb_0_0"})):
         assert resp.status_code == 401 and resp.json[0]["code"] == 401 and resp.json[0]["description"]
+    assert client.get("/open311/v2/requests.json").status_code == 200
+    assert client.get("/open311/v2/services.json").status_code == 200
 
 
 def test_assignment_on_arrival_matches_town_grids_including_shared_edges(client, key, town_store):

@@ -46,10 +46,12 @@ def test_each_rejection_is_a_400_and_quarantined_with_its_raw_payload(intake_app
 
 def test_missing_fields_are_named(client, key):
     resp = client.post(URL, json={"api_key": key})
-    desc = resp.json[0]["description"]
-    assert resp.status_code == 400
-    for name in ("service_code", "lat", "long"):
-        assert f"{name}: Field required" in desc
+    assert resp.status_code == 400 and "service_code: Field required" in resp.json[0]["description"]
+    nowhere = client.post(URL, json={"api_key": key, "service_code": "street_order"})
+    assert nowhere.status_code == 400
+    assert "a location is required: lat and long (WGS84 degrees), or address_string" in nowhere.json[0]["description"]
+    half = client.post(URL, json={"api_key": key, "service_code": "street_order", "lat": 31.0})
+    assert half.status_code == 400 and "lat and long go together" in half.json[0]["description"]
 
 
 def test_malformed_json_wrong_type_and_oversize(intake_app, client, key, town_store):
