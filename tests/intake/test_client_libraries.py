@@ -26,11 +26,12 @@ from tests.intake.conftest import INSIDE
 
 
 @pytest.fixture
-def served(town_store):
+def served(town_store, monkeypatch):
     """The intake on a real port (werkzeug's threaded server): (base URL, API key)."""
     from werkzeug.serving import make_server
 
     from intake import register_intake
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # a machine's proxy must not carry local calls
     app = Flask("client-libraries")
     state = register_intake(app, town_store, timeout_s=5.0)
     key = state.keys.create("client-library")
