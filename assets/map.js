@@ -270,10 +270,12 @@
         m.legend = legend.getContainer();
         if (window.ResizeObserver) {
             // the wall scales with its screen: keep the town in view unless someone moved the map
-            new ResizeObserver(function () {
+            m.resize = new ResizeObserver(function () {
+                if (m.removed) { return; }  // a page drawn anew (another as_of, language) removed this map
                 map.invalidateSize({pan: false});
                 if (!m.moved && !m.flying) { map.fitBounds(m.bounds, {padding: [24, 24], animate: false}); }
-            }).observe(el);
+            });
+            m.resize.observe(el);
         }
         return m;
     }
@@ -291,7 +293,13 @@
         if (!el || !spec || !window.L) { return null; }
         var m = maps[id];
         if (!m || m.el !== el || !document.body.contains(m.el)) {
-            if (m) { try { m.map.remove(); } catch (e) { /* the old container is gone */ } }
+            if (m) {
+                // the old container left the page: its observer fires once more as it
+                // shrinks to nothing, and must not touch the removed map's panes
+                m.removed = true;
+                if (m.resize) { m.resize.disconnect(); }
+                try { m.map.remove(); } catch (e) { /* the old container is gone */ }
+            }
             m = maps[id] = create(el, spec);
             m.tick = 0;
         }

@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 
-import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
-from callbacks.as_of import BadAsOf, ScreenPeriod, period_of, screen_period
+from callbacks.as_of import BadAsOf, ScreenPeriod, period_of
 from callbacks.chrome import title_bar
 from callbacks.i18n import (LABELS, MODULE_IDS, format_compact, format_count, format_rate, format_time, parse_query,
                             t, wall_href)
@@ -61,7 +60,8 @@ def kpi_panel(period: str, lang: str, shown: ScreenPeriod) -> html.Section:
 def year_title(shown: ScreenPeriod, lang: str) -> str:
     """"2018年 案件", or "2018年 案件 · 截至6月30日" for a part of the year.
 
-    >>> import datetime as dt
+    >>> import datetime as dt, pandas as pd
+    >>> from callbacks.as_of import screen_period
     >>> now = pd.Timestamp("2026-12-05 10:00", tz="Asia/Shanghai")
     >>> year_title(screen_period(dt.date(2018, 12, 31), now), "zh")
     '2018年 案件'

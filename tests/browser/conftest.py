@@ -323,6 +323,14 @@ def fixture_town(tmp_path_factory) -> str:
     return url
 
 
+def serve_town(duo, url: str):
+    """``duo`` with the app on the store at ``url`` on a free port, in a 1920×1080 page."""
+    from app import create_app
+    duo.start_server(create_app(url), port=free_port())
+    set_viewport(duo.driver, 1920, 1080)
+    return duo
+
+
 @pytest.fixture
 def wall_app(fixture_town):
     from app import create_app

@@ -17,7 +17,7 @@ from selenium.webdriver.common.keys import Keys
 from callbacks import ids
 from callbacks.i18n import LABELS
 from geodata.demo import write_town
-from tests.browser.conftest import TZ, build_fixture_town, free_port, off_host, page_request_urls, set_viewport
+from tests.browser.conftest import TZ, build_fixture_town, off_host, page_request_urls, serve_town
 
 pytestmark = pytest.mark.browser
 
@@ -60,10 +60,7 @@ def console_town(tmp_path_factory) -> str:
 
 @pytest.fixture
 def console(dash_duo, console_town):
-    from app import create_app
-    dash_duo.start_server(create_app(console_town), port=free_port())
-    set_viewport(dash_duo.driver, 1920, 1080)
-    yield dash_duo
+    yield serve_town(dash_duo, console_town)
     dash_duo.driver.get("about:blank")
 
 
