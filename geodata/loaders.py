@@ -128,7 +128,8 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
     if store.has_layer("categories"):
         known = set(store.read("categories", columns=["code"])["code"].dropna().astype(str))
     good, quarantined, new_cats, unknown = validate(layer, rows, source_file=path.name, source_tz=source_tz,
-                                                    known_categories=known, value_maps=value_maps)
+                                                    known_categories=known, value_maps=value_maps,
+                                                    raw_of=info.raw_of)
 
     report = LoadReport(layer=layer, source_file=path.name, rows=len(rows), info=info)
     report.loaded = store.upsert(layer, good) if len(good) else 0

@@ -9,12 +9,17 @@ failures raise :class:`LoadError`, one sentence a user can act on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-__all__ = ["LoadError", "RawRows", "json_lines", "first_line"]
+__all__ = ["LoadError", "RawRows", "RawOf", "json_lines", "first_line", "raw_of_list", "raw_of_frame"]
+
+#: positions of records → their original text; called for the quarantined ones only,
+#: so a million good rows are never written out as JSON
+RawOf = Callable[[Sequence[int]], list]
 
 
 class LoadError(Exception):
@@ -28,7 +33,7 @@ class RawRows:
     frame: pd.DataFrame                      #: attributes, RangeIndex 0…n-1
     geoms: np.ndarray | None                 #: object array of shapely geometries; None = coordinates in columns
     errors: list                             #: per record: None or "code: detail"
-    raws: list[str]                          #: per record: the original as JSON text
+    raw_of: RawOf                            #: the original records as JSON text, on demand
     format: str                              #: what the file is, in words ("CSV", "KML", "OSM PBF"…)
     declared_crs: CRS | None = None          #: the CRS the file names, if any
     notes: dict = field(default_factory=dict)            #: encoding, sheet, source layer, filter…
@@ -39,6 +44,24 @@ def first_line(exc: BaseException) -> str:
     """A library's message, first line only (GDAL and openpyxl write paragraphs)."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def raw_of_list(raws: list[str]) -> RawOf:
+    """Originals already at hand (a GeoJSON feature's text)."""
+    return lambda idx: [raws[i] for i in idx]
+
+
+def raw_of_frame(df: pd.DataFrame, geoms: np.ndarray | None = None) -> RawOf:
+    """Originals as the rows of ``df`` (and their geometry as WKT), made when asked."""
+    import shapely
+
+    def raw_of(idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        part = df.iloc[idx].copy()
+        if geoms is not None:
+            part["geometry"] = shapely.to_wkt(np.asarray(geoms, dtype=object)[idx])
+        return json_lines(part)
+    return raw_of
 
 
 def json_lines(df: pd.DataFrame) -> list[str]:

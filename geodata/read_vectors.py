@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata.raw_rows import LoadError, RawRows, first_line, json_lines
+from geodata.raw_rows import LoadError, RawRows, first_line, raw_of_frame, raw_of_list
 
 __all__ = ["read_geojson", "read_vector", "read_parquet", "OSM_PRESETS", "VECTOR_SUFFIXES"]
 
@@ -60,6 +60,8 @@ def read_geojson(path: Path) -> RawRows:
         raise LoadError(f"{path.name} is not UTF-8 text, so it cannot be GeoJSON") from None
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise LoadError(f"{path.name} nests its JSON too deeply to be GeoJSON") from None
     declared = None
     if isinstance(obj, list):
         features = obj
@@ -103,7 +105,7 @@ def read_geojson(path: Path) -> RawRows:
         errors.append(error)
     df = pd.DataFrame.from_records(props) if props else pd.DataFrame()
     df.index = pd.RangeIndex(len(features))
-    return RawRows(df, np.array(geoms + [None], dtype=object)[:-1], errors, raws, "GeoJSON", declared)
+    return RawRows(df, np.array(geoms + [None], dtype=object)[:-1], errors, raw_of_list(raws), "GeoJSON", declared)
 
 
 def _rows_from(df: pd.DataFrame, wkb, fmt: str, declared, notes: dict, default_mapping=None) -> RawRows:
@@ -117,9 +119,8 @@ def _rows_from(df: pd.DataFrame, wkb, fmt: str, declared, notes: dict, default_m
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         for i in np.flatnonzero(pd.isna(geoms) & pd.notna(wkb)):
             errors[i] = "unreadable geometry: malformed WKB"
-    raw_frame = df.copy()
-    raw_frame["geometry"] = shapely.to_wkt(geoms)
-    return RawRows(df, np.asarray(geoms, dtype=object), errors, json_lines(raw_frame), fmt, declared,
+    geoms = np.asarray(geoms, dtype=object)
+    return RawRows(df, geoms, errors, raw_of_frame(df, geoms), fmt, declared,
                    notes=notes, default_mapping=dict(default_mapping or {}))
 
 
@@ -182,7 +183,20 @@ def _pick_layer(path: Path, layers: list[tuple[str, int]], source_layer: str | N
 
 def read_vector(path: Path, *, source_layer: str | None = None, layer_hint: str | None = None,
                 encoding: str | None = None, where: str | None = None) -> RawRows:
-    """Any vector file GDAL reads, one layer of it, every feature in order."""
+    """Any vector file GDAL reads, one layer of it, every feature in order.
+
+    GDAL's own remarks on the file (an unclosed ring, an unknown GPX version)
+    are kept in ``notes["gdal_warnings"]`` instead of going to the terminal.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = _read_vector(path, source_layer, layer_hint, encoding, where)
+    if caught:
+        rows.notes["gdal_warnings"] = sorted({first_line(w.message) for w in caught})[:5]
+    return rows
+
+
+def _read_vector(path: Path, source_layer, layer_hint, encoding, where) -> RawRows:
     import pyogrio
     try:
         listed = pyogrio.list_layers(path)
@@ -221,14 +235,10 @@ def read_vector(path: Path, *, source_layer: str | None = None, layer_hint: str 
     elif encoding:
         notes["encoding"] = encoding
     try:
-        with warnings.catch_warnings(record=True) as caught:  # GDAL's notes on odd features
-            warnings.simplefilter("always")
-            meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=chosen, datetime_as_string=True,
-                                                            encoding=encoding, where=where)
+        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=chosen, datetime_as_string=True,
+                                                        encoding=encoding, where=where)
     except Exception as exc:  # noqa: BLE001
         raise LoadError(f"cannot read layer {chosen!r} of {path.name}: {first_line(exc)}") from None
-    if caught:
-        notes["gdal_warnings"] = sorted({first_line(w.message) for w in caught})[:5]
     df = pd.DataFrame({name: arr for name, arr in zip(meta["fields"], field_data)})
     n = len(field_data[0]) if field_data else (0 if wkb is None else len(wkb))
     df.index = pd.RangeIndex(n)
@@ -255,7 +265,7 @@ def read_parquet(path: Path) -> RawRows:
     if not geo:
         from geodata.read_tables import cells_to_text
         text = cells_to_text(df)
-        return RawRows(text, None, [None] * len(text), json_lines(text), "Parquet")
+        return RawRows(text, None, [None] * len(text), raw_of_frame(text), "Parquet")
     col = geo.get("primary_column", "geometry")
     spec = (geo.get("columns") or {}).get(col, {})
     if spec.get("encoding", "WKB").upper() != "WKB":

@@ -11,10 +11,11 @@ WGS84 whose rows are the file's records in order. The formats are read in
   (``Category``) lands on it without a mapping;
 * ``geometry`` (None where a record has none or it could not be read);
 * ``_row`` the record's 1-based number in the file (header excluded),
-  ``_raw`` the original record as JSON text, ``_error`` a reason when the
-  record could not even be read (a ragged CSV line, unreadable geometry, a
+  ``_error`` a reason when the record could not even be read (a ragged CSV line, unreadable geometry, a
   coordinate that is not a number…). :func:`geodata.validate.validate` turns
-  ``_error`` into a quarantine record.
+  ``_error`` into a quarantine record. The original record's text, for the
+  quarantine, comes on demand from ``SourceInfo.raw_of`` (writing a million
+  good rows out as JSON would cost more than reading them).
 
 A table's (CSV, Excel, plain Parquet) coordinates come from, in order: ``mapping`` keys ``lon``/``lat`` (or
 ``latlon`` for a "(lat, lon)" text column, ``wkt`` for a WKT column); columns
@@ -71,6 +72,7 @@ class SourceInfo:
     geometry_source: str | None = None     #: how geometry was found; None = the file has none
     columns: dict[str, str] = field(default_factory=dict)  #: output column → source column
     notes: dict = field(default_factory=dict)              #: encoding, sheet, source layer, filter…
+    raw_of: object = None  #: positions → the records' original text (RawOf), for the quarantine
 
 
 def snake_case(name: str) -> str:
@@ -329,8 +331,7 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
 
     raw = _read_any(path, source_layer=source_layer, layer_hint=layer_hint, encoding=encoding, sheet=sheet,
                     where=where)
-    df, geoms, errors, raws, declared, fmt = (raw.frame, raw.geoms, raw.errors, raw.raws, raw.declared_crs,
-                                              raw.format)
+    df, geoms, errors, declared, fmt = raw.frame, raw.geoms, raw.errors, raw.declared_crs, raw.format
     for fld, col in raw.default_mapping.items():
         if fld not in mapping and col in df.columns:
             mapping[fld] = col
@@ -357,7 +358,8 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
     if len(geoms):
         # the store is 2-D: KML's and GPX's heights are dropped on the way in
         has = pd.notna(geoms)
-        geoms[has] = shapely.force_2d(geoms[has])
+        if shapely.has_z(geoms[has]).any():
+            geoms[has] = shapely.force_2d(geoms[has])
     if len(geoms) and not (isinstance(source_crs, CRS) and source_crs.equals(CRS.from_epsg(4326))):
         # A row whose coordinates were fine before conversion but not after
         # (outside the projection's domain, wrong --crs) says so in its reason.
@@ -368,9 +370,8 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
             if problems[i] and not errors[i]:
                 errors[i] = f"coordinates invalid after converting from {crs_label}: {problems[i]}"
     frame["_row"] = np.arange(1, len(frame) + 1)
-    frame["_raw"] = raws
     frame["_error"] = pd.Series(errors, index=frame.index, dtype=object)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=WGS84)
     info = SourceInfo(path=path, format=fmt, rows=len(gdf), crs=crs_label,
-                      geometry_source=gsource, columns=sources, notes=raw.notes)
+                      geometry_source=gsource, columns=sources, notes=raw.notes, raw_of=raw.raw_of)
     return gdf, info

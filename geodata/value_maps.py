@@ -66,8 +66,12 @@ DATE_FORMATS = (
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日",
     "%Y%m%d%H%M%S", "%Y%m%d",
 )
-_ISO_START = re.compile(r"^\d{4}-\d{1,2}(-\d{1,2})?([T ]|$)")
-_AWARE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+_TEXT = pd.StringDtype("pyarrow")
+# Written without \d and \s so that pyarrow's RE2 runs them over a whole column:
+# pandas falls back to Python's re, value by value, for classes RE2 reads differently.
+_ISO_START = re.compile(r"^[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?([T ]|$)")
+_AWARE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?"
+                    r" *(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0", "是", "对", "√"}
 FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0", "否", "错", "×"}
 
@@ -372,18 +376,21 @@ def parse_datetimes(values: pd.Series, tz: str | None = None, *,
     elif pd.api.types.is_datetime64_any_dtype(s):
         naive = s.astype("datetime64[us]")
     else:
-        blank = blank_mask(s)
-        txt = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                   else str(v).strip())
+        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            txt = s.astype(_TEXT).str.strip()   # Arrow kernels: a million rows in milliseconds
+        else:
+            txt = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                       else str(v).strip()).astype(_TEXT)
+        blank = (txt.isna() | txt.isin(NA_TOKENS)).to_numpy(bool)
         pending = ~blank
-        aware = pending & txt.map(lambda v: isinstance(v, str) and bool(_AWARE.match(v))).to_numpy(bool)
+        aware = pending & txt.str.match(_AWARE.pattern).fillna(False).to_numpy(bool)
         if aware.any():
             out[aware] = pd.to_datetime(txt[aware], format="ISO8601", utc=True, errors="coerce")
         naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
         rest = pending & ~aware
         # pandas' ISO 8601 parser takes some garbage ('\\1' → year 0): only text
         # that starts like a date goes to it.
-        iso_like = txt.map(lambda v: isinstance(v, str) and bool(_ISO_START.match(v))).to_numpy(bool)
+        iso_like = txt.str.match(_ISO_START.pattern).fillna(False).to_numpy(bool)
         for fmt in DATE_FORMATS:
             todo = rest & naive.isna().to_numpy()
             if fmt == "ISO8601":
