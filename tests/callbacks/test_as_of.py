@@ -119,7 +119,8 @@ CASES = [
 
 
 @pytest.fixture
-def past_store(tmp_path):
+def past_store(store):
+    """The cases above in a store of each backend (``tests/conftest.py: store``)."""
     rows = []
     for i, (cid, reg, closed, deadline) in enumerate(CASES):
         rep = pd.Timestamp(reg or "2018-07-07 07:00", tz=TZ) - pd.Timedelta(minutes=5)
@@ -132,12 +133,9 @@ def past_store(tmp_path):
         cases[col] = pd.to_datetime(cases[col]).dt.tz_convert(TZ)
     grids = gpd.GeoDataFrame({"grid_id": ["G1"], "name": ["一网格"], "district_id": ["D1"]},
                              geometry=[shapely.box(120.60, 30.94, 120.63, 30.96)], crs=4326)
-    store = open_store(str(tmp_path / "town.gpkg"))
-    store.create_schema(["cases", "grids"])
     store.write("grids", grids)
     store.write("cases", cases)
-    yield store
-    store.close()
+    return store
 
 
 def test_the_counts_as_of_a_day_take_later_closings_as_open_and_leave_later_cases_out(past_store):
