@@ -50,6 +50,7 @@ bench: install system-deps $(DB)
 	  $(PY) -m bench.assign --points 1000000 --pg $$url --out bench/results/assign.json && \
 	  $(PY) -m bench.assign --points 10000000 --pg $$url --out bench/results/assign_10m.json && \
 	  $(PY) -m bench.kpi --db $(DB) && \
+	  $(PY) -m bench.load --rows 1000000 && \
 	  $(PY) -m bench.map_render --db $(DB) && \
 	  $(PY) -m bench.ui --db $(DB) && \
 	  $(PY) -m bench.ingest --pg $$url --out bench/results/ingest.json && \

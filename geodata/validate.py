@@ -94,9 +94,12 @@ def category_code(layer: str, field: str, value: str, parent: str | None = None)
 # ---- values -------------------------------------------------------------------
 
 #: What ``str.split()`` takes for whitespace, as literal characters so that both
-#: Python's re and pyarrow's RE2 read the class the same way.
-_SPACES = "[" + "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
-                                  0x2028, 0x2029, 0x202F, 0x205F, 0x3000])) + "]+"
+#: Python's re and pyarrow's RE2 read the class the same way; a run of two or more,
+#: or one that is not a plain space, becomes one space (matching every single space
+#: would double the work on a column of ordinary text).
+_WS = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                        0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
+_SPACES = f"[{_WS}]{{2,}}|[{_WS.replace(' ', '')}]"
 
 
 def _as_text(s: pd.Series) -> pd.Series:

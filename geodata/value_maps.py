@@ -338,6 +338,32 @@ AHEAD_EVENT = pd.Timedelta(days=1)
 AHEAD_PLAN = pd.Timedelta(days=3653)
 
 
+def _strptime(txt: pd.Series, fmt: str) -> pd.Series:
+    """Naive times of ``fmt``, NaT where a value is not one.
+
+    Arrow's strptime is twenty times faster than pandas' for a format that is not
+    ISO 8601, but it rolls an impossible date over (02/30 → 03/02, 04/31 → 05/01).
+    A rolled-over date lands on day 1, 2 or 3, so pandas (exact, slower) reads
+    again the values Arrow put there, and those Arrow could not read at all.
+
+    >>> _strptime(pd.Series(["02/05/2023 04:50:57 PM", "2/5/2023 4:50:57 PM", "02/30/2023 01:00:00 AM",
+    ...                      "03/02/2023 01:00:00 AM"], dtype=_TEXT), "%m/%d/%Y %I:%M:%S %p").tolist()
+    [Timestamp('2023-02-05 16:50:57'), Timestamp('2023-02-05 16:50:57'), NaT, Timestamp('2023-03-02 01:00:00')]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = getattr(txt.array, "_pa_array", None)      # an Arrow-backed column as it is, no copy
+    if arr is None or not pa.types.is_string(arr.type):
+        arr = pa.chunked_array([pa.array(txt.to_numpy(object), type=pa.string())])
+    parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
+    suspect = pc.fill_null(pc.less_equal(pc.day(parsed), 3), True).to_numpy(zero_copy_only=False)
+    out = pd.Series(parsed.to_numpy(zero_copy_only=False), index=txt.index).astype("datetime64[us]")
+    again = suspect & txt.notna().to_numpy()
+    if again.any():
+        out[again] = pd.to_datetime(txt[again], format=fmt, errors="coerce")
+    return out
+
+
 class ParsedTimes(NamedTuple):
     """What :func:`parse_datetimes` returns (unpacks as a 3-tuple)."""
 
@@ -397,7 +423,8 @@ def parse_datetimes(values: pd.Series, tz: str | None = None, *,
                 todo &= iso_like
             if not todo.any():
                 continue
-            naive[todo] = pd.to_datetime(txt[todo], format=fmt, errors="coerce")
+            naive[todo] = pd.to_datetime(txt[todo], format=fmt, errors="coerce") if fmt == "ISO8601" \
+                else _strptime(txt[todo], fmt)
     # The window is checked on naive wall times (a zone moves them by hours, not
     # years) before tz_localize, which cannot handle year 1.
     far = np.zeros(len(s), bool)
