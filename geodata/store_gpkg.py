@@ -3,7 +3,9 @@
 Features are written and read by GDAL through pyogrio (Arrow I/O, R-tree spatial
 index maintained by GDAL); schema changes, deletes and attribute updates go
 through SQLite directly. That is safe because the GeoPackage R-tree triggers fire
-only on geometry changes and the feature-count triggers are plain SQL.
+only on geometry changes and the feature-count triggers are plain SQL. A large
+write goes through SQLite too, in one transaction that rebuilds the indexes and
+bulk-loads the R-tree (:meth:`GeoPackageStore._insert_bulk`, geodata/gpkg_rtree.py).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import pyogrio
 
 from geodata import config
 from geodata.frames import StoreError
+from geodata.gpkg_rtree import rtree_boxes, rtree_entries, rtree_rebuild
 from geodata.query import Filter, render_where
 from geodata.schema import Layer
 from geodata.store import Store
@@ -28,6 +31,11 @@ from geodata.store import Store
 _SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "BOOLEAN", "datetime": "DATETIME"}
 _EMPTY_DTYPES = {"text": object, "int": "int64", "float": "float64", "bool": "bool",
                  "datetime": "datetime64[ms, UTC]"}
+#: A write of at least this many rows (and a third of the layer, see
+#: GeoPackageStore._insert_bulk) rebuilds indexes and R-tree instead of maintaining
+#: them per row (issue 14: 1 M cases took 28 s through GDAL's per-row triggers).
+BULK_ROWS = 20_000
+BULK_CACHE_KIB = 256 * 1024  # page cache of a bulk write: the rows and index sorts stay in memory
 _GEOM_TYPES = {"Point": "Point", "LineString": "LineString", "Polygon": "Polygon",
                "MultiPolygon": "MultiPolygon", "Geometry": "Unknown"}
 
@@ -200,32 +208,110 @@ class GeoPackageStore(Store):
 
     # ---- writing -------------------------------------------------------------
     def _delete_ids(self, con, decl: Layer, ids) -> None:
+        self._stage_ids(con, ids)
+        con.execute(f'DELETE FROM "{decl.name}" WHERE "{decl.id_field}" IN (SELECT id FROM _ids)')
+
+    def _stage_ids(self, con, ids) -> None:
+        """The ids of a write into the temporary table ``_ids``."""
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _ids (id TEXT PRIMARY KEY)")
         con.execute("DELETE FROM _ids")
         con.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", ((i,) for i in ids))
-        con.execute(f'DELETE FROM "{decl.name}" WHERE "{decl.id_field}" IN (SELECT id FROM _ids)')
+
+    def _refuse_existing_ids(self, con, decl: Layer) -> None:
+        """StoreError if a staged id (:meth:`_stage_ids`) is already in the layer."""
+        clash = con.execute(f'SELECT "{decl.id_field}" FROM "{decl.name}" '
+                            f'WHERE "{decl.id_field}" IN (SELECT id FROM _ids) LIMIT 1').fetchone()
+        if clash:
+            raise StoreError(f"{decl.id_field} {clash[0]!r} already exists in {decl.name!r}; "
+                             "use upsert to replace")
 
     def _insert(self, decl, df, upsert):
         with self._lock:
+            if len(df) >= BULK_ROWS:
+                existing = self._row_count(decl)
+                if 3 * len(df) >= existing:
+                    return self._insert_bulk(decl, df, upsert, existing)
             if decl.id_field:
                 with self._sql() as con:
                     if upsert:
                         self._delete_ids(con, decl, df[decl.id_field].tolist())
                     else:
-                        con.execute("CREATE TEMP TABLE IF NOT EXISTS _ids (id TEXT PRIMARY KEY)")
-                        con.execute("DELETE FROM _ids")
-                        con.executemany("INSERT OR IGNORE INTO _ids VALUES (?)",
-                                        ((i,) for i in df[decl.id_field].tolist()))
-                        clash = con.execute(f'SELECT "{decl.id_field}" FROM "{decl.name}" '
-                                            f'WHERE "{decl.id_field}" IN (SELECT id FROM _ids) LIMIT 1').fetchone()
-                        if clash:
-                            raise StoreError(f"{decl.id_field} {clash[0]!r} already exists in {decl.name!r}; "
-                                             "use upsert to replace")
+                        self._stage_ids(con, df[decl.id_field].tolist())
+                        self._refuse_existing_ids(con, decl)
             kwargs = {}
             if decl.geometry is not None:
                 kwargs["geometry_type"] = _GEOM_TYPES[decl.geometry]
             pyogrio.write_dataframe(df, self.path, layer=decl.name, driver="GPKG", append=True,
                                     use_arrow=True, **kwargs)
+
+    def _row_count(self, decl: Layer) -> int:
+        with self._sql() as con:
+            return con.execute(f'SELECT count(*) FROM "{decl.name}"').fetchone()[0]
+
+    def _insert_bulk(self, decl: Layer, df: pd.DataFrame, upsert: bool, existing: int) -> None:
+        """A large write in ONE SQLite transaction (SQLite DDL is transactional):
+        drop the layer's triggers and secondary indexes, delete replaced rows, insert
+        the rows with explicit fids, rebuild the R-tree in bulk (geodata/gpkg_rtree.py)
+        from the kept entries and the new rows' bounds, set the feature count,
+        re-create the triggers and indexes from their saved SQL, commit. Any failure
+        (a duplicate id when the unique index is re-created, a bad value) rolls all
+        of it back: the file is as before.
+
+        Taken by a write of at least a third of the layer's ``existing`` rows: per
+        row, GDAL's triggers and the indexes cost ~25 µs (R-tree ~15 µs, indexes
+        ~9 µs), a rebuild ~6 µs per row of the whole layer. Keeping even the indexes
+        whose keys arrive in order and rebuilding the rest measured 2x slower."""
+        name = decl.name
+        with self._transaction() as con:
+            con.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+            saved = con.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
+                                "AND type IN ('index', 'trigger') AND sql IS NOT NULL", (name,)).fetchall()
+            for kind, obj, _ in saved:
+                con.execute(f'DROP {kind.upper()} "{obj}"')
+            gone = np.empty(0, np.int64)
+            if decl.id_field and existing:
+                self._stage_ids(con, sorted(df[decl.id_field].tolist()))  # in order: B-tree appends
+                if upsert:
+                    gone = np.array([r[0] for r in con.execute(
+                        f'DELETE FROM "{name}" WHERE "{decl.id_field}" IN (SELECT id FROM _ids) RETURNING fid')],
+                        dtype=np.int64)
+                else:
+                    self._refuse_existing_ids(con, decl)
+            row = con.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).fetchone()
+            top = con.execute(f'SELECT max(fid) FROM "{name}"').fetchone()[0]
+            first = max(row[0] if row else 0, top or 0) + 1
+            fids = np.arange(first, first + len(df), dtype=np.int64)
+            self._insert_rows(con, decl, df, fids)
+            geom = self._geom_column(con, name) if decl.geometry is not None else None
+            rtree = f"rtree_{name}_{geom}"
+            create = con.execute("SELECT sql FROM sqlite_master WHERE name = ?", (rtree,)).fetchone()
+            if create and "geometry" in df.columns:
+                geoms = np.asarray(df.geometry.values, dtype=object)
+                has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))  # as the insert trigger's WHEN
+                old_ids, old_boxes = rtree_entries(con, rtree)
+                keep = ~np.isin(old_ids, gone)
+                rtree_rebuild(con, rtree, create[0], np.concatenate([old_ids[keep], fids[has]]),
+                              np.concatenate([old_boxes[keep], rtree_boxes(shapely.bounds(geoms[has]))]))
+            con.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{name}") '
+                        "WHERE lower(table_name) = lower(?)", (name,))
+            for _, _, sql in saved:
+                con.execute(sql)
+
+    def _insert_rows(self, con, decl: Layer, df: pd.DataFrame, fids=None) -> None:
+        """Rows by plain INSERT with GeoPackage geometry blobs (fids given, or the
+        table's next ones)."""
+        cols = [c for c in df.columns if c != "geometry"]
+        values = [_sqlite_values(df[c]) for c in cols]
+        names = [f'"{c}"' for c in cols]
+        geom = self._geom_column(con, decl.name) if decl.geometry is not None else None
+        if geom and "geometry" in df.columns:
+            names.append(f'"{geom}"')
+            values.append(_gpkg_blobs(df.geometry.values))
+        if fids is not None:
+            names.append("fid")
+            values.append(fids.tolist())
+        con.executemany(f'INSERT INTO "{decl.name}" ({", ".join(names)}) '
+                        f'VALUES ({", ".join("?" * len(names))})', zip(*values))
 
     def _insert_together(self, items):
         """One SQLite transaction over several layers (Store.append_together): rows go
@@ -233,15 +319,7 @@ class GeoPackageStore(Store):
         feature-count triggers keep the spatial index and counts right."""
         with self._transaction() as con:
             for decl, df in items:
-                cols = [c for c in df.columns if c != "geometry"]
-                values = [_sqlite_values(df[c]) for c in cols]
-                names = [f'"{c}"' for c in cols]
-                geom = self._geom_column(con, decl.name) if decl.geometry is not None else None
-                if geom and "geometry" in df.columns:
-                    names.append(f'"{geom}"')
-                    values.append([_gpkg_blob(g) for g in df.geometry.values])
-                con.executemany(f'INSERT INTO "{decl.name}" ({", ".join(names)}) '
-                                f'VALUES ({", ".join("?" * len(names))})', zip(*values))
+                self._insert_rows(con, decl, df)
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -275,8 +353,9 @@ class GeoPackageStore(Store):
                 geom = self._geom_column(con, decl.name) if decl.geometry is not None else None
                 if geom:
                     names.append(f'"{geom}"')
-                values = [[now if c == stamp else _sqlite_value(r.get(c)) for c in cols]
-                          + ([_gpkg_blob(r.get("geometry"))] if geom else []) for r in recs]
+                values = [[now if c == stamp else _sqlite_value(r.get(c)) for c in cols] for r in recs]
+                if geom:
+                    values = [v + [b] for v, b in zip(values, _gpkg_blobs([r.get("geometry") for r in recs]))]
                 con.executemany(f'INSERT INTO "{decl.name}" ({", ".join(names)}) '
                                 f'VALUES ({", ".join("?" * len(names))})', values)
         return sum(len(r) for _, r in items)
@@ -304,12 +383,19 @@ class GeoPackageStore(Store):
 
 def _sqlite_values(s: pd.Series) -> list:
     """A column as SQLite values: times as stored ISO text (whole UTC seconds), NULL
-    for missing, numpy scalars as Python ones."""
+    for missing, numpy scalars as Python ones. Vectorised: a bulk write passes
+    millions of values (strftime took 1.8 s a million, this 0.35 s)."""
+    missing = s.isna().to_numpy()
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        v = s.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(s.notna(), None)
+        utc = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+        v = np.datetime_as_string(utc, unit="s", timezone="UTC").astype(object)
     else:
-        v = s.astype(object).where(s.notna(), None)
-    return v.map(lambda x: x.item() if isinstance(x, np.generic) else x).tolist()
+        v = s.to_numpy(dtype=object, copy=True)
+    v[missing] = None
+    if (s.dtype == object or not isinstance(s.dtype, np.dtype)) and \
+            pd.api.types.infer_dtype(v, skipna=True) not in ("string", "empty"):
+        return [x.item() if isinstance(x, np.generic) else x for x in v]
+    return v.tolist()
 
 
 def _sqlite_value(v):
@@ -325,19 +411,20 @@ def _sqlite_value(v):
     return v
 
 
-def _gpkg_blob(geom) -> bytes | None:
-    """A GeoPackage geometry blob (GPKG spec 2.1.3): header, envelope (none for a
-    point, x/y otherwise), little-endian WKB; SRS 4326."""
-    if geom is None:
-        return None
-    if geom.is_empty:
-        return b"GP\x00" + bytes([0x11]) + struct.pack("<i", 4326) + shapely.to_wkb(geom, byte_order=1)
-    if geom.geom_type == "Point":
-        head = b"GP\x00\x01" + struct.pack("<i", 4326)
-    else:
-        minx, miny, maxx, maxy = geom.bounds
-        head = b"GP\x00\x03" + struct.pack("<i4d", 4326, minx, maxx, miny, maxy)
-    return head + shapely.to_wkb(geom, byte_order=1)
+def _gpkg_blobs(geoms) -> list:
+    """GeoPackage geometry blobs (GPKG spec 2.1.3) of shapely geometries (None stays
+    None): header, envelope (none for a point or an empty geometry, [minx, maxx,
+    miny, maxy] otherwise), little-endian WKB; SRS 4326."""
+    geoms = np.asarray(geoms, dtype=object)
+    wkb = shapely.to_wkb(geoms, byte_order=1)
+    srs = struct.pack("<i", 4326)
+    point, empty, boxed = b"GP\x00\x01" + srs, b"GP\x00\x11" + srs, b"GP\x00\x03" + srs
+    kinds = np.where(shapely.is_empty(geoms), 1, np.where(shapely.get_type_id(geoms) == 0, 0, 2))
+    if not (kinds == 0).all():
+        envelopes = np.ascontiguousarray(shapely.bounds(geoms)[:, [0, 2, 1, 3]], dtype="<f8").view("V32").ravel()
+        return [None if w is None else point + w if k == 0 else empty + w if k == 1 else boxed + bytes(e) + w
+                for w, k, e in zip(wkb, kinds.tolist(), envelopes)]
+    return [None if w is None else point + w for w in wkb]
 
 
 def _gpkg_geometry(blob):
