@@ -54,7 +54,7 @@ def print_report(report) -> None:
         out.print(f"replaced {report.replaced_quarantine:,} quarantine records of an earlier load of this file",
                   highlight=False)
     if report.reasons:
-        t = Table("reason", "rows", title="quarantined (kept in the quarantine layer with the original record)")
+        t = Table("reason", "rows", title="quarantined", caption="kept in the quarantine layer with the original record")
         for reason, n in report.reasons.most_common():
             t.add_row(reason, f"{n:,}")
         out.print(t)
@@ -65,8 +65,8 @@ def print_report(report) -> None:
                           highlight=False)
     unknown = report.unknown_values
     if len(unknown):
-        t = Table("field", "spelling", "rows", "option that maps it",
-                  title="loaded with the field empty: spellings no value map knows (kept in <field>_original)")
+        t = Table("field", "spelling", "rows", "option that maps it", title="spellings no value map knows",
+                  caption="loaded with the field empty, the spelling kept in <field>_original")
         for r in unknown.sort_values(["field", "rows"], ascending=[True, False]).itertuples():
             t.add_row(r.field, str(r.value), f"{r.rows:,}", values_option(r.field, str(r.value)))
         out.print(t)
