@@ -385,3 +385,21 @@ def test_nothing_is_silently_dropped(rows):
     assert len(good) + len(q) == len(gdf)
     assert all(isinstance(r, str) and r for r in q["reason"])
     assert not good["case_id"].duplicated().any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 13), st.integers(0, 32), st.integers(1989, 2031), st.integers(0, 13),
+                          st.integers(0, 60), st.sampled_from(["AM", "PM", "XM"])), min_size=1, max_size=30),
+       st.sampled_from(["%m/%d/%Y %I:%M:%S %p", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M"]))
+def test_arrow_date_parsing_agrees_with_pandas_exactly(parts, fmt):
+    """The fast path (Arrow's strptime, which rolls 02/30 over to 03/02) gives what pandas gives."""
+    from geodata.value_maps import _strptime
+    text = []
+    for mo, d, y, h, mi, ap in parts:
+        text.append({"%m/%d/%Y %I:%M:%S %p": f"{mo:02d}/{d:02d}/{y} {h:02d}:{mi:02d}:{mi:02d} {ap}",
+                     "%Y/%m/%d %H:%M": f"{y}/{mo}/{d} {h}:{mi:02d}",
+                     "%Y年%m月%d日 %H:%M": f"{y}年{mo}月{d}日 {h:02d}:{mi:02d}"}[fmt])
+    s = pd.Series(text, dtype=pd.StringDtype("pyarrow"))
+    want = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
+    got = _strptime(s, fmt)
+    assert got.astype("datetime64[us]").tolist() == want.astype("datetime64[us]").tolist(), text
