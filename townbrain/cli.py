@@ -101,9 +101,10 @@ def demo(out_path: Optional[str] = typer.Option(None, "--out", help="GeoPackage 
 
 @app.command()
 def simulate(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-             rate: float = typer.Option(2.0, "--rate", help="New cases per second"),
+             rate: Optional[float] = typer.Option(None, "--rate", help="Registered cases per second "
+                                                  "(default: the town's own pace at each hour of the week)"),
              seconds: Optional[float] = typer.Option(None, "--seconds", help="Stop after this long")):
-    """Feed the store with live demo cases (and close old ones) at a steady rate."""
+    """Feed the store with live demo cases (and close old ones) at the town's own pace."""
     from geodata.demo.simulate import run_simulator
     store = _store(db)
     try:
@@ -129,7 +130,7 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     dash_app = create_app(url)
     if with_simulator:
         from geodata.demo.simulate import run_simulator
-        threading.Thread(target=run_simulator, kwargs={"store": _store(url), "rate": 1.0},
+        threading.Thread(target=run_simulator, kwargs={"store": _store(url)},
                          daemon=True, name="simulator").start()
     out.print(f"TownBrain on [bold]http://{host}:{port}/wall[/]  (store: {url})", highlight=False)
     wsgi_serve(dash_app.server, host=host, port=port, threads=threads, ident="TownBrain")
