@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geodata.readers import LoadError, SourceInfo, read_source
+from geodata.readers import COORD_KEYS, LoadError, SourceInfo, read_source
 from geodata.schema import LAYERS
 from geodata.validate import UNKNOWN_COLUMNS, Validation, validate
 from geodata.value_maps import check_value_maps, field_aliases
@@ -58,11 +58,33 @@ class LoadReport:
     #: spellings of optional coded fields no value map knows: field, value, rows, codes
     unknown_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNKNOWN_COLUMNS))
     replaced_quarantine: int = 0            #: quarantine records of an earlier load of this file, replaced
+    generated_ids: bool = False             #: the file has no id column: ids made from the file and row
     info: SourceInfo | None = None
 
     def __str__(self) -> str:
         return (f"{self.source_file} → {self.layer}: {self.rows} rows, loaded {self.loaded}, "
                 f"quarantined {self.quarantined}")
+
+
+def source_label(path: Path, info: SourceInfo) -> str:
+    """What a load's records are known by: the file's name, and the part of it that was
+    read — an Excel sheet, a layer of a multi-layer file, a filter. It seeds generated
+    ids and keys the quarantine records a reload replaces, so two sheets of one
+    workbook never overwrite each other.
+
+    >>> source_label(Path("a/cases.xlsx"), SourceInfo(Path("a/cases.xlsx"), "Excel", notes={"sheet": "一月"}))
+    'cases.xlsx#一月'
+    >>> source_label(Path("x.osm.pbf"), SourceInfo(Path("x.osm.pbf"), "OSM PBF",
+    ...                                            notes={"source_layer": "lines", "where": "highway IS NOT NULL"}))
+    'x.osm.pbf#lines?highway IS NOT NULL'
+    """
+    label = path.name
+    part = info.notes.get("sheet") or info.notes.get("source_layer")
+    if part:
+        label += f"#{part}"
+    if info.notes.get("where"):
+        label += f"?{info.notes['where']}"
+    return label
 
 
 def reason_counts(reasons) -> Counter:
@@ -117,6 +139,12 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
         value_maps = check_value_maps(layer, value_maps or {})
     except ValueError as exc:
         raise LoadError(str(exc)) from None
+    decl = LAYERS[layer]
+    unknown_targets = [f for f in (mapping or {}) if f not in decl.field_names and f not in COORD_KEYS]
+    if unknown_targets:
+        raise LoadError(f"--map {unknown_targets[0]}=…: layer {layer} has no field {unknown_targets[0]!r}; its fields "
+                        f"are {', '.join(decl.field_names)} (and lon, lat, latlon, wkt for coordinate columns); "
+                        "other columns are kept under their own names without --map")
     path = Path(path)
     rows, info = read_source(path, mapping=mapping, crs=crs, source_layer=source_layer, layer_hint=layer,
                              encoding=encoding, sheet=sheet, where=where, aliases=field_aliases(layer))
@@ -124,17 +152,20 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
         raise LoadError(f"{path.name} has no coordinates for layer {layer!r}: no lon/lat, "
                         "'(lat, lon)' or WKT column found; name them with --map lon=COL,lat=COL")
 
+    label = source_label(path, info)
     known = set()
     if store.has_layer("categories"):
         known = set(store.read("categories", columns=["code"])["code"].dropna().astype(str))
-    good, quarantined, new_cats, unknown = validate(layer, rows, source_file=path.name, source_tz=source_tz,
+    good, quarantined, new_cats, unknown = validate(layer, rows, source_file=label, source_tz=source_tz,
                                                     known_categories=known, value_maps=value_maps,
                                                     raw_of=info.raw_of)
 
-    report = LoadReport(layer=layer, source_file=path.name, rows=len(rows), info=info)
+    report = LoadReport(layer=layer, source_file=label, rows=len(rows), info=info)
+    id_field = LAYERS[layer].id_field
+    report.generated_ids = bool(id_field) and id_field not in rows.columns
     report.loaded = store.upsert(layer, good) if len(good) else 0
     if store.has_layer("quarantine"):
-        report.replaced_quarantine = store.delete("quarantine", where={"layer": layer, "source_file": path.name})
+        report.replaced_quarantine = store.delete("quarantine", where={"layer": layer, "source_file": label})
     if len(quarantined):
         report.quarantined = store.append("quarantine", quarantined)
     if len(new_cats):

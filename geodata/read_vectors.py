@@ -196,16 +196,44 @@ def read_vector(path: Path, *, source_layer: str | None = None, layer_hint: str 
     return rows
 
 
-def _read_vector(path: Path, source_layer, layer_hint, encoding, where) -> RawRows:
+def _kmz_inner(path: Path):
+    """``/vsizip/…/doc.kml``: the KML inside a KMZ."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            kmls = [n for n in z.namelist() if n.lower().endswith(".kml")]
+    except (OSError, zipfile.BadZipFile):
+        return path     # GDAL says what is wrong with it
+    if not kmls:
+        raise LoadError(f"{path.name} is a KMZ without a .kml inside")
+    inner = "doc.kml" if "doc.kml" in kmls else kmls[0]
+    return f"/vsizip/{path.resolve()}/{inner}"
+
+
+def _field_count(source) -> int:
     import pyogrio
     try:
-        listed = pyogrio.list_layers(path)
+        return max(len(pyogrio.read_info(source, layer=str(n))["fields"]) for n, _ in pyogrio.list_layers(source))
+    except Exception:  # noqa: BLE001 - unreadable: the read itself will say why
+        return -1
+
+
+def _read_vector(path: Path, source_layer, layer_hint, encoding, where) -> RawRows:
+    import pyogrio
+    source = path
+    if path.suffix.lower() == ".kmz":
+        # GDAL reads one KMZ's ExtendedData from the archive, another's only from the KML
+        # inside it (it depends on how the schema was written): take whichever has more.
+        inner = _kmz_inner(path)
+        if inner != path and _field_count(inner) > _field_count(path):
+            source = inner
+    try:
+        listed = pyogrio.list_layers(source)
     except Exception as exc:  # noqa: BLE001 - GDAL says why in its own words
         raise LoadError(f"cannot read {path.name}: {first_line(exc)}") from None
     if not len(listed):
         raise LoadError(f"{path.name} holds no layers")
     try:
-        info = pyogrio.read_info(path, layer=str(listed[0][0]))
+        info = pyogrio.read_info(source, layer=str(listed[0][0]))
         driver = info.get("driver") or ""
     except Exception:  # noqa: BLE001 - the read below says what is wrong
         driver = ""
@@ -218,7 +246,7 @@ def _read_vector(path: Path, source_layer, layer_hint, encoding, where) -> RawRo
     counts = []
     for name, _gtype in listed:
         try:  # OSM layers cannot be counted without reading the file: -1 = unknown
-            n = -1 if driver == "OSM" else int(pyogrio.read_info(path, layer=str(name),
+            n = -1 if driver == "OSM" else int(pyogrio.read_info(source, layer=str(name),
                                                                   force_feature_count=True)["features"])
         except Exception:  # noqa: BLE001
             n = -1
@@ -235,9 +263,18 @@ def _read_vector(path: Path, source_layer, layer_hint, encoding, where) -> RawRo
     elif encoding:
         notes["encoding"] = encoding
     try:
-        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=chosen, datetime_as_string=True,
+        meta, _fids, wkb, field_data = pyogrio.raw.read(source, layer=chosen, datetime_as_string=True,
                                                         encoding=encoding, where=where)
     except Exception as exc:  # noqa: BLE001
+        if where:
+            try:
+                cols = ", ".join(str(c) for c in pyogrio.read_info(source, layer=chosen)["fields"])
+            except Exception:  # noqa: BLE001
+                cols = "unknown"
+            hint = " (OpenStreetMap keeps most tags in other_tags: e.g. \"other_tags LIKE '%\"shop\"=>%'\")" \
+                if driver == "OSM" else ""
+            raise LoadError(f"--where {where!r} is not a filter layer {chosen!r} of {path.name} can take; "
+                            f"its columns are {cols}{hint}") from None
         raise LoadError(f"cannot read layer {chosen!r} of {path.name}: {first_line(exc)}") from None
     df = pd.DataFrame({name: arr for name, arr in zip(meta["fields"], field_data)})
     n = len(field_data[0]) if field_data else (0 if wkb is None else len(wkb))

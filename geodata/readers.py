@@ -235,9 +235,31 @@ def _rename(df: pd.DataFrame, fields: dict[str, str], drop: list) -> tuple[pd.Da
 
 # ---- the entry point ------------------------------------------------------------
 
+def _check_options(path: Path, kind: str, **given) -> None:
+    """An option that does not apply to this kind of file is an error, not silently ignored."""
+    applies = {"sheet": ("excel",), "where": ("vector", "shapefile"), "source_layer": ("vector", "shapefile"),
+               "encoding": ("csv", "shapefile")}
+    for option, value in given.items():
+        if value is not None and kind not in applies[option]:
+            flag = "--" + option.replace("_", "-")
+            what = {"sheet": "an Excel workbook", "where": "a GDAL vector file (GeoPackage, Shapefile, KML, OSM…)",
+                    "source_layer": "a multi-layer vector file (GeoPackage, GPX, OSM…)",
+                    "encoding": "a CSV or a Shapefile"}[option]
+            raise LoadError(f"{flag} applies to {what}; {path.name} is not one, so leave {flag} out")
+
+
+def _crs_label(crs) -> str:
+    if isinstance(crs, str):
+        return crs
+    return f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
+
+
 def _read_any(path: Path, *, source_layer, layer_hint, encoding, sheet, where) -> RawRows:
     suffix = path.suffix.lower()
     name = path.name.lower()
+    kind = ("csv" if suffix in CSV_SUFFIXES else "excel" if suffix in EXCEL_SUFFIXES
+            else "shapefile" if suffix in (".shp", ".zip") else "vector" if suffix in VECTOR_SUFFIXES else "other")
+    _check_options(path, kind, sheet=sheet, where=where, source_layer=source_layer, encoding=encoding)
     if suffix in (".geojson", ".json"):
         return read_geojson(path)
     if suffix in CSV_SUFFIXES:
@@ -352,8 +374,11 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
 
     frame, sources = _rename(df, fields, consumed)
     source_crs = src_crs if src_crs is not None else (declared if declared is not None else CRS.from_epsg(4326))
-    crs_label = source_crs if isinstance(source_crs, str) else (
-        f"EPSG:{source_crs.to_epsg()}" if source_crs.to_epsg() else source_crs.name)
+    crs_label = _crs_label(source_crs)
+    if src_crs is not None and declared is not None and (isinstance(src_crs, str) or not src_crs.equals(declared)):
+        raw.notes["crs_override"] = f"the file declares {_crs_label(declared)}; --crs {crs} was used instead"
+    elif src_crs is None and declared is None and gsource is not None and fmt != "GeoJSON":
+        raw.notes["crs_assumed"] = "EPSG:4326"   # RFC 7946 makes GeoJSON WGS84; other files just did not say
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms):
         # the store is 2-D: KML's and GPX's heights are dropped on the way in

@@ -21,7 +21,8 @@ first one names it in the counts):
    no map knows quarantines the record only in a required field — in an
    optional one the field is left empty, the spelling kept in
    ``<field>_original`` and reported in ``unknown_values``, so a spelling
-   never costs a record. Open category trees (``Field.open_codes``) accept
+   never costs a record; so does an optional number or boolean that is not
+   one or is out of its range (``约50人`` employees). Open category trees (``Field.open_codes``) accept
    any value; values not yet known are returned as new categories;
 4. duplicate ids among the rows that passed: the first wins.
 
@@ -52,8 +53,9 @@ __all__ = ["Validation", "validate", "parse_datetimes", "generated_id", "categor
            "QUARANTINE_COLUMNS", "UNKNOWN_COLUMNS", "ORIGINAL_SUFFIX"]
 
 QUARANTINE_COLUMNS = ["layer", "source_row", "reason", "raw", "source_file", "quarantined_at"]
-UNKNOWN_COLUMNS = ["field", "value", "rows", "codes"]
-#: Column beside an optional coded field that keeps a spelling no value map knows.
+UNKNOWN_COLUMNS = ["field", "value", "rows", "codes", "problem"]
+#: Column beside an optional field that keeps a value it could not take (a spelling no
+#: value map knows, text where a number belongs).
 ORIGINAL_SUFFIX = "_original"
 _INTERNAL = ("_row", "_raw", "_error")
 #: C0/C1 control characters (whitespace among them is folded to spaces first).
@@ -385,8 +387,20 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
         elif f.kind in ("int", "float", "bool"):
             vals, probs = (_bools if f.kind == "bool" else _numbers)(s, f)
             flagged = pd.notna(probs)
-            for i in np.flatnonzero(flagged):
-                problems[i].append(probs[i])
+            if f.required or name == idf:
+                for i in np.flatnonzero(flagged):
+                    problems[i].append(probs[i])
+            elif flagged.any():
+                # like an unknown code: an optional value that is no number costs the field only
+                original = pd.Series(s.astype(object).to_numpy(), index=rows.index).where(flagged)
+                out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(original.map(lambda v: None if pd.isna(v) else str(v)))
+                why = pd.Series([p[0] if p else None for p in probs], index=rows.index)
+                for (problem, value), c in pd.DataFrame({"p": why[flagged], "v": original[flagged].astype(str)}) \
+                        .value_counts().items():
+                    unknown_rows.append({"field": name, "value": value, "rows": int(c), "codes": None,
+                                         "problem": problem.removeprefix(f"{name} ")})
+                vals = vals.mask(flagged)
+                flagged = np.zeros(n, bool)
             out[name] = vals.array
         else:
             vals = _as_text(s)
@@ -410,8 +424,8 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
                     # the field stays empty and the spelling is kept beside it.
                     out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(vals.where(unknown))
                     counts = vals[unknown].value_counts()
-                    unknown_rows.extend({"field": name, "value": v, "rows": int(c), "codes": f.codes}
-                                        for v, c in counts.items())
+                    unknown_rows.extend({"field": name, "value": v, "rows": int(c), "codes": f.codes,
+                                         "problem": "not in code list"} for v, c in counts.items())
                 vals = mapped
             out[name] = _objects(vals)
         if f.required or name == idf:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from townbrain.cli_common import DB_HELP, err, fail, out, parse_map as _parse_map, store_or_fail as _store

@@ -47,9 +47,23 @@ def print_report(report) -> None:
                 read.append(f"{label} {info.notes[key]}")
         if info.crs and info.crs != "EPSG:4326":
             read.append(f"from {info.crs}")
-    out.print(f"[bold]{report.source_file}[/] ({', '.join(read)}) → [bold]{report.layer}[/]: "
-              f"{report.rows:,} records, loaded [green]{report.loaded:,}[/], "
+    name = info.path.name if info else report.source_file
+    out.print(f"[bold]{name}[/] ({', '.join(read)}) → [bold]{report.layer}[/]: "
+              f"{report.rows:,} record{'' if report.rows == 1 else 's'}, loaded [green]{report.loaded:,}[/], "
               f"quarantined [yellow]{report.quarantined:,}[/]", highlight=False)
+    if info and info.notes.get("crs_override"):
+        out.print(f"[yellow]note:[/] {info.notes['crs_override']}", highlight=False)
+    far = report.reasons.get("coordinates out of range", 0) + report.reasons.get("coordinates at 0,0", 0)
+    if info and info.notes.get("crs_assumed") and far and far >= report.rows / 2:
+        out.print("hint: most coordinates are not lon/lat degrees and the file names no CRS, so EPSG:4326 was "
+                  "assumed; if they are metres of a projected CRS, say which with --crs (e.g. 4549 for CGCS2000 "
+                  "3-degree Gauss-Kruger, central meridian 120°E)", highlight=False)
+    if report.generated_ids:
+        from geodata.schema import LAYERS
+        out.print(f"ids generated: the file has no {LAYERS[report.layer].id_field} column, so each record's id is "
+                  "made from the file's name, its sheet or layer, and the row — the same on every reload of this "
+                  "file (a copy under another name would load as new records); name an id column with --map",
+                  highlight=False)
     if report.replaced_quarantine:
         out.print(f"replaced {report.replaced_quarantine:,} quarantine records of an earlier load of this file",
                   highlight=False)
@@ -64,6 +78,14 @@ def print_report(report) -> None:
                 out.print(f"hint: no row has {field}; name the file's column with --map {field}=COLUMN",
                           highlight=False)
     unknown = report.unknown_values
+    odd = unknown[unknown["codes"].isna()] if len(unknown) else unknown
+    unknown = unknown[unknown["codes"].notna()] if len(unknown) else unknown
+    if len(odd):
+        t = Table("field", "value", "rows", "why", title="values left empty",
+                  caption="the records loaded; the value is kept in <field>_original")
+        for r in odd.sort_values(["field", "rows"], ascending=[True, False]).head(30).itertuples():
+            t.add_row(r.field, str(r.value), f"{r.rows:,}", str(r.problem))
+        out.print(t)
     if len(unknown):
         t = Table("field", "spelling", "rows", "option that maps it", title="spellings no value map knows",
                   caption="loaded with the field empty, the spelling kept in <field>_original")

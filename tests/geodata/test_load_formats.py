@@ -91,6 +91,19 @@ def test_vector_formats_load_the_same_districts(store, tmp_path, suzhou, suffix,
     assert d.loc["320509", "geometry"].equals_exact(want, tolerance=1e-9)
 
 
+def test_kmz_zipped_by_hand_keeps_its_attributes(store, tmp_path, suzhou):
+    """A KML zipped as doc.kml (how people make a KMZ): GDAL reads the archive without its
+    ExtendedData, so the KML inside is read instead."""
+    kml = tmp_path / "d.kml"
+    pyogrio.write_dataframe(suzhou, kml, driver="KML")
+    kmz = tmp_path / "districts.kmz"
+    with zipfile.ZipFile(kmz, "w") as z:
+        z.write(kml, "doc.kml")
+    r = load_file(store, kmz, "districts", mapping={"district_id": "adcode"}, crs="gcj02")
+    whole(r)
+    assert r.loaded == 9 and "320509" in set(store.read("districts")["district_id"])
+
+
 def test_zipped_shapefile_with_gbk_names_and_no_cpg(store, tmp_path, suzhou):
     shp = tmp_path / "d.shp"
     pyogrio.write_dataframe(suzhou, shp, encoding="GBK")
@@ -191,7 +204,10 @@ def test_legacy_xls_enterprises(store, tmp_path):
     book.save(str(path))
     r = load_file(store, path, "enterprises")
     whole(r)
-    assert (r.loaded, r.quarantined) == (2, 1) and r.reasons == {"employees not a number": 1}
+    assert (r.loaded, r.quarantined) == (3, 0)       # '很多' employees costs the field, not the record
+    assert sorted(r.unknown_values[["field", "value", "problem"]].values.tolist()) == [
+        ["credit", "紫", "not in code list"], ["employees", "很多", "not a number"]]
     e = store.read("enterprises").set_index("enterprise_id")
+    assert pd.isna(e.loc["91320509MA3", "employees"]) and e.loc["91320509MA3", "employees_original"] == "很多"
     assert e.loc["91320509MA1", ["name", "employees", "credit"]].tolist() == ["吴江丝绸厂", 120, "green"]
     assert e.loc["91320509MA2", "employees"] == 45

@@ -291,10 +291,11 @@ def test_shapefile_and_geopackage_with_their_own_crs(tmp_path):
         rows, info = read_source(path, mapping={"enterprise_id": "EntID"})
         good, q, cats, _ = validate("enterprises", rows, source_file=path.name)
         assert info.crs == "EPSG:4549"
-        assert good["enterprise_id"].tolist() == ["E1"] and good["credit"].tolist() == ["red"]
+        assert good["enterprise_id"].tolist() == ["E1", "E2"] and good["credit"].tolist() == ["red", "green"]
         assert good.geometry.iloc[0].x == pytest.approx(120.0, abs=1e-7)
-        assert reasons_of(q) == ["employees out of range"]
-        assert cats["code"].tolist() == ["industry:纺织"]          # from the good row only
+        # a negative head count costs the field, not the enterprise; the value is kept beside it
+        assert len(q) == 0 and pd.isna(good["employees"].iloc[1]) and good["employees_original"].iloc[1] == "-3"
+        assert sorted(cats["code"]) == ["industry:丝绸", "industry:纺织"]
 
 
 def test_geopackage_with_several_layers_needs_a_source_layer(tmp_path):
