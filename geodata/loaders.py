@@ -40,7 +40,12 @@ from geodata.schema import LAYERS
 from geodata.validate import UNKNOWN_COLUMNS, Validation, validate
 from geodata.value_maps import check_value_maps, field_aliases
 
-__all__ = ["LoadError", "LoadReport", "load_file", "read_source", "validate", "Validation", "SourceInfo"]
+#: Layers a town loads from its files; the others are written by TownBrain itself
+#: (the quarantine, API keys, the live intake's bookkeeping).
+LOADABLE = tuple(n for n in LAYERS if n not in ("quarantine", "api_keys", "idempotency_keys", "patrol_sessions",
+                                                 "patrol_points", "awaiting_location"))
+
+__all__ = ["LOADABLE", "LoadError", "LoadReport", "load_file", "read_source", "validate", "Validation", "SourceInfo"]
 
 
 @dataclass
@@ -132,9 +137,8 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
         a field or code that does not exist, or the file has no geometry for a
         spatial layer.
     """
-    if layer not in LAYERS or layer == "quarantine":
-        raise LoadError(f"unknown layer {layer!r}; choose one of "
-                        f"{', '.join(n for n in LAYERS if n != 'quarantine')}")
+    if layer not in LOADABLE:
+        raise LoadError(f"unknown layer {layer!r}; choose one of {', '.join(LOADABLE)}")
     try:
         value_maps = check_value_maps(layer, value_maps or {})
     except ValueError as exc:

@@ -60,6 +60,9 @@ NA_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "No
 #: before day, as in US exports (SF 311); day-first dates are not guessed.
 DATE_FORMATS = (
     "ISO8601",
+    # two-digit years first: %Y would read '5/4/14' as the year 14 ('14' → 2014, '69' → 1969, as
+    # Python does); %y cannot take '2014', so four-digit years still fall through to %Y
+    "%m/%d/%y %I:%M:%S %p", "%m/%d/%y %I:%M %p", "%m/%d/%y %H:%M", "%m/%d/%y",
     "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
     "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
@@ -251,10 +254,15 @@ def read_values_file(path, layer: str) -> dict[str, dict[str, str]]:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         import yaml
+        from geodata.read_tables import decode
+        text, _enc = decode(path.read_bytes(), path.name)     # a GBK file from an office reads too
         try:
-            obj = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ValueError(f"--values-file {path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
+            obj = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            raise ValueError(f"--values-file {path.name} is not valid YAML{where}: "
+                             f"{getattr(exc, 'problem', None) or str(exc).splitlines()[0]}") from None
         if not isinstance(obj, dict) or not all(isinstance(v, dict) for v in obj.values()):
             raise ValueError(f"--values-file {path.name}: expected 'field: {{spelling: code}}' mappings")
         if all(isinstance(v, dict) and all(isinstance(w, dict) for w in v.values()) for v in obj.values()):

@@ -133,10 +133,9 @@ def load(file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, Shapefile (
 
     Loading the same file again updates its records and replaces its quarantine records.
     """
-    from geodata.schema import LAYERS
-    if layer not in LAYERS or layer == "quarantine":
-        fail(f"unknown layer {layer!r}; choose one of: "
-             f"{', '.join(n for n in LAYERS if n != 'quarantine')}")
+    from geodata.loaders import LOADABLE
+    if layer not in LOADABLE:
+        fail(f"unknown layer {layer!r}; choose one of: {', '.join(LOADABLE)}")
     kwargs = {"mapping": parse_map(map), "crs": crs, "source_layer": source_layer, "where": where,
               "sheet": sheet, "encoding": encoding, "value_maps": _value_maps(layer, values, values_file)}
     if tz:

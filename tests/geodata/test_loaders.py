@@ -244,6 +244,14 @@ def test_bad_and_missing_dates(tmp_path):
                                     "unparseable closed_at: '31/31/2020'"]
 
 
+def test_two_digit_years_are_this_century_or_the_last():
+    t, bad, far = parse_datetimes(pd.Series(["5/4/14 10:00 AM", "05/04/2014 10:00 AM", "12/31/99", "1/2/2019"]),
+                                  "America/Los_Angeles")
+    local = [x.tz_convert("America/Los_Angeles").strftime("%Y-%m-%d %H:%M") for x in t]
+    assert local == ["2014-05-04 10:00", "2014-05-04 10:00", "1999-12-31 00:00", "2019-01-02 00:00"]
+    assert not bad.any() and not far.any()
+
+
 def test_parse_datetimes_forms_and_zones():
     t, bad, _ = parse_datetimes(pd.Series(["2018-03-01T00:00:00Z", "2018-03-01 08:00", "03/01/2018 08:00:00 AM",
                                         "2018/03/01 08:00", "2018-03-01T09:00:00+09:00", None]), "Asia/Shanghai")
@@ -391,7 +399,7 @@ def test_nothing_is_silently_dropped(rows):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 13), st.integers(0, 32), st.integers(1989, 2031), st.integers(0, 13),
                           st.integers(0, 60), st.sampled_from(["AM", "PM", "XM"])), min_size=1, max_size=30),
-       st.sampled_from(["%m/%d/%Y %I:%M:%S %p", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M"]))
+       st.sampled_from(["%m/%d/%Y %I:%M:%S %p", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M", "%m/%d/%y %I:%M %p"]))
 def test_arrow_date_parsing_agrees_with_pandas_exactly(parts, fmt):
     """The fast path (Arrow's strptime, which rolls 02/30 over to 03/02) gives what pandas gives."""
     from geodata.value_maps import _strptime
@@ -399,8 +407,18 @@ def test_arrow_date_parsing_agrees_with_pandas_exactly(parts, fmt):
     for mo, d, y, h, mi, ap in parts:
         text.append({"%m/%d/%Y %I:%M:%S %p": f"{mo:02d}/{d:02d}/{y} {h:02d}:{mi:02d}:{mi:02d} {ap}",
                      "%Y/%m/%d %H:%M": f"{y}/{mo}/{d} {h}:{mi:02d}",
-                     "%Y年%m月%d日 %H:%M": f"{y}年{mo}月{d}日 {h:02d}:{mi:02d}"}[fmt])
+                     "%Y年%m月%d日 %H:%M": f"{y}年{mo}月{d}日 {h:02d}:{mi:02d}",
+                     "%m/%d/%y %I:%M %p": f"{mo}/{d}/{y % 100:02d} {h}:{mi:02d} {ap}"}[fmt])
     s = pd.Series(text, dtype=pd.StringDtype("pyarrow"))
     want = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
     got = _strptime(s, fmt)
     assert got.astype("datetime64[us]").tolist() == want.astype("datetime64[us]").tolist(), text
+
+
+def test_value_map_files_in_gbk_and_broken_yaml_say_where(tmp_path):
+    from geodata.value_maps import read_values_file
+    (tmp_path / "v.yaml").write_bytes("staff:\n  role: {队长: officer, 协管: auxiliary}\n".encode("gbk"))
+    assert read_values_file(tmp_path / "v.yaml", "staff") == {"role": {"队长": "officer", "协管": "auxiliary"}}
+    (tmp_path / "bad.yaml").write_text("cases:\n  source:\n    Phone: hotline\n   - oops\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.yaml is not valid YAML \(line 4, column 4\)"):
+        read_values_file(tmp_path / "bad.yaml", "cases")
