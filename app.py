@@ -21,7 +21,8 @@ from callbacks.health import register_health
 from callbacks.module_data import ModuleData
 from callbacks.modules import register_modules
 from callbacks.live import live_layer, register_live  # live feed, playback, rotation, stale banner
-from callbacks.routes import register_routes, routed_layout, with_preloads
+from callbacks.not_found import register_not_found  # 404 for links that lead nowhere
+from callbacks.routes import PAGES, register_routes, routed_layout, with_preloads
 from callbacks.wall import register_wall
 from geodata import config
 from geodata.store import open_store
@@ -71,6 +72,7 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     app.index_string = INDEX
     with_preloads(app)  # the console's plotly.js without waiting
     register_routes(app, data)
+    register_not_found(app, PAGES)
     register_wall(app, data)
     register_modules(app, data, data.modules)
     register_console(app, data)

@@ -191,17 +191,6 @@ def console_layout(data, search: str | None) -> html.Div:
     ])
 
 
-def not_found_layout(data, search: str | None) -> html.Div:
-    lang = parse_query(search)["lang"]
-    return html.Div(id=ids.NOT_FOUND, className="console", children=[
-        title_bar(None, lang, page_name=t("page.not_found", lang), show_as_of=False),
-        html.Main(className="placeholder", children=[
-            html.P(t("not_found.body", lang), className="placeholder-body"),
-            dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang), className="placeholder-link"),
-        ]),
-    ])
-
-
 def bad_params_note(search: str | None, bad: list[str], lang: str, today) -> str:
     """The note naming the ignored link parameters; a bad ``as_of`` gets its reason
     too (the console then shows the town now, and says so)."""

@@ -103,6 +103,7 @@ PLAYBACK_DAY = "playback-day"
 
 # ---- any other path -----------------------------------------------------------------
 NOT_FOUND = "not-found"
+UNKNOWN_MODULE = "unknown-module"  # the wall's notice for ?module= naming no module
 
 
 def kpi_value(period: str, name: str) -> str:

@@ -18,8 +18,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import ids
 from callbacks.as_of import as_of_text
-from callbacks.console import console_layout, not_found_layout
+from callbacks.console import console_layout
 from callbacks.i18n import parse_query
+from callbacks.not_found import not_found_layout
 from callbacks.wall import wall_layout
 
 PAGE_KEY = "page-key"  # dcc.Store: [path, lang, as_of] of the page on screen
@@ -51,9 +52,15 @@ def routed_layout(data, tz: str, extras=()):
             return shell(tz, extras=extras)
         path, search = url
         key = page_key(path, search)
-        page = PAGES.get(path, not_found_layout)(data, search)
+        page = page_of(data, path, search)
         return shell(tz, page=page, key=key, lang=key[1], extras=extras)
     return layout
+
+
+def page_of(data, path: str, search: str | None):
+    """The page at ``path``, or the page saying there is none (callbacks/not_found.py)."""
+    page = PAGES.get(path)
+    return page(data, search) if page is not None else not_found_layout(data, search, path)
 
 
 def page_key(path: str, search: str | None) -> list:
@@ -132,7 +139,7 @@ def register_routes(app, data) -> None:
         key = page_key(path, search)
         if shown == key:
             raise PreventUpdate  # only ?module= (or ?rotate=) changed
-        page = PAGES.get(path, not_found_layout)(data, search)
+        page = page_of(data, path, search)
         return page, key, {**(conf or {}), "lang": key[1]}
 
     # The clock runs in the browser: see assets/clock.js.

@@ -23,6 +23,7 @@ from callbacks.i18n import (LABELS, MODULE_IDS, format_compact, format_count, fo
 from callbacks.grid_card import grid_card_frame
 from callbacks.fragments import store_id
 from callbacks.modules import layer_control, module_panels, wall_class
+from callbacks.not_found import unknown_module_notice
 from callbacks.wall_map import map_stores, register_wall_map, wall_map
 from layers import modules as M
 
@@ -145,6 +146,7 @@ def wall_layout(data, search: str | None) -> html.Div:
             layer_control(module, lang),
             grid_card_frame(lang, shown.at),
             html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
+            unknown_module_notice(search, lang),
             old_data_note(data, q, shown) if notice is None else None,
         ]),
         html.Aside(className="panel panel-right", children=[
