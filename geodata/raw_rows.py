@@ -38,6 +38,9 @@ class RawRows:
     declared_crs: CRS | None = None          #: the CRS the file names, if any
     notes: dict = field(default_factory=dict)            #: encoding, sheet, source layer, filter…
     default_mapping: dict = field(default_factory=dict)  #: {FIELD: SOURCE} a format preset suggests
+    #: where each record is when a person opens the file: the spreadsheet row of a CSV
+    #: or Excel record (the header counted); None = the record's number, 1…
+    lines: np.ndarray | None = None
 
 
 def first_line(exc: BaseException) -> str:

@@ -170,7 +170,8 @@ def read_csv(path: Path, encoding: str | None = None) -> RawRows:
     df.index = pd.RangeIndex(len(df))
     raw_of = raw_of_frame(df)
     df = df.apply(lambda s: s.mask(s.str.strip().isin(NA_TOKENS))) if len(df) else df
-    return RawRows(df, None, errors, raw_of, "CSV", notes={"encoding": enc})
+    # the spreadsheet row: the header is row 1 (blank lines, which readers skip, shift it)
+    return RawRows(df, None, errors, raw_of, "CSV", notes={"encoding": enc}, lines=np.arange(2, len(df) + 2))
 
 
 def _header_row(grid: pd.DataFrame) -> int:
@@ -222,6 +223,7 @@ def read_excel(path: Path, sheet: str | None = None, layer_hint: str | None = No
         raise LoadError(f"sheet {chosen!r} of {path.name} is empty")
     h = _header_row(grid)
     header_row = int(grid.index[h]) + 1
+    lines = grid.index.to_numpy()[h + 1:] + 1          # the rows Excel shows, blank ones skipped
     grid = grid.reset_index(drop=True)
     header = cells_to_text(grid.iloc[[h]]).iloc[0].tolist()
     cols, seen = [], set()
@@ -237,4 +239,4 @@ def read_excel(path: Path, sheet: str | None = None, layer_hint: str | None = No
     df.index = pd.RangeIndex(len(df))
     fmt = "Excel (.xls)" if path.suffix.lower() == ".xls" else "Excel"
     return RawRows(df, None, [None] * len(df), raw_of_frame(df), fmt,
-                   notes={"sheet": chosen, "header_row": header_row})
+                   notes={"sheet": chosen, "header_row": header_row}, lines=lines)

@@ -10,7 +10,9 @@ WGS84 whose rows are the file's records in order. The formats are read in
   ``CaseID`` → ``case_id``), so a column already called like a contract field
   (``Category``) lands on it without a mapping;
 * ``geometry`` (None where a record has none or it could not be read);
-* ``_row`` the record's 1-based number in the file (header excluded),
+* ``_row`` the record's 1-based number in the file (header excluded; it
+  seeds generated ids), ``_line`` where a person finds it (the spreadsheet
+  row of a CSV or Excel record, header counted; else ``_row``),
   ``_error`` a reason when the record could not even be read (a ragged CSV line, unreadable geometry, a
   coordinate that is not a number…). :func:`geodata.validate.validate` turns
   ``_error`` into a quarantine record. The original record's text, for the
@@ -395,6 +397,7 @@ def read_source(path, *, mapping: dict[str, str] | None = None, crs: str | None 
             if problems[i] and not errors[i]:
                 errors[i] = f"coordinates invalid after converting from {crs_label}: {problems[i]}"
     frame["_row"] = np.arange(1, len(frame) + 1)
+    frame["_line"] = frame["_row"] if raw.lines is None else np.asarray(raw.lines, dtype=np.int64)
     frame["_error"] = pd.Series(errors, index=frame.index, dtype=object)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=WGS84)
     info = SourceInfo(path=path, format=fmt, rows=len(gdf), crs=crs_label,

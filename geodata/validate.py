@@ -57,7 +57,7 @@ UNKNOWN_COLUMNS = ["field", "value", "rows", "codes", "problem"]
 #: Column beside an optional field that keeps a value it could not take (a spelling no
 #: value map knows, text where a number belongs).
 ORIGINAL_SUFFIX = "_original"
-_INTERNAL = ("_row", "_raw", "_error")
+_INTERNAL = ("_row", "_line", "_raw", "_error")
 #: C0/C1 control characters (whitespace among them is folded to spaces first).
 _CONTROL = "[\x00-\x1f\x7f-\x9f]"
 #: Text columns are worked on as Arrow strings: pyarrow's kernels (RE2) run a
@@ -286,6 +286,8 @@ def _with_internals(rows: pd.DataFrame, raw_of):
     rows = rows.copy(deep=False)
     if "_row" not in rows:
         rows["_row"] = np.arange(1, len(rows) + 1)
+    if "_line" not in rows:
+        rows["_line"] = rows["_row"]
     if "_error" not in rows:
         rows["_error"] = None
     if raw_of is None and "_raw" in rows:
@@ -446,7 +448,7 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
     ok[list(problems)] = False
     if idf and idf in out:
         ids = pd.Series(out[idf])
-        row_nums = rows["_row"].to_numpy()
+        row_nums = rows["_line"].to_numpy()
         ok_idx = np.flatnonzero(ok)
         dup = np.zeros(n, bool)
         dup[ok_idx[ids.iloc[ok_idx].duplicated(keep="first").to_numpy()]] = True
@@ -487,7 +489,7 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
     bad_idx = np.flatnonzero(~ok)
     q = pd.DataFrame({
         "layer": layer,
-        "source_row": [str(int(r)) for r in rows["_row"].to_numpy()[bad_idx]],
+        "source_row": [str(int(r)) for r in rows["_line"].to_numpy()[bad_idx]],
         "reason": ["; ".join(f"{c}: {d}" if c else d for c, d in problems[i]) for i in bad_idx],
         "raw": raw_of(bad_idx) if len(bad_idx) else [],
         "source_file": source_file,

@@ -383,6 +383,10 @@ def main():
         app()  # typer handles usage errors and typer.Exit itself; anything else comes out here
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # `townbrain … | head`: the reader has gone, which is fine
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the contract: never a traceback on the terminal
         where = _crash_report(exc)
         err.print(f"[bold red]error:[/] {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "

@@ -6,8 +6,10 @@ from rich.console import Console
 
 __all__ = ["out", "err", "DB_HELP", "fail", "store_or_fail", "parse_map"]
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: a report line piped to a file or another program stays one line (a
+# terminal still wraps it); tables are drawn to the terminal's width, or 80.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DB_HELP = "Store URL: a GeoPackage path or postgresql://…; default $TOWNBRAIN_DB, else data/town.gpkg."
 

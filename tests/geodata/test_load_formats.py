@@ -174,6 +174,7 @@ def test_encoding_override_and_a_wrong_one(store, tmp_path, sf_cases):
 
 def test_excel_sheets_with_a_title_row(store, tmp_path, sf_cases):
     df = chinese_export(sf_cases).head(500)
+    df.loc[10, "上报时间"] = "not a date"           # on the sheet's row 14: title, blank, header, rows…
     path = tmp_path / "cases.xlsx"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         pd.DataFrame([["青澜镇 案件台账 2012"]]).to_excel(xw, sheet_name="案件", index=False, header=False)
@@ -183,7 +184,8 @@ def test_excel_sheets_with_a_title_row(store, tmp_path, sf_cases):
         load_file(store, path, "cases")
     r = load_file(store, path, "cases", sheet="案件", source_tz="America/Los_Angeles")
     whole(r)
-    assert (r.loaded, r.info.notes["header_row"]) == (500, 3)
+    assert (r.loaded, r.quarantined, r.info.notes["header_row"]) == (499, 1, 3)
+    assert store.read("quarantine")["source_row"].tolist() == ["14"]      # where Excel shows it
     assert store.read("cases").set_index("case_id").loc["1757188", "source"] == "hotline"
     with pytest.raises(LoadError, match="no sheet 'nope'; its sheets are 案件, 说明"):
         load_file(store, path, "cases", sheet="nope")

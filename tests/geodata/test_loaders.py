@@ -119,7 +119,7 @@ def test_quarantine_records_carry_layer_row_reason_raw_and_file(store, tmp_path)
     r = load_file(store, p, "cases", mapping={"case_id": "id", "reported_at": "when"})
     assert (r.loaded, r.quarantined) == (1, 1)
     q = store.read("quarantine").iloc[0]
-    assert (q["layer"], q["source_row"], q["source_file"]) == ("cases", "2", "bad.csv")
+    assert (q["layer"], q["source_row"], q["source_file"]) == ("cases", "3", "bad.csv")   # the spreadsheet row, header = 1
     assert q["reason"] == "unparseable reported_at: 'never'"
     assert json.loads(q["raw"]) == {"id": "B", "when": "never", "lon": "120.6", "lat": "31.2"}
     assert q["quarantined_at"].tzinfo is not None
@@ -175,7 +175,7 @@ def test_duplicate_ids_keep_the_first(tmp_path):
     good, q, *_ = validate("cases", read_source(p, mapping={"case_id": "id", "reported_at": "t"})[0])
     assert good["case_id"].tolist() == ["A", "B"]
     assert good["reported_at"].iloc[0] == pd.Timestamp("2018-01-01", tz="Asia/Shanghai")
-    assert q["reason"].tolist() == ["duplicate case_id: 'A' (first at row 1)"]
+    assert q["reason"].tolist() == ["duplicate case_id: 'A' (first at row 2)"]
 
 
 def test_closed_codes_normalised_or_mapped_and_unknown_spellings_kept(tmp_path):
@@ -276,7 +276,7 @@ def test_ragged_csv_rows_are_quarantined_by_number(tmp_path):
     rows, _ = read_source(p, mapping={"case_id": "id", "reported_at": "t"})
     good, q, *_ = validate("cases", rows)
     assert good["case_id"].tolist() == ["1", "4"]
-    assert q["source_row"].tolist() == ["2", "3"] and set(reasons_of(q)) == {"malformed row"}
+    assert q["source_row"].tolist() == ["3", "4"] and set(reasons_of(q)) == {"malformed row"}
 
 
 def test_projected_csv_with_named_coordinate_columns(tmp_path):
