@@ -30,7 +30,8 @@ from intake import register_intake
 
 ROOT = Path(__file__).resolve().parent
 
-# <html lang> picks the Simplified Chinese glyph forms in CJK fonts; the dark
+# <html lang> picks the Simplified Chinese glyph forms in CJK fonts (callbacks/routes.py
+# makes it "en" for ?lang=en, and follows a switch in the page); the dark
 # background is set before any CSS loads so the wall never flashes white.
 INDEX = """<!DOCTYPE html>
 <html lang="zh-CN">

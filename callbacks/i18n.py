@@ -28,6 +28,9 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
 #: The 8 first-level modules, in the contract's order ("The screen and the API").
+#: ``<html lang>`` of each language (BCP 47): zh-CN picks the Simplified Chinese glyph
+#: forms of CJK fonts; screen readers and hyphenation follow it too.
+HTML_LANGS = {"zh": "zh-CN", "en": "en"}
 MODULE_IDS = ("ecology", "livelihood", "online", "leadership", "public", "admin",
               "enforcement", "transport")
 

@@ -103,6 +103,7 @@ PLAYBACK_DAY = "playback-day"
 
 # ---- any other path -----------------------------------------------------------------
 NOT_FOUND = "not-found"
+HTML_LANG = "html-lang"            # dcc.Store: the <html lang> the page has (assets: routes.py callback)
 UNKNOWN_MODULE = "unknown-module"  # the wall's notice for ?module= naming no module
 
 

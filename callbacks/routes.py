@@ -10,6 +10,7 @@ callbacks, so the map is not rebuilt for it.
 """
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import flask
@@ -19,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from callbacks import ids
 from callbacks.as_of import as_of_text
 from callbacks.console import console_layout
-from callbacks.i18n import parse_query
+from callbacks.i18n import HTML_LANGS, parse_query
 from callbacks.not_found import not_found_layout
 from callbacks.wall import wall_layout
 
@@ -35,6 +36,7 @@ def shell(tz: str, page=None, key: list | None = None, lang: str = "zh", extras=
         dcc.Store(id=PAGE_KEY, data=key),
         dcc.Store(id=ids.PAGE_WANTED, data=key),
         dcc.Store(id=ids.SCREEN_CONF, data={"tz": tz, "lang": lang}),
+        dcc.Store(id=ids.HTML_LANG),
         dcc.Interval(id=ids.CLOCK_TICK, interval=1000),
         html.Div(page, id=ids.PAGE, className="page"),
         *extras,
@@ -110,15 +112,27 @@ def preload_links(path: str, prefix: str = "/") -> str:
     return "".join(f'<link rel="preload" href="{prefix}{p}" as="script">' for p in page)
 
 
+def html_lang_tag(html_text: str, search: str | None) -> str:
+    """The index page with ``<html lang>`` in the language of the link.
+
+    >>> html_lang_tag('<!DOCTYPE html>\\n<html lang="zh-CN">\\n<head>', "?lang=en").split("\\n")[1]
+    '<html lang="en">'
+    """
+    lang = HTML_LANGS[parse_query(search)["lang"]]
+    return html_text.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1)
+
+
 def with_preloads(app) -> None:
-    """Serve each page's index with its :func:`preload_links` in the ``<head>``."""
+    """Serve each page's index with its :func:`preload_links` in the ``<head>`` and its
+    ``<html lang>`` in the language of the link (:func:`html_lang_tag`)."""
     prefix = app.config.requests_pathname_prefix
     base = app.interpolate_index
 
     def interpolate_index(**kwargs):
         path = flask.request.path if flask.has_request_context() else "/"
         kwargs["css"] = preload_links(path, prefix) + kwargs.get("css", "")
-        return base(**kwargs)
+        query = flask.request.query_string.decode("utf-8", "replace") if flask.has_request_context() else ""
+        return html_lang_tag(base(**kwargs), f"?{query}" if query else "")
 
     app.interpolate_index = interpolate_index
 
@@ -141,6 +155,15 @@ def register_routes(app, data) -> None:
             raise PreventUpdate  # only ?module= (or ?rotate=) changed
         page = page_of(data, path, search)
         return page, key, {**(conf or {}), "lang": key[1]}
+
+    # <html lang> follows a language switch in the page (the index page has it already)
+    app.clientside_callback(
+        """function (conf) {
+            var lang = %s[(conf && conf.lang) || 'zh'] || 'zh-CN';
+            if (document.documentElement.lang !== lang) { document.documentElement.lang = lang; }
+            return lang;
+        }""" % json.dumps(HTML_LANGS),
+        Output(ids.HTML_LANG, "data"), Input(ids.SCREEN_CONF, "data"))
 
     # The clock runs in the browser: see assets/clock.js.
     app.clientside_callback(
