@@ -152,7 +152,7 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
     path = Path(path)
     rows, info = read_source(path, mapping=mapping, crs=crs, source_layer=source_layer, layer_hint=layer,
                              encoding=encoding, sheet=sheet, where=where, aliases=field_aliases(layer))
-    if LAYERS[layer].geometry is not None and info.geometry_source is None and len(rows):
+    if decl.geometry is not None and info.geometry_source is None and len(rows):
         raise LoadError(f"{path.name} has no coordinates for layer {layer!r}: no lon/lat, "
                         "'(lat, lon)' or WKT column found; name them with --map lon=COL,lat=COL")
 
@@ -165,8 +165,7 @@ def load_file(store, path, layer: str, *, mapping: dict[str, str] | None = None,
                                                     raw_of=info.raw_of)
 
     report = LoadReport(layer=layer, source_file=label, rows=len(rows), info=info)
-    id_field = LAYERS[layer].id_field
-    report.generated_ids = bool(id_field) and id_field not in rows.columns
+    report.generated_ids = bool(decl.id_field) and decl.id_field not in rows.columns
     report.loaded = store.upsert(layer, good) if len(good) else 0
     if store.has_layer("quarantine"):
         report.replaced_quarantine = store.delete("quarantine", where={"layer": layer, "source_file": label})

@@ -256,24 +256,36 @@ def _crs_label(crs) -> str:
     return f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
 
 
-def _read_any(path: Path, *, source_layer, layer_hint, encoding, sheet, where) -> RawRows:
+def _kind_of(path: Path) -> str:
+    """What reads a file, by its suffix."""
     suffix = path.suffix.lower()
-    name = path.name.lower()
-    kind = ("csv" if suffix in CSV_SUFFIXES else "excel" if suffix in EXCEL_SUFFIXES
-            else "shapefile" if suffix in (".shp", ".zip") else "vector" if suffix in VECTOR_SUFFIXES else "other")
-    _check_options(path, kind, sheet=sheet, where=where, source_layer=source_layer, encoding=encoding)
     if suffix in (".geojson", ".json"):
-        return read_geojson(path)
+        return "geojson"
     if suffix in CSV_SUFFIXES:
-        return read_csv(path, encoding)
+        return "csv"
     if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, sheet, layer_hint)
-    if suffix in (".parquet", ".geoparquet") or name.endswith(".parq"):
-        return read_parquet(path)
+        return "excel"
+    if suffix in (".parquet", ".geoparquet", ".parq"):
+        return "parquet"
+    if suffix in (".shp", ".zip"):
+        return "shapefile"
     if suffix in VECTOR_SUFFIXES:
-        return read_vector(path, source_layer=source_layer, layer_hint=layer_hint, encoding=encoding,
-                           where=where)
+        return "vector"
     raise LoadError(f"{path.name}: unsupported file type {suffix or '(none)'}; TownBrain reads {FORMATS}")
+
+
+def _read_any(path: Path, *, source_layer, layer_hint, encoding, sheet, where) -> RawRows:
+    kind = _kind_of(path)
+    _check_options(path, kind, sheet=sheet, where=where, source_layer=source_layer, encoding=encoding)
+    if kind == "geojson":
+        return read_geojson(path)
+    if kind == "csv":
+        return read_csv(path, encoding)
+    if kind == "excel":
+        return read_excel(path, sheet, layer_hint)
+    if kind == "parquet":
+        return read_parquet(path)
+    return read_vector(path, source_layer=source_layer, layer_hint=layer_hint, encoding=encoding, where=where)
 
 
 def _with_aliases(mapping: dict[str, str], columns, aliases: dict[str, str]) -> dict[str, str]:

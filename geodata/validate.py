@@ -21,9 +21,10 @@ first one names it in the counts):
    no map knows quarantines the record only in a required field — in an
    optional one the field is left empty, the spelling kept in
    ``<field>_original`` and reported in ``unknown_values``, so a spelling
-   never costs a record; so does an optional number or boolean that is not
-   one or is out of its range (``约50人`` employees). Open category trees (``Field.open_codes``) accept
-   any value; values not yet known are returned as new categories;
+   never costs a record; nor does an optional number or boolean that is not
+   one or is out of its range (``约50人`` employees). Open category trees
+   (``Field.open_codes``) accept any value; values not yet known are returned
+   as new categories;
 4. duplicate ids among the rows that passed: the first wins.
 
 A file without the layer's id column gets stable generated ids:
@@ -46,7 +47,7 @@ from geodata import config
 from geodata.crs import lonlat_problems
 from geodata.raw_rows import raw_of_frame, raw_of_list
 from geodata.schema import STORAGE_CRS, Field, Layer, layer as layer_decl
-from geodata.value_maps import (AHEAD_EVENT, AHEAD_PLAN, EARLIEST, FALSE_TOKENS, NA_TOKENS, TRUE_TOKENS,
+from geodata.value_maps import (AHEAD_EVENT, AHEAD_PLAN, EARLIEST, FALSE_TOKENS, NA_TOKENS, TEXT, TRUE_TOKENS,
                                  blank_mask, code_lookup, normalise_code, parse_datetimes)
 
 __all__ = ["Validation", "validate", "parse_datetimes", "generated_id", "category_code",
@@ -60,9 +61,6 @@ ORIGINAL_SUFFIX = "_original"
 _INTERNAL = ("_row", "_line", "_raw", "_error")
 #: C0/C1 control characters (whitespace among them is folded to spaces first).
 _CONTROL = "[\x00-\x1f\x7f-\x9f]"
-#: Text columns are worked on as Arrow strings: pyarrow's kernels (RE2) run a
-#: million values in milliseconds where Python's re takes a second.
-TEXT = pd.StringDtype("pyarrow")
 
 class Validation(NamedTuple):
     """What :func:`validate` returns (unpacks as a 4-tuple)."""
@@ -130,6 +128,17 @@ def _objects(s: pd.Series) -> np.ndarray:
     arr = s.to_numpy(object).copy()
     arr[pd.isna(arr)] = None
     return arr
+
+
+def _set_aside(out: dict, name: str, texts: pd.Series, mask: np.ndarray, problem, codes=None) -> list[dict]:
+    """An optional field's values it cannot take: kept as text in ``<name>_original``
+    (the field itself is emptied by the caller); returns their UNKNOWN_COLUMNS rows,
+    one per (problem, value) with its count. ``problem`` is one text or one per row."""
+    out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(texts.where(mask))
+    why = pd.Series(problem if not isinstance(problem, str) else [problem] * len(texts), index=texts.index)
+    counts = pd.DataFrame({"problem": why[mask], "value": texts[mask]}).value_counts()
+    return [{"field": name, "value": v, "rows": int(c), "codes": codes, "problem": p}
+            for (p, v), c in counts.items()]
 
 
 def _numbers(s: pd.Series, f: Field):
@@ -394,13 +403,10 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
                     problems[i].append(probs[i])
             elif flagged.any():
                 # like an unknown code: an optional value that is no number costs the field only
-                original = pd.Series(s.astype(object).to_numpy(), index=rows.index).where(flagged)
-                out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(original.map(lambda v: None if pd.isna(v) else str(v)))
-                why = pd.Series([p[0] if p else None for p in probs], index=rows.index)
-                for (problem, value), c in pd.DataFrame({"p": why[flagged], "v": original[flagged].astype(str)}) \
-                        .value_counts().items():
-                    unknown_rows.append({"field": name, "value": value, "rows": int(c), "codes": None,
-                                         "problem": problem.removeprefix(f"{name} ")})
+                texts = pd.Series(np.full(n, None, dtype=object), index=rows.index)
+                texts[flagged] = [str(v) for v in s.to_numpy(object)[flagged]]
+                why = [p[0].removeprefix(f"{name} ") if p else None for p in probs]
+                unknown_rows.extend(_set_aside(out, name, texts, flagged, why))
                 vals = vals.mask(flagged)
                 flagged = np.zeros(n, bool)
             out[name] = vals.array
@@ -424,10 +430,7 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
                 elif unknown.any():
                     # An optional code nobody mapped costs the field, never the record:
                     # the field stays empty and the spelling is kept beside it.
-                    out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(vals.where(unknown))
-                    counts = vals[unknown].value_counts()
-                    unknown_rows.extend({"field": name, "value": v, "rows": int(c), "codes": f.codes,
-                                         "problem": "not in code list"} for v, c in counts.items())
+                    unknown_rows.extend(_set_aside(out, name, vals, unknown, "not in code list", f.codes))
                 vals = mapped
             out[name] = _objects(vals)
         if f.required or name == idf:

@@ -69,7 +69,9 @@ DATE_FORMATS = (
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日",
     "%Y%m%d%H%M%S", "%Y%m%d",
 )
-_TEXT = pd.StringDtype("pyarrow")
+#: Text columns are worked on as Arrow strings: pyarrow's kernels (RE2) run a
+#: million values in milliseconds where Python's re takes a second.
+TEXT = pd.StringDtype("pyarrow")
 # Written without \d and \s so that pyarrow's RE2 runs them over a whole column:
 # pandas falls back to Python's re, value by value, for classes RE2 reads differently.
 _ISO_START = re.compile(r"^[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?([T ]|$)")
@@ -252,10 +254,12 @@ def read_values_file(path, layer: str) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise ValueError(f"--values-file {path} does not exist")
     suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv", ".tsv", ".txt"):
+        raise ValueError(f"--values-file {path.name}: use a .yaml or a .csv file")
+    from geodata.read_tables import decode
+    text, _enc = decode(path.read_bytes(), path.name)     # a GBK file from an office reads too
     if suffix in (".yaml", ".yml"):
         import yaml
-        from geodata.read_tables import decode
-        text, _enc = decode(path.read_bytes(), path.name)     # a GBK file from an office reads too
         try:
             obj = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
@@ -268,23 +272,19 @@ def read_values_file(path, layer: str) -> dict[str, dict[str, str]]:
         if all(isinstance(v, dict) and all(isinstance(w, dict) for w in v.values()) for v in obj.values()):
             obj = obj.get(layer, {})   # keyed by layer: this load's part
         return {str(f): {str(k): str(v) for k, v in m.items()} for f, m in obj.items()}
-    if suffix in (".csv", ".tsv", ".txt"):
-        from geodata.read_tables import decode
-        text, _enc = decode(path.read_bytes(), path.name)
-        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ",")
-        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
-        if not {"field", "value", "code"} <= set(cols):
-            raise ValueError(f"--values-file {path.name} needs the columns field,value,code "
-                             f"(it has {', '.join(reader.fieldnames or []) or 'none'})")
-        out: dict[str, dict[str, str]] = {}
-        for r in reader:
-            if "layer" in cols and (r.get(cols["layer"]) or "").strip() not in ("", layer):
-                continue
-            f, v, c = ((r.get(cols[k]) or "").strip() for k in ("field", "value", "code"))
-            if f and v and c:
-                out.setdefault(f, {})[v] = c
-        return out
-    raise ValueError(f"--values-file {path.name}: use a .yaml or a .csv file")
+    reader = csv.DictReader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ",")
+    cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
+    if not {"field", "value", "code"} <= set(cols):
+        raise ValueError(f"--values-file {path.name} needs the columns field,value,code "
+                         f"(it has {', '.join(reader.fieldnames or []) or 'none'})")
+    out: dict[str, dict[str, str]] = {}
+    for r in reader:
+        if "layer" in cols and (r.get(cols["layer"]) or "").strip() not in ("", layer):
+            continue
+        f, v, c = ((r.get(cols[k]) or "").strip() for k in ("field", "value", "code"))
+        if f and v and c:
+            out.setdefault(f, {})[v] = c
+    return out
 
 
 def check_value_maps(layer: str, maps: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -355,7 +355,7 @@ def _strptime(txt: pd.Series, fmt: str) -> pd.Series:
     again the values Arrow put there, and those Arrow could not read at all.
 
     >>> _strptime(pd.Series(["02/05/2023 04:50:57 PM", "2/5/2023 4:50:57 PM", "02/30/2023 01:00:00 AM",
-    ...                      "03/02/2023 01:00:00 AM"], dtype=_TEXT), "%m/%d/%Y %I:%M:%S %p").tolist()
+    ...                      "03/02/2023 01:00:00 AM"], dtype=TEXT), "%m/%d/%Y %I:%M:%S %p").tolist()
     [Timestamp('2023-02-05 16:50:57'), Timestamp('2023-02-05 16:50:57'), NaT, Timestamp('2023-03-02 01:00:00')]
     """
     import pyarrow as pa
@@ -411,10 +411,10 @@ def parse_datetimes(values: pd.Series, tz: str | None = None, *,
         naive = s.astype("datetime64[us]")
     else:
         if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-            txt = s.astype(_TEXT).str.strip()   # Arrow kernels: a million rows in milliseconds
+            txt = s.astype(TEXT).str.strip()   # Arrow kernels: a million rows in milliseconds
         else:
             txt = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                       else str(v).strip()).astype(_TEXT)
+                                       else str(v).strip()).astype(TEXT)
         blank = (txt.isna() | txt.isin(NA_TOKENS)).to_numpy(bool)
         pending = ~blank
         aware = pending & txt.str.match(_AWARE.pattern).fillna(False).to_numpy(bool)
