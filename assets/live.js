@@ -7,6 +7,16 @@
     var LIVE_KEEP_MS = 5 * 60 * 1000;   // a changed cell glows for five minutes
     var live = [];                      // [{lon, lat, n, t}]
     var focusTimer = null;
+    var ROTATE_TICK_MS = 500;
+    // the module on screen and since when (ms): the rotation's position, taken from the
+    // URL, so a click or Back moves it; any change of the URL restarts the period
+    var rotation = {module: null, since: null};
+    function urlChanged() {
+        var m = new URLSearchParams(window.location.search).get('module');
+        if (rotation.since !== null && m !== rotation.module) { rotation.module = m; rotation.since = Date.now(); }
+    }
+    window.addEventListener('_dashprivate_pushstate', urlChanged);
+    window.addEventListener('popstate', urlChanged);
 
     /* The map is assets/map.js's Leaflet map in ids.WALL_MAP (conf.map). */
     function map(conf) {
@@ -84,24 +94,41 @@
                 return [focus.text || focus.case_id, false];
             },
 
+            /* The rotation's clock: a tick a few times per period, so a step comes on
+               time after the module last changed (callbacks/live.py: rotation). */
             rotationConf: function (pathname, search) {
                 var path = (pathname || '/').replace(/\/+$/, '') || '/';
                 var secs = parseInt(new URLSearchParams(search || '').get('rotate'), 10);
                 var on = (path === '/' || path === '/wall') && secs > 0;
-                return [on ? secs * 1000 : 60000, !on];
+                return [on ? Math.min(ROTATE_TICK_MS, secs * 250) : 60000, !on];
             },
 
-            /* Next module, unless the map is showing a focus case. The position is
-               kept in its own store: ticks that pile up on a busy page would all read
-               the same URL and step to the same module. */
-            rotate: function (_n, search, pos, focus, conf) {
-                if (focus && focus.until && focus.until > Date.now()) { return [NO(), NO()]; }
-                var mods = conf.modules;
-                if (pos === null || pos === undefined) {
-                    pos = mods.indexOf(new URLSearchParams(search || '').get('module'));
+            /* Next module once the current one has been on screen for the period,
+               unless the map is showing a focus case. The position is the URL's own
+               ?module=, whoever set it: a click on a tab (or Back) moves the rotation
+               there and restarts its period. A step is made the way a dcc.Link makes
+               a click, so every dcc.Location of the page (the wall's own, which the
+               title, panels and map follow) hears of it. */
+            rotate: function (_n, focus, conf) {
+                var params = new URLSearchParams(window.location.search);
+                var secs = parseInt(params.get('rotate'), 10);
+                var path = window.location.pathname.replace(/\/+$/, '') || '/';
+                if (!(secs > 0) || (path !== '/' && path !== '/wall')) { return NO(); }
+                var now = Date.now();
+                var m = params.get('module');
+                if (rotation.since === null || rotation.module !== m) {
+                    rotation.module = m; rotation.since = now;   // first tick, or a change not ours
+                    return NO();
                 }
-                var next = (pos + 1) % mods.length;
-                return [searchWith(search, 'module', mods[next]), next];
+                var busy = focus && focus.until && focus.until > now;
+                if (busy || now - rotation.since < secs * 1000) { return NO(); }
+                var mods = conf.modules;
+                var next = mods[(mods.indexOf(m) + 1) % mods.length];
+                window.history.pushState({}, '', window.location.pathname + searchWith(window.location.search,
+                                                                                          'module', next));
+                window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+                rotation.module = next; rotation.since = now;
+                return {module: next, at: now};
             },
 
             /* Play / pause, back to live, and one day per timer tick. */

@@ -15,7 +15,10 @@ Nothing here keeps per-client state on the server; the cursor lives in the page.
 When the store is unreachable the feed keeps its cursor and the screen its last
 data, and a banner says since when the data is stale; the next successful poll
 removes it. Rotation (``?rotate=SECONDS``) steps ``?module=`` through the eight
-modules and pauses while the map shows a focus case.
+modules and pauses while the map shows a focus case. A step is what a click on a
+module tab is (the URL changes and every ``dcc.Location`` hears of it, so the
+title, panels and map follow); its position is the URL's module, so after a click
+the rotation goes on from there, one period after the click.
 
 Shared with the map: ``ids.MAP_FOCUS`` (a ``dcc.Store``) holds the case the wall
 is showing; the traces this file draws on ``ids.WALL_MAP`` carry the uids
@@ -62,7 +65,7 @@ LIVE_POS = PLAYBACK_DAYS
 WALL_PATHS = ("/", "/wall")
 LIVE_KEY = "live-key"     # dcc.Store: [on the wall?, lang, as_of] the overlay was drawn for
 LIVE_CONF = "live-conf"   # dcc.Store: constants for assets/live.js
-ROTATE_POS = "rotate-pos"  # dcc.Store: the module rotation is on (its own count, not re-read from the URL)
+ROTATE_STEP = "rotate-step"  # dcc.Store: the rotation's last step, {"module", "at"} (assets/live.js: rotate)
 
 
 class LiveData:
@@ -123,7 +126,7 @@ def live_layer() -> html.Div:
         dcc.Store(id=ids.MAP_FOCUS),
         dcc.Store(id=ids.PLAYBACK_FRAME),
         dcc.Store(id=LIVE_KEY),
-        dcc.Store(id=ROTATE_POS),
+        dcc.Store(id=ROTATE_STEP),
         dcc.Store(id=LIVE_CONF, data={"map": ids.WALL_MAP, "focus_ms": FOCUS_MS, "zoom": FOCUS_ZOOM,
                                       "modules": list(MODULE_IDS), "live_pos": LIVE_POS,
                                       "card": ids.FOCUS_CARD, "ring": ids.FOCUS_RING, "play": ids.PLAYBACK_PLAY,
@@ -376,9 +379,9 @@ def register_live(app, data) -> None:
         Input(ids.URL, "pathname"), Input(ids.URL, "search"))
     app.clientside_callback(
         ClientsideFunction(namespace="townbrain_live", function_name="rotate"),
-        Output(ids.URL, "search", allow_duplicate=True), Output(ROTATE_POS, "data"),
-        Input(ids.ROTATE_TICK, "n_intervals"), State(ids.URL, "search"), State(ROTATE_POS, "data"),
-        State(ids.MAP_FOCUS, "data"), State(LIVE_CONF, "data"), prevent_initial_call=True)
+        Output(ROTATE_STEP, "data"),
+        Input(ids.ROTATE_TICK, "n_intervals"), State(ids.MAP_FOCUS, "data"), State(LIVE_CONF, "data"),
+        prevent_initial_call=True)
     app.clientside_callback(
         ClientsideFunction(namespace="townbrain_live", function_name="playback"),
         Output(ids.PLAYBACK_SLIDER, "value"), Output(ids.PLAYBACK_TIMER, "disabled"),

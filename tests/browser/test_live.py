@@ -16,7 +16,7 @@ from dash.testing.errors import TestingTimeoutError
 from dash.testing.wait import until
 
 from callbacks import ids, live
-from callbacks.i18n import LABELS, MODULE_IDS
+from callbacks.i18n import LABELS
 from tests.browser.conftest import MAP_STATE, TZ, build_fixture_town, free_port
 from tests.browser.test_wall import open_wall
 
@@ -252,34 +252,7 @@ def module_in_url(duo) -> str | None:
     return (parse_qs(urlsplit(duo.driver.current_url).query).get("module") or [None])[0]
 
 
-def test_rotation_cycles_through_the_modules(live_duo):
-    duo = live_duo
-    open_wall(duo, "?rotate=1&lang=en")
-    # Record every URL the page pushes, in the page: a busy machine may stall this
-    # test between two looks at the URL for longer than the rotation period.
-    duo.driver.execute_script("""
-        window.__tbSeen = [];
-        const push = history.pushState.bind(history);
-        history.pushState = function (s, t, url) {
-            push(s, t, url);
-            window.__tbSeen.push(new URLSearchParams(location.search).get('module'));
-        };""")
-    duo._wait_for(lambda d: len(d.execute_script("return window.__tbSeen")) >= 3, timeout=10,
-                  msg="rotation did not step three times")
-    seen = duo.driver.execute_script("return window.__tbSeen")[:3]
-    # three modules in a row, in the contract's order (where it starts depends on how
-    # long the map took to load)
-    k = MODULE_IDS.index(seen[0])
-    assert seen == [MODULE_IDS[(k + i) % len(MODULE_IDS)] for i in range(3)], seen
-    # the title and the tabs follow the URL (read in one go: the rotation goes on)
-    module, title, tab = duo.driver.execute_script(f"""
-        const m = new URLSearchParams(location.search).get('module');
-        return [m, document.getElementById('{ids.PAGE_NAME}').textContent,
-                document.getElementById('module-' + m).className];""")
-    assert "rotate=1" in duo.driver.current_url and "lang=en" in duo.driver.current_url
-    if title == LABELS["en"][f"module.{module}"]:  # else a step is in flight: the next look settles it
-        assert tab == "module-tab is-active"
-    assert duo.get_logs() == []
+# rotation on the screen: tests/browser/test_rotation.py
 
 
 FEED_STATE_JS = """
