@@ -278,7 +278,7 @@ LABELS["zh"].update({
     "c.period.30d": "近30天", "c.period.90d": "近90天", "c.period.year": "今年", "c.period.y": "{year}年",
     "c.period.custom": "自定义", "c.from": "起", "c.to": "止", "c.date_ph": "年-月-日",
     "c.category": "类别", "c.status": "状态", "c.source": "来源", "c.district": "片区", "c.grid": "网格",
-    "c.overdue_only": "只看超期未结", "c.search": "搜索", "c.search_ph": "案件编号或类别",
+    "c.overdue_only": "只看超期未结", "c.search": "搜索", "c.search_ph": "案件编号、类别、网格、村或地址",
     "c.any": "全部", "c.clear": "清除筛选", "c.lang_switch": "English",
     "c.total": "共 {n} 件", "c.page": "第 {page} / {pages} 页", "c.first": "首页", "c.prev": "上一页",
     "c.next": "下一页", "c.last": "末页", "c.ms": "查询 {ms} 毫秒", "c.empty": "没有符合条件的案件",
@@ -314,7 +314,7 @@ LABELS["en"].update({
     "c.period.30d": "Last 30 days", "c.period.90d": "Last 90 days", "c.period.year": "This year",
     "c.period.y": "{year}", "c.period.custom": "Custom", "c.from": "From", "c.to": "To", "c.date_ph": "YYYY-MM-DD",
     "c.category": "Category", "c.status": "Status", "c.source": "Source", "c.district": "District",
-    "c.grid": "Grid", "c.overdue_only": "Overdue only", "c.search": "Search", "c.search_ph": "Case id or category",
+    "c.grid": "Grid", "c.overdue_only": "Overdue only", "c.search": "Search", "c.search_ph": "Case id, category, grid, village or address",
     "c.any": "All", "c.clear": "Clear filters", "c.lang_switch": "中文",
     "c.total": "{n} cases", "c.page": "Page {page} of {pages}", "c.first": "First", "c.prev": "Previous",
     "c.next": "Next", "c.last": "Last", "c.ms": "query {ms} ms", "c.empty": "No cases match these filters",
@@ -344,6 +344,25 @@ LABELS["en"].update({
     "step.reported": "Reported", "step.registered": "Registered", "step.dispatched": "Dispatched",
     "step.handled": "Handled", "step.feedback": "Feedback", "step.closed": "Verified and closed",
     "step.rework": "Rework", "step.evaluated": "Evaluated", "step.rejected": "Rejected",
+})
+
+
+# the console's timeline steps, next step and the scope every figure names (issue 15)
+LABELS["zh"].update({
+    "step.escalated": "升级派遣", "step.extended": "延期", "c.next_step": "待{step}", "c.due_by": "时限 {at}",
+    "c.no_deadline": "立案后起算时限", "c.new_deadline": "新时限 {at}",
+    "c.overdue_scope": "现在未结、已过时限 · 最近到期在前 · 不限上报时间",
+    "c.at_risk_scope": "现在未结 · 最先到期在前 · 不限上报时间", "c.scope_place": " · 按所选条件",
+    "c.scope": "上报时间：{period} · 状态与超期{at}", "c.at_now": "按现在判断", "c.at_day_end": "按 {day} 日终判断",
+    "c.map_title": "上报件数 · {period}",
+})
+LABELS["en"].update({
+    "step.escalated": "Escalated", "step.extended": "Extended", "c.next_step": "Next: {step}", "c.due_by": "due {at}",
+    "c.no_deadline": "deadline set at registration", "c.new_deadline": "new deadline {at}",
+    "c.overdue_scope": "open now, past the deadline · most recently due first · any report date",
+    "c.at_risk_scope": "open now · soonest first · any report date", "c.scope_place": " · for the filters chosen",
+    "c.scope": "reported: {period} · status and overdue {at}", "c.at_now": "as of now",
+    "c.at_day_end": "as of the end of {day}", "c.map_title": "cases reported · {period}",
 })
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
