@@ -234,6 +234,52 @@
         }
     }
 
+    /* ---- names on the map: districts always, grids where they fit ---------------------
+       Each name is an HTML label on its place (callbacks/wall_map.py: map_labels). After
+       every zoom the districts are placed first, then the grids, and a label that would
+       touch one already placed is hidden: the names never overlap, and more grids are
+       named as the map zooms in (a focus case, a person zooming). */
+    function drawLabels(m, labels) {
+        var key = labels && (m.lang + ':' + (labels.districts || []).length + ':' + (labels.grids || []).length);
+        if (!labels || m.labelKey === key) { return; }
+        m.labelKey = key;
+        if (m.labelLayer) { m.map.removeLayer(m.labelLayer); }
+        m.labelLayer = L.layerGroup();
+        m.labelMarks = [];
+        ['districts', 'grids'].forEach(function (kind) {
+            (labels[kind] || []).forEach(function (p) {
+                var mk = L.marker([p[1], p[0]], {interactive: false, keyboard: false, pane: 'tb-labels',
+                    icon: L.divIcon({className: 'map-label is-' + kind, html: '<span>' + esc(p[2]) + '</span>',
+                                     iconSize: null})});
+                mk._tbKind = kind;
+                m.labelLayer.addLayer(mk);
+                m.labelMarks.push(mk);
+            });
+        });
+        m.labelLayer.addTo(m.map);
+        placeLabels(m);
+    }
+
+    function placeLabels(m) {
+        if (!m.labelMarks) { return; }
+        var placed = [];
+        var size = m.map.getSize();
+        m.labelMarks.forEach(function (mk) {
+            var el = mk.getElement();
+            if (!el) { return; }
+            el.style.visibility = 'hidden';
+            var span = el.firstChild;
+            var w = span.offsetWidth, h = span.offsetHeight;
+            var p = m.map.latLngToContainerPoint(mk.getLatLng());
+            var box = [p.x - w / 2 - 4, p.y - h / 2 - 2, p.x + w / 2 + 4, p.y + h / 2 + 2];
+            var inside = box[0] >= 0 && box[1] >= 0 && box[2] <= size.x && box[3] <= size.y;
+            var free = placed.every(function (b) {
+                return box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3];
+            });
+            if (inside && free) { placed.push(box); el.style.visibility = ''; }
+        });
+    }
+
     /* ---- the map ---------------------------------------------------------------------- */
     function create(el, spec) {
         var map = L.map(el, {preferCanvas: true, zoomControl: false, attributionControl: false,
@@ -244,6 +290,8 @@
         map.createPane('tb-vector').style.zIndex = 350;
         map.createPane('tb-live').style.zIndex = 460;
         map.getPane('tb-live').style.pointerEvents = 'none';
+        map.createPane('tb-labels').style.zIndex = 450;
+        map.getPane('tb-labels').style.pointerEvents = 'none';
         var m = {el: el, map: map, layers: {}, overlays: {}, order: [], moved: false, drawn: false,
                  renderer: L.canvas({pane: 'tb-vector', padding: 0.25}),
                  liveRenderer: L.canvas({pane: 'tb-live', padding: 0.25}),
@@ -253,27 +301,42 @@
             m.tiles = L.tileLayer(spec.tiles, {opacity: 0.55, className: 'map-tiles', maxZoom: 19}).addTo(map);
         }
         map.fitBounds(spec.bounds, {padding: [24, 24], animate: false});
+        if (spec.scale) {
+            // the scale bar, bottom left: metres and kilometres (Leaflet's own control)
+            // at most 10rem long: as legible on a 4K wall as at 1080p
+            var rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+            L.control.scale({position: 'bottomleft', metric: spec.scale.metric !== false,
+                             imperial: !!spec.scale.imperial, maxWidth: Math.round(10 * rem)}).addTo(map);
+        }
+        map.on('zoomend', function () { placeLabels(m); });
         map.on('dragstart zoomstart', function (ev) { if (!m.flying && ev.type === 'dragstart') { m.moved = true; } });
         map.on('click', function (ev) {
             if (!m.clickId || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
             window.dash_clientside.set_props(m.clickId, {data: {
                 points: [{lon: ev.latlng.lng, lat: ev.latlng.lat}], at: Date.now()}});
         });
-        var legend = L.control({position: 'topleft'});
-        legend.onAdd = function () {
-            var div = L.DomUtil.create('div', 'map-legend');
-            div.hidden = true;
-            L.DomEvent.disableClickPropagation(div);
-            return div;
-        };
-        legend.addTo(map);
-        m.legend = legend.getContainer();
+        // The legend: the page's own element "<id>-legend" when it has one (the wall
+        // keeps it in a row above the map, so it covers no part of the town), else a
+        // Leaflet control in the top-left corner.
+        m.legend = document.getElementById(el.id + '-legend');
+        if (!m.legend) {
+            var legend = L.control({position: 'topleft'});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div', 'map-legend');
+                div.hidden = true;
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+            m.legend = legend.getContainer();
+        }
         if (window.ResizeObserver) {
             // the wall scales with its screen: keep the town in view unless someone moved the map
             m.resize = new ResizeObserver(function () {
                 if (m.removed) { return; }  // a page drawn anew (another as_of, language) removed this map
                 map.invalidateSize({pan: false});
                 if (!m.moved && !m.flying) { map.fitBounds(m.bounds, {padding: [24, 24], animate: false}); }
+                placeLabels(m);
             });
             m.resize.observe(el);
         }
@@ -329,6 +392,7 @@
             });
         }
         drawLegend(m, specs, spec.lang);
+        drawLabels(m, spec.labels);
         markDrawn(m);
         return m;
     }

@@ -22,10 +22,35 @@ Examples
 """
 from __future__ import annotations
 
+import re
+
 from dash import html
 
 #: The colour of a bar whose trace names none.
 DEFAULT_COLOUR = "#38bdf8"
+#: A vertical chart with more categories than this is dense: on a side panel read
+#: from 5 m each slot is narrower than a 22 px word, so its category names are
+#: abbreviated (full name on hover) and only the highest and the latest value are
+#: printed (every value on hover).
+DENSE = 8
+_MONTH_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_category(cat) -> str:
+    """A category name abbreviated for a dense axis, by design rather than cut:
+    a month is its number ("3月" → "3") or its initial ("Mar" → "M"), as calendars
+    print them; anything else its first two characters.
+
+    >>> [short_category(c) for c in ("12月", "Mar", "Sep", "Floating debris")]
+    ['12', 'M', 'S', 'Fl']
+    """
+    text = str(cat)
+    zh = re.fullmatch(r"(\d{1,2})月", text)
+    if zh:
+        return zh.group(1)
+    if text in _MONTH_EN:
+        return text[0]
+    return text[:2]
 
 
 def bar_chart(fig: dict, key: str | None = None, class_name: str = "module-chart") -> html.Figure:
@@ -54,8 +79,10 @@ def bar_chart(fig: dict, key: str | None = None, class_name: str = "module-chart
         children.append(html.Div([_row(cat, i, traces, values, top) for i, cat in enumerate(cats)],
                                  className="bar-chart-rows"))
     else:
-        children.append(html.Div([_column(cat, i, traces, values, top, mode) for i, cat in enumerate(cats)],
-                                 className="bar-chart-cols"))
+        dense = len(cats) > DENSE
+        shown = _printed_values(values, mode) if dense else None
+        children.append(html.Div([_column(cat, i, traces, values, top, mode, dense, shown)
+                                  for i, cat in enumerate(cats)], className="bar-chart-cols"))
     ident = {} if key is None else {"id": {"type": "module-chart", "chart": key}}
     return html.Figure(children, className=f"{class_name} bar-chart {'is-h' if horizontal else 'is-v'}", **ident)
 
@@ -93,21 +120,34 @@ def _row(cat, i: int, traces: list, values: list, top: float) -> html.Div:
              for tr, vs in zip(traces, values) if i < len(vs)]
     total = sum(vs[i] for vs in values if i < len(vs))
     labelled = next((tr for tr in reversed(traces) if tr.get("text") is not None), traces[-1])
-    return html.Div([html.Span(str(cat), className="bar-cat"),
+    return html.Div([html.Span(str(cat), className="bar-cat", title=str(cat)),
                      html.Span([*parts, html.Span(_label(labelled, i, total), className="bar-value")],
                                className="bar-track")], className="bar-row")
 
 
-def _column(cat, i: int, traces: list, values: list, top: float, mode: str) -> html.Div:
+def _printed_values(values: list, mode: str) -> set[int]:
+    """The categories of a dense chart whose value is printed: the highest and the latest."""
+    totals = [sum(col) for col in zip(*values)] if mode == "stack" else \
+        [max(col) for col in zip(*values)] if values else []
+    if not totals:
+        return set()
+    return {max(range(len(totals)), key=totals.__getitem__), len(totals) - 1}
+
+
+def _column(cat, i: int, traces: list, values: list, top: float, mode: str, dense: bool = False,
+            printed: set | None = None) -> html.Div:
     """One category of vertical bars: a bar per trace (grouped) or one stacked bar,
-    the value over each, the category under them."""
-    bars = [html.Span(html.Span(html.Span(_label(tr, i, vs[i]), className="bar-value"),
-                                className="bar-seg", title=f"{cat}: {vs[i]:g}",
+    the value over each, the category under them (abbreviated on a dense axis, see
+    :data:`DENSE`)."""
+    bars = [html.Span(html.Span(html.Span(_label(tr, i, vs[i]), className="bar-value")
+                                if not dense or i in printed else None,
+                                className="bar-seg", title=f"{cat}: {_label(tr, i, vs[i])}",
                                 style={"height": _pct(vs[i], top), "background": _colour(tr, i)}),
                       className="bar-col")
             for tr, vs in zip(traces, values) if i < len(vs)]
-    return html.Div([html.Span(bars, className="bar-group"), html.Span(str(cat), className="bar-cat")],
-                    className="bar-slot")
+    name = html.Span(short_category(cat), className="bar-cat", title=str(cat)) if dense else \
+        html.Span(str(cat), className="bar-cat")
+    return html.Div([html.Span(bars, className="bar-group"), name], className="bar-slot")
 
 
 def _segments(row: html.Div) -> list:

@@ -205,6 +205,19 @@ LABELS["en"].update({
 })
 
 
+# the wall's warnings (callbacks/wall_warnings.py)
+LABELS["zh"].update({
+    "warnings.title": "预警", "warnings.none": "暂无预警", "warnings.ack": "确认", "warnings.acked": "已确认",
+    "warnings.surge": "{grid} · {category} 突增 {n} 件（{ratio}）",
+    "warnings.hotspot": "{place} · 近{days}日案件热点 {n} 件",
+})
+LABELS["en"].update({
+    "warnings.title": "Warnings", "warnings.none": "No warnings", "warnings.ack": "OK", "warnings.acked": "Seen",
+    "warnings.surge": "{grid} · {category} surge: {n} ({ratio})",
+    "warnings.hotspot": "{place} · hot spot, {n} cases in {days} days",
+})
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     """The label ``key`` in ``lang`` (falling back to Chinese, then the key)."""
     # An empty string is a real translation (English has no measure words like 件).

@@ -23,6 +23,7 @@ DATA_AS_OF = "data-as-of"
 WALL = "wall"
 PAGE_WANTED = "page-wanted"  # dcc.Store: [path, lang, as_of] of the URL, changed only when one of them does (assets/routes.js)
 WALL_MAP = "wall-map"  # html.Div: the Leaflet map's container (assets/map.js)
+WALL_MAP_LEGEND = "wall-map-legend"  # the map's legend, a row above the map (assets/map.js fills it)
 WALL_MAP_SPEC = "wall-map-spec"  # dcc.Store: the layers the map draws (callbacks/wall_map.py, layers/leaflet.py)
 WALL_MAP_DRAWN = "wall-map-drawn"  # dcc.Store: what assets/map.js drew last (a stamp)
 WALL_MAP_CLICK = "wall-map-click"  # dcc.Store: the last click on the map, {"points": [{"lon", "lat"}]}
@@ -37,6 +38,11 @@ BASE_COUNT_PREFIX = "base-count-"
 AS_OF_BADGE = "as-of-badge"      # title bar: "截至 2018-12-31" when the town is shown as of a day (?as_of=)
 AS_OF_ERROR_PAGE = "as-of-error-page"  # the page of a link whose as_of cannot be shown
 AS_OF_ERROR = "as-of-error"      # what is wrong with it
+WALL_WARNINGS = "wall-warnings"  # the left panel's warnings (callbacks/wall_warnings.py) …
+WARNINGS_LIST = "warnings-list"  # … the list, drawn by assets/warnings.js
+WARNINGS_COUNT = "warnings-count"  # … how many are not yet acknowledged
+WARNINGS_DATA = "warnings-data"  # dcc.Store: the warnings, from the server
+WARNINGS_ACK = "warnings-ack"    # dcc.Store (local storage): the ids this browser acknowledged
 OLD_DATA_NOTE = "old-data-note"  # live wall, no recent case: the newest case's day …
 OLD_DATA_LINK = "old-data-link"  # … and a link to the wall as of that day
 

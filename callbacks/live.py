@@ -36,6 +36,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import ids
 from callbacks.as_of import BadAsOf
+from callbacks.i18n_names import english_name
 from callbacks.i18n import MODULE_IDS, format_count, format_time, parse_query, t
 from geodata import changes
 
@@ -94,7 +95,7 @@ class LiveData:
                     zh = getattr(row, "name", None)
                     en = getattr(row, "name_en", None)
                     names[str(row.code)] = (str(zh) if pd.notna(zh) else str(row.code),
-                                            str(en) if pd.notna(en) else None)
+                                            english_name(en) if pd.notna(en) else None)
         with self._lock:
             self._names = (time.monotonic(), names)
         return names

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from callbacks.i18n_names import english_name
 from callbacks.as_of import ScreenPeriod, screen_period
 from indicators import compute_all, compute_kpis
 from layers.layer_stats import layer_stats
@@ -325,7 +326,8 @@ class ModuleData:
         if self._has("categories"):
             cat = st.read("categories", columns=self._cols("categories", ["code", "name", "name_en"]))
             s.subcategory_names = {"zh": dict(zip(cat["code"], cat.get("name", cat["code"]))),
-                                   "en": dict(zip(cat["code"], cat.get("name_en", cat["code"])))}
+                                   "en": {c: english_name(n) if isinstance(n, str) and n else c
+                                          for c, n in zip(cat["code"], cat.get("name_en", cat["code"]))}}
         for layer, (cols, time_field, geometry) in THEME_READS.items():
             if self._has(layer):
                 start = since - pd.Timedelta(days=40 if layer == "approvals" else 0) if time_field else None

@@ -20,6 +20,7 @@ from callbacks.as_of import BadAsOf
 from callbacks.bar_chart import bar_chart
 from callbacks.fragments import register_fragment, store_id, to_html
 from callbacks.chrome import FONT_STACK
+from callbacks.i18n_names import romanise, short_place
 from callbacks.i18n import format_compact, format_count, format_rate, parse_query, t
 from callbacks.grid_card import register_grid_card
 from geodata.code_names import industry_labels
@@ -230,6 +231,8 @@ def chart_context(snap, module: M.Module, lang: str) -> ChartContext | None:
     scores = snap.grid_table(None).get("composite_score")
     if scores is not None and snap.grids is not None:
         names = dict(zip(snap.grids["grid_id"].astype(str), snap.grids["name"].astype(str)))
+        if lang != "zh":
+            names = {g: short_place(romanise(n)) for g, n in names.items()}
         scores = scores.astype("float64").rename(index=lambda g: names.get(g, g))
         scores = scores[[i in names.values() for i in scores.index]]
     return ChartContext(now=snap.now, theme_cases=snap.theme_cases(module), year_start=snap.year_start,

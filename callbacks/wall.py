@@ -25,6 +25,7 @@ from callbacks.fragments import store_id
 from callbacks.modules import layer_control, module_panels, wall_class
 from callbacks.not_found import unknown_module_notice
 from callbacks.wall_map import map_stores, register_wall_map, wall_map
+from callbacks.wall_warnings import register_warnings, warnings_panel
 from layers import modules as M
 
 log = logging.getLogger(__name__)
@@ -138,16 +139,24 @@ def wall_layout(data, search: str | None) -> html.Div:
         html.Aside(className="panel panel-left", children=[
             html.Section(id=ids.MODULE_PANEL, className="panel-section module-only module-panel"),
             dcc.Store(id=store_id(ids.MODULE_PANEL), data=tiles_html),
-            kpi_panel("year", lang, shown), kpi_panel("all", lang, shown)]),
+            kpi_panel("year", lang, shown), kpi_panel("all", lang, shown),
+            warnings_panel(lang)]),
+        # Nothing covers the town: notices and the legend are rows above the map, the
+        # playback bar (callbacks/live.py) sits in the row kept free below it.
         html.Main(className="map-frame", children=[
-            # drawn by assets/map.js (Leaflet, Canvas 2D) from the spec store below
-            html.Div(id=ids.WALL_MAP, className="wall-map"),
+            html.Div(className="map-notices", children=[
+                html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
+                unknown_module_notice(search, lang),
+                old_data_note(data, q, shown) if notice is None else None]),
+            html.Div(className="map-strip", children=[
+                html.Div(id=ids.WALL_MAP_LEGEND, className="map-legend", hidden=True),  # filled by assets/map.js
+                layer_control(module, lang)]),
+            html.Div(className="map-box", children=[
+                # drawn by assets/map.js (Leaflet, Canvas 2D) from the spec store below
+                html.Div(id=ids.WALL_MAP, className="wall-map"),
+                grid_card_frame(lang, shown.at)]),
             dcc.Store(id=ids.WALL_MAP_SPEC, data=spec),
-            layer_control(module, lang),
-            grid_card_frame(lang, shown.at),
-            html.Div(notice, id=ids.WALL_NOTICE, className="wall-notice", hidden=notice is None),
-            unknown_module_notice(search, lang),
-            old_data_note(data, q, shown) if notice is None else None,
+            html.Div(className="playback-row"),
         ]),
         html.Aside(className="panel panel-right", children=[
             base_panel(lang),
@@ -289,4 +298,5 @@ def register_wall(app, data) -> None:
         Input(ids.WALL_URL, "search"), State(ids.WALL_CONF, "data"), prevent_initial_call=True)
 
     register_wall_map(app, data, data.modules)
+    register_warnings(app, data, data.modules)
     warm_up(data)

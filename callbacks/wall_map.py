@@ -36,6 +36,7 @@ from layers import modules as M
 from layers.basemap import BACKGROUND, DEFAULT_VIEW
 from layers.geometry import polygons_to_geojson
 from layers.grids import KPI_COLOURS, OUTLINE
+from callbacks.i18n_names import romanise
 from layers.leaflet import fill_colours, to_map_layer, tooltips
 from layers.population import colorbar
 
@@ -73,7 +74,7 @@ def grid_colour_views(grids, snap, lang: str) -> dict:
     by the KPI trace, its outline stays)."""
     if grids is None or len(grids) == 0 or snap is None:
         return {}
-    ids_, names = _ids_and_names(grids)
+    ids_, names = _ids_and_names(grids, lang)
     views = {}
     for kpi in M.GRID_KPIS:
         for module_id in (VIEW_MODULES if kpi == "theme_accepted" else (None,)):
@@ -103,10 +104,27 @@ def _number(v):
     return None if v is None or v != v else float(v)
 
 
-def _ids_and_names(grids) -> tuple[list, list]:
-    """The grids' ids and names (the id where a grid has no name), in row order."""
+def _ids_and_names(grids, lang: str = "zh") -> tuple[list, list]:
+    """The grids' ids and names in ``lang`` (the id where a grid has no name), in row order."""
     ids_ = grids["grid_id"].astype(str).tolist()
-    return ids_, (grids["name"].fillna(grids["grid_id"]).astype(str).tolist() if "name" in grids else ids_)
+    names = grids["name"].fillna(grids["grid_id"]).astype(str).tolist() if "name" in grids else ids_
+    return ids_, (names if lang == "zh" else [romanise(n) for n in names])
+
+
+def map_labels(base: dict, lang: str) -> dict:
+    """{"districts": [[lon, lat, name]], "grids": [...]}: where ``assets/map.js`` writes
+    each district's and grid's name (a point inside it; names in ``lang``). The map
+    shows a grid's name only where it fits without touching another label."""
+    out = {}
+    for layer, key in (("districts", "district_id"), ("grids", "grid_id")):
+        gdf = base.get(layer)
+        if gdf is None or len(gdf) == 0:
+            continue
+        names = gdf["name"].fillna(gdf[key]).astype(str) if "name" in gdf else gdf[key].astype(str)
+        pts = gdf.geometry.representative_point()
+        out[layer] = [[round(float(p.x), 5), round(float(p.y), 5), n if lang == "zh" else romanise(n)]
+                      for p, n in zip(pts, names) if p is not None and not p.is_empty]
+    return out
 
 
 def _customdata(ids_, names, text) -> list:
@@ -118,7 +136,7 @@ def grid_kpi_trace(grids, view: dict | None, lang: str) -> list[dict]:
     """One choropleth of every grid, coloured by ``view`` (see :func:`grid_colour_views`)."""
     if grids is None or len(grids) == 0 or not view:
         return []
-    ids_, names = _ids_and_names(grids)
+    ids_, names = _ids_and_names(grids, lang)
     bar = colorbar(view["title"])
     bar["tickformat"] = view["tickformat"]
     return [{
@@ -155,7 +173,8 @@ def wall_map(base: dict, snap, module: M.Module, lang: str, buildings=None) -> t
                 layer.update(_grid_colours(views[key], f"{key}@0"))
             out.append(layer)
     spec = {"layers": out, "bounds": map_bounds(base), "tiles": tile_url(), "background": BACKGROUND,
-            "lang": lang, "click": ids.WALL_MAP_CLICK,
+            "lang": lang, "click": ids.WALL_MAP_CLICK, "labels": map_labels(base, lang),
+            "scale": {"metric": True, "imperial": False},
             "note": empty_map_note(lang)["text"] if not any(
                 idx for slot, idx in slots.items() if slot != "buildings") else None}
     store = {"slots": slots, "loaded": loaded, "grids": views, "rev": 0, "snap": snapshot_stamp(snap)}
