@@ -78,10 +78,11 @@ def test_click_on_a_grid_opens_its_card_with_numbers_from_the_store(served_full,
     name = open_store(full_town).read("grids", columns=["grid_id", "name"]).set_index("grid_id")["name"][gid]
     duo.wait_for_text_to_equal(f"#{ids.GRID_CARD_TITLE}", name)
     # the trend chart is drawn with this grid's months (bars of the last 12, the
-    # store's counts), inside the card, and × closes the card
+    # store's counts; on a dense axis each value is on its bar's hover), inside the
+    # card, and × closes the card
     months = duo.driver.execute_script(
-        f"return [...document.querySelectorAll('#{ids.GRID_CARD_TREND} .bar-col .bar-value')]"
-        ".map(e => Number(e.textContent))")
+        f"return [...document.querySelectorAll('#{ids.GRID_CARD_TREND} .bar-col .bar-seg')]"
+        ".map(e => Number(e.title.split(': ').pop()))")
     assert len(months) == 12 and months[-1] >= 0
     cases = open_store(full_town).read("cases", geometry=False)
     reg = cases.loc[cases["grid_id"] == gid, "registered_at"].dropna().dt.tz_convert(TZ)
@@ -112,7 +113,7 @@ def test_layer_toggles_add_and_remove_map_layers(served_full):
     assert footprints and all(layer["n"] > 0 and layer["kind"] == "polygons" for layer in footprints)
     # the grid KPI switch recolours the grids: the legend's colour ramp is titled by the KPI
     duo.find_element(f"#{ids.GRID_KPI} input[value='disposal_rate']").click()
-    duo.wait_for_text_to_equal(f"#{ids.WALL_MAP} .map-legend-title", "Disposal rate", timeout=15)
+    duo.wait_for_text_to_equal(f"#{ids.WALL_MAP_LEGEND} .map-legend-title", "Disposal rate", timeout=15)
     kpi = [layer for layer in map_state(duo.driver)["layers"] if layer["slot"] == "grid_kpi"]
     assert kpi and kpi[0]["onMap"] and kpi[0]["meta"].startswith("disposal_rate@")
     assert duo.get_logs() == []
