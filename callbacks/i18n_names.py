@@ -21,8 +21,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 #: Generic parts of a place name, longest first, and their English.
@@ -34,6 +32,9 @@ GENERIC = (
 
 
 def _pinyin(text: str) -> str:
+    # imported on the first English name: its dictionaries take ~55 MB of the server's
+    # memory, which a wall shown only in Chinese need not pay
+    from pypinyin import Style, lazy_pinyin
     return "".join(lazy_pinyin(text, style=Style.NORMAL)).capitalize()
 
 

@@ -158,7 +158,7 @@ def wall_layout(data, search: str | None) -> html.Div:
             dcc.Store(id=ids.WALL_MAP_SPEC, data=spec),
             html.Div(className="playback-row"),
         ]),
-        html.Aside(className="panel panel-right", children=[
+        html.Aside(className="panel panel-right has-live" if shown.live else "panel panel-right", children=[
             base_panel(lang),
             html.Section(id=ids.MODULE_CHARTS, className="panel-section module-only module-charts"),
             dcc.Store(id=store_id(ids.MODULE_CHARTS), data=charts_html),
