@@ -43,7 +43,9 @@ from geodata.value_maps import check_value_maps, field_aliases
 #: Layers a town loads from its files; the others are written by TownBrain itself
 #: (the quarantine, API keys, the live intake's bookkeeping).
 LOADABLE = tuple(n for n in LAYERS if n not in ("quarantine", "api_keys", "idempotency_keys", "patrol_sessions",
-                                                 "patrol_points", "awaiting_location"))
+                                                 "patrol_points", "awaiting_location",
+                                                 # accounts and the audit trail: only access/ writes them
+                                                 "users", "password_history", "sessions", "audit_log"))
 
 __all__ = ["LOADABLE", "LoadError", "LoadReport", "load_file", "read_source", "validate", "Validation", "SourceInfo"]
 

@@ -242,6 +242,69 @@ _layers = [
         doc_zh="待定位上报"),
 ]
 
+# ---- who may see what (access/): people's accounts, their sessions and the audit trail ----
+# Issue 16 / GB/T 22239-2019 level 3: identification, authentication, access control
+# and a security audit that cannot be altered. Storage only; the rules are in access/.
+PEOPLE_ROLES = ("sysadmin", "security_admin", "auditor", "leader", "duty_officer", "grid_staff",
+                "planner", "analyst")
+ACCOUNT_ROLES = PEOPLE_ROLES + ("kiosk",)
+SESSION_STAGES = ("password", "change_password", "totp_enrol", "totp", "signed_in")
+
+_layers += [
+    Layer("users", "name", None, (
+        Field("name", _T, True, doc="sign-in name", doc_zh="账号"),
+        Field("role", _T, True, codes=ACCOUNT_ROLES, doc="role (access/roles.py)", doc_zh="角色"),
+        Field("grants", _T, doc="comma-separated: town, district, grid or professional-grid ids",
+              doc_zh="授权范围"),
+        Field("password_hash", _T, doc="argon2id hash (PHC string); the password is never stored",
+              doc_zh="口令散列"),
+        Field("password_set_at", _D, doc="when the password was last set", doc_zh="口令设置时间"),
+        Field("must_change", _B, doc="the password must be changed at the next sign-in", doc_zh="须修改口令"),
+        Field("totp_secret", _T, doc="base32 TOTP secret of the second factor, empty = not enrolled",
+              doc_zh="动态口令密钥"),
+        Field("totp_enrolled_at", _D, doc="second factor enrolled", doc_zh="动态口令绑定时间"),
+        Field("totp_last_step", _I, doc="last TOTP time step accepted (a code is used once)",
+              doc_zh="动态口令末次时间步"),
+        Field("failed_count", _I, min=0, doc="failed sign-ins in a row", doc_zh="连续失败次数"),
+        Field("locked_until", _D, doc="locked out until", doc_zh="锁定至"),
+        Field("created_at", _D, doc="created", doc_zh="创建时间"),
+        Field("created_by", _T, doc="who created it", doc_zh="创建人"),
+        Field("disabled_at", _D, doc="disabled; empty = active", doc_zh="停用时间"),
+        Field("last_sign_in", _D, doc="last successful sign-in", doc_zh="最近登录"),
+    ), doc="people's accounts, passwords stored as argon2id hashes", doc_zh="用户账号"),
+    Layer("password_history", "id", None, (
+        Field("id", _T, True, doc="name:set_at", doc_zh="编号"),
+        Field("name", _T, True, doc="account", doc_zh="账号"),
+        Field("password_hash", _T, True, doc="argon2id hash of a former password", doc_zh="口令散列"),
+        Field("set_at", _D, True, doc="when it was set", doc_zh="设置时间"),
+    ), time_field="set_at", doc="former password hashes (no reuse of the last 5)", doc_zh="历史口令"),
+    Layer("sessions", "session_id", None, (
+        Field("session_id", _T, True, doc="sha256 of the session token; the token lives only in the cookie",
+              doc_zh="会话编号(散列)"),
+        Field("name", _T, True, doc="account", doc_zh="账号"),
+        Field("stage", _T, True, codes=SESSION_STAGES, doc="how far the sign-in got", doc_zh="登录阶段"),
+        Field("created_at", _D, True, doc="signed in", doc_zh="创建时间"),
+        Field("last_seen", _D, doc="last activity (written at most once a minute)", doc_zh="最近活动"),
+        Field("ended_at", _D, doc="signed out, timed out or revoked; empty = open", doc_zh="结束时间"),
+        Field("end_reason", _T, doc="sign_out, timeout, revoked, disabled, password_changed", doc_zh="结束原因"),
+        Field("source", _T, doc="client address at sign-in", doc_zh="来源地址"),
+    ), time_field="created_at", doc="server-side sessions, revocable", doc_zh="会话"),
+    Layer("audit_log", None, None, (
+        Field("seq", _I, True, min=1, doc="1, 2, … in the order written", doc_zh="序号"),
+        Field("at", _D, True, doc="when", doc_zh="时间"),
+        Field("user", _T, doc="account, os:NAME for the command line, empty when unknown", doc_zh="用户"),
+        Field("source", _T, doc="client address", doc_zh="来源地址"),
+        Field("action", _T, True, doc="sign_in, sign_in_failed, lockout, refused, user_create, …",
+              doc_zh="操作"),
+        Field("object", _T, doc="what it was done to", doc_zh="对象"),
+        Field("outcome", _T, True, doc="ok, refused, failed", doc_zh="结果"),
+        Field("detail", _T, doc="more, as text", doc_zh="详情"),
+        Field("prev_hash", _T, True, doc="hash of the record before (64 zeros for the first)",
+              doc_zh="前一记录散列"),
+        Field("hash", _T, True, doc="sha256 of this record's canonical form and prev_hash", doc_zh="记录散列"),
+    ), time_field="at", doc="the audit trail: append-only, hash-chained (access/audit.py)", doc_zh="审计日志"),
+]
+
 # ---- the wall modules' own layers (layers/modules.py) --------------------------------------
 # brief.md, "The reference town": leadership → key projects "on one map" and tasks
 # issued as instructions; public management → video coverage ("Sharp Eyes", 雪亮工程);

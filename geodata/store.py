@@ -292,6 +292,37 @@ class Store(ABC):
             self._insert_together(prepared)
         return sum(len(f) for _, f in prepared)
 
+    # ---- a hash chain (the audit trail, access/audit.py) ----------------------------------
+    def append_chained(self, name: str, build: Callable[[dict | None], dict]) -> dict:
+        """Append ONE record whose content depends on the last one, atomically.
+
+        ``build(last)`` gets the record with the highest ``seq`` (a dict, or None on
+        an empty layer) and returns the new record: plain values, times as
+        ``YYYY-MM-DDTHH:MM:SSZ`` text. Writers take turns (an IMMEDIATE transaction
+        on SQLite, a transaction-scoped advisory lock on PostgreSQL, which a role
+        that may only INSERT and SELECT can take), so two writers never chain onto
+        the same record. Returns the record written; a failure raises StoreError.
+        """
+        decl = _decl(name)
+        if "_chain_ready" not in self.__dict__.setdefault("_chains", {}).get(name, ""):
+            self.create_schema([name])
+            self._chains[name] = "_chain_ready"
+        return self._append_chained(decl, build)
+
+    def _append_chained(self, decl: Layer, build) -> dict:
+        raise StoreError(f"{type(self).__name__} cannot append to a chain")
+
+    def protect_append_only(self, name: str, keep_days: int) -> None:
+        """Make the database itself refuse to change or empty ``name``: every UPDATE
+        and TRUNCATE, and a DELETE of a record younger than ``keep_days`` (by its
+        time field), fail. Idempotent. A second lock beside the hash chain, which
+        detects what a database owner could still do."""
+        self.create_schema([name])
+        self._protect_append_only(_decl(name), int(keep_days))
+
+    def _protect_append_only(self, decl: Layer, keep_days: int) -> None:
+        raise StoreError(f"{type(self).__name__} cannot protect a layer")
+
     def _insert_together(self, items: list[tuple[Layer, pd.DataFrame]]) -> None:
         raise StoreError(f"{type(self).__name__} cannot write several layers in one transaction")
 

@@ -360,6 +360,31 @@ class GeoPackageStore(Store):
                                 f'VALUES ({", ".join("?" * len(names))})', values)
         return sum(len(r) for _, r in items)
 
+    def _append_chained(self, decl, build):
+        """Store.append_chained: read the last record and write the next in one
+        IMMEDIATE transaction (SQLite's write lock, across processes too)."""
+        with self._transaction() as con:
+            con.row_factory = sqlite3.Row
+            last = con.execute(f'SELECT * FROM "{decl.name}" ORDER BY "seq" DESC LIMIT 1').fetchone()
+            record = build(dict(last) if last is not None else None)
+            cols = list(record)
+            names = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f'INSERT INTO "{decl.name}" ({names}) '
+                        f'VALUES ({", ".join("?" * len(cols))})', [_sqlite_value(record[c]) for c in cols])
+        return record
+
+    def _protect_append_only(self, decl, keep_days):
+        """SQLite triggers that abort an UPDATE, and a DELETE of a record younger
+        than ``keep_days`` (SQLite has no TRUNCATE); a unique index on ``seq``."""
+        name, tf = decl.name, decl.time_field
+        with self._sql() as con:
+            con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "ux_{name}_seq" ON "{name}" ("seq")')
+            con.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}_no_update" BEFORE UPDATE ON "{name}" '
+                        f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END")
+            con.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}_keep_{keep_days}d" BEFORE DELETE ON "{name}" '
+                        f"WHEN old.\"{tf}\" > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{keep_days} days') "
+                        f"BEGIN SELECT RAISE(ABORT, '{name} records are kept {keep_days} days'); END")
+
     def _update(self, decl, df):
         cols = [c for c in df.columns if c != decl.id_field]
         if not cols:

@@ -349,6 +349,58 @@ class PostGISStore(Store):
                                        f'WHERE t."{decl.id_field}" = u."{decl.id_field}"'))
             return res.rowcount
 
+    def _append_chained(self, decl, build):
+        """Store.append_chained: one transaction holding an advisory lock on the
+        layer's name (any role may take one; LOCK TABLE would need UPDATE rights)."""
+        with self._begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"townbrain.chain.{decl.name}"})
+            last = conn.execute(sa.text(f'SELECT * FROM "{decl.name}" ORDER BY "seq" DESC LIMIT 1')).mappings().first()
+            record = build(dict(last) if last is not None else None)
+            cols = list(record)
+            names = ", ".join(f'"{c}"' for c in cols)
+            conn.execute(sa.text(f'INSERT INTO "{decl.name}" ({names}) '
+                                 f'VALUES ({", ".join(f":v{i}" for i in range(len(cols)))})'),
+                         {f"v{i}": record[c] for i, c in enumerate(cols)})
+        return record
+
+    def _protect_append_only(self, decl, keep_days):
+        """A trigger refusing UPDATE, TRUNCATE and the DELETE of a record younger
+        than ``keep_days``; a unique index on ``seq``. Privileges are the second lock:
+        :meth:`grant_append_only`."""
+        name, tf = decl.name, decl.time_field
+        with self._begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('townbrain.schema'))"))
+            conn.execute(sa.text(f'CREATE UNIQUE INDEX IF NOT EXISTS "ux_{name}_seq" ON "{name}" ("seq")'))
+            conn.execute(sa.text(f"""
+                CREATE OR REPLACE FUNCTION "{name}_append_only"() RETURNS trigger LANGUAGE plpgsql AS $f$
+                BEGIN
+                  IF TG_OP = 'DELETE' AND OLD."{tf}" < now() - interval '{keep_days} days' THEN
+                    RETURN OLD;
+                  END IF;
+                  RAISE EXCEPTION '{name} is append-only (records are kept {keep_days} days)';
+                END $f$"""))
+            conn.execute(sa.text(f'DROP TRIGGER IF EXISTS "{name}_append_only" ON "{name}"'))
+            conn.execute(sa.text(f'CREATE TRIGGER "{name}_append_only" BEFORE UPDATE OR DELETE ON "{name}" '
+                                 f'FOR EACH ROW EXECUTE FUNCTION "{name}_append_only"()'))
+            conn.execute(sa.text(f'DROP TRIGGER IF EXISTS "{name}_no_truncate" ON "{name}"'))
+            conn.execute(sa.text(f'CREATE TRIGGER "{name}_no_truncate" BEFORE TRUNCATE ON "{name}" '
+                                 f'FOR EACH STATEMENT EXECUTE FUNCTION "{name}_append_only"()'))
+
+    def grant_append_only(self, name: str, role: str) -> list[str]:
+        """Let the PostgreSQL ``role`` (the app's login role) only add to and read
+        layer ``name``: GRANT INSERT, SELECT; REVOKE UPDATE, DELETE, TRUNCATE.
+        Run by the database owner; returns the statements run."""
+        from geodata.frames import check_identifier
+        check_identifier(name)
+        if not role.replace("_", "").isalnum():
+            raise StoreError(f"{role!r} is not a plain PostgreSQL role name")
+        sql = [f'GRANT INSERT, SELECT ON "{name}" TO "{role}"',
+               f'REVOKE UPDATE, DELETE, TRUNCATE ON "{name}" FROM "{role}"']
+        with self._begin() as conn:
+            for stmt in sql:
+                conn.execute(sa.text(stmt))
+        return sql
+
     def _delete(self, decl, flt):
         with self._begin() as conn:
             return conn.execute(sa.text(f'DELETE FROM "{decl.name}"{self._conditions(decl, flt)}')).rowcount
