@@ -286,7 +286,7 @@ def grid_click(driver) -> float | None:
                          "return (function(){%s})() === 0;" % PENDING_JS)
 
 
-def run(db: str, repeat: int) -> dict:
+def run(db: str, repeat: int, only: str = "all") -> dict:
     load_before = os.getloadavg()[0]
     port = free_port()
     server = start_server(db, port)
@@ -296,6 +296,12 @@ def run(db: str, repeat: int) -> dict:
     try:
         driver = browser(profile)
         driver.set_window_size(1920, 1080)
+        if only == "console":  # the console's rows alone (bench/ui_console.py)
+            from bench.ui_console import run_console
+            res = {"db": db, "machine": machine(), "repeat": repeat, "console": run_console(url, driver, repeat)}
+            res["server_rss_gib"] = round(rss_bytes(server.pid) / 2 ** 30, 3)
+            res["load_avg"], res["cores"] = [round(load_before, 2), round(os.getloadavg()[0], 2)], os.cpu_count()
+            return res
         cold_phases, warm_phases = [], []
         cold = load_wall(driver, url, cold_phases)
         first_bytes = driver.execute_script(BYTES_JS)
@@ -306,6 +312,10 @@ def run(db: str, repeat: int) -> dict:
         switches = [module_switch(driver, m) for m in modules]
         load_wall(driver, url + "?module=public")
         clicks = [c for c in (grid_click(driver) for _ in range(repeat)) if c is not None]
+        console = None
+        if only == "all":
+            from bench.ui_console import run_console
+            console = run_console(url, driver, repeat)
         rss = rss_bytes(server.pid)
     finally:
         if driver is not None:
@@ -332,6 +342,7 @@ def run(db: str, repeat: int) -> dict:
         # above mean little when it exceeds the core count
         "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)], "cores": os.cpu_count(),
         "targets": TARGETS,
+        "console": console,
     }
 
 
@@ -367,10 +378,18 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "ui.json"))
     ap.add_argument("--timeout", type=float, default=STEP_TIMEOUT, help="seconds any one step may take")
+    ap.add_argument("--only", choices=("all", "wall", "console"), default="all",
+                    help="the wall's rows, the console's (bench/ui_console.py) or both")
+    ap.add_argument("--before", help="an earlier run's JSON: its console rows are printed beside these")
     args = ap.parse_args(argv)
     STEP_TIMEOUT = args.timeout
-    res = run(args.db, args.repeat)
-    print(table(res))
+    res = run(args.db, args.repeat, args.only)
+    if args.only != "console":
+        print(table(res))
+    if res.get("console"):
+        from bench.ui_console import table as console_table
+        before = json.loads(Path(args.before).read_text()).get("console") if args.before else None
+        print(console_table(res["console"], before) + f"\n  (load average {res['load_avg']}, {res['cores']} cores)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {args.out}")

@@ -6,20 +6,30 @@ case; see what is overdue now; follow a case through its workflow".
 
 The whole state lives in the URL (:mod:`callbacks.console_state`). One callback
 (``sync``) writes form changes and map clicks into the URL and, on back/forward,
-the URL into the form; the other callbacks only read the URL. Queries run on an
-in-process frame of all cases (:class:`geodata.case_queries.CaseCache`), so the
-browser only ever receives one page of rows and per-grid counts.
+the URL into the form (a grid clicked on the map lands in the grid filter too); the
+other callbacks only read the URL. Queries run on an in-process frame of all cases
+(:class:`geodata.case_queries.CaseCache`), so the browser only ever receives one
+page of rows and per-grid counts.
+
+Speed (issue 15: every interaction ≤ 300 ms to the screen updated, measured in the
+page by ``bench/ui_console.py``). The map is the wall's Leaflet on a Canvas 2D
+renderer (``assets/map.js``), not plotly's MapLibre: without a GPU every MapLibre
+frame is drawn in software and read back, and a page of the table took a 2.9 s long
+task on the main thread re-rendering it. The map is sent once and then patched (the
+grid colours, the selected outline); the rankings are memoised per period and place
+for ten minutes (they take 0.3 s), the case detail per case for half a minute.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import logging
+import threading
 import time
 from urllib.parse import urlencode
 
 import pandas as pd
-from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import ids
@@ -27,8 +37,9 @@ from callbacks.as_of import BadAsOf, as_of_text, parse_as_of, screen_period
 from callbacks.chrome import FONT_STACK, title_bar
 from callbacks.console_state import (PRESETS, ConsoleState, console_href, parse_state, state_filter,
                                      state_to_search)
-from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_ranking,
-                                    grid_outlines, inspector_ranking, map_figure, pager)
+from callbacks.fragments import register_fragment, store_id, to_html
+from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_count_layer, grid_ranking,
+                                    inspector_ranking, map_spec, pager, period_text, scope_text, selected_layer)
 from callbacks.i18n import format_count, parse_query, t, wall_href
 from geodata import case_queries as cq
 from geodata.schema import SOURCES, STATUSES
@@ -36,10 +47,9 @@ from geodata.schema import SOURCES, STATUSES
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
-#: The map's placeholder until the first query: no map subplot yet (see ``render``).
-EMPTY_FIGURE = {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                                       "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                                       "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
+#: The panels sent as HTML fragments (callbacks/fragments.py), each filled from its store.
+FRAGMENTS = (ids.CONSOLE_TABLE, ids.CONSOLE_PAGER, ids.CONSOLE_OVERDUE_LIST, ids.CONSOLE_AT_RISK_LIST,
+             ids.CONSOLE_DETAIL, ids.CONSOLE_GRID_RANKING, ids.CONSOLE_INSPECTOR_RANKING)
 REFRESH_MS = 60_000
 FIRST_YEAR = 2018  # the demo town's cases start in 2018 (contract, "The demo town")
 
@@ -163,6 +173,7 @@ def console_layout(data, search: str | None) -> html.Div:
             html.Section(className="console-panel table-panel", children=[
                 html.Div(className="table-head", children=[
                     html.Span(id=ids.CONSOLE_TOTAL, className="total"),
+                    html.Span(id=ids.CONSOLE_SCOPE, className="scope muted"),
                     html.Span(id=ids.CONSOLE_TIMING, className="timing muted")]),
                 html.Div(id=ids.CONSOLE_TABLE, className="table-wrap"),
                 html.Nav(id=ids.CONSOLE_PAGER, className="pager"),
@@ -171,9 +182,12 @@ def console_layout(data, search: str | None) -> html.Div:
                 html.Section(className="console-panel map-panel", children=[
                     html.H2([t("c.map", lang), html.Span(t("c.map_hint", lang), className="muted small")],
                             className="panel-title"),
-                    dcc.Graph(id=ids.CONSOLE_MAP, figure=EMPTY_FIGURE,
-                              config={"displayModeBar": False, "scrollZoom": True, "responsive": True},
-                              className="console-map", style={"height": "18rem"})]),
+                    # drawn by assets/map.js from CONSOLE_MAP_SPEC (Leaflet, Canvas 2D); its
+                    # legend goes in the row above the map ("<map id>-legend"), off the town
+                    html.Div(id=f"{ids.CONSOLE_MAP}-legend", className="map-legend console-map-legend", hidden=True),
+                    html.Div(id=ids.CONSOLE_MAP, className="console-map"),
+                    dcc.Store(id=ids.CONSOLE_MAP_SPEC), dcc.Store(id=ids.CONSOLE_MAP_DRAWN),
+                    dcc.Store(id=ids.CONSOLE_MAP_CLICK)]),
                 panel(ids.CONSOLE_DETAIL, "detail-panel"),
             ]),
             html.Div(className="console-right", children=[
@@ -185,6 +199,7 @@ def console_layout(data, search: str | None) -> html.Div:
         ]),
         dcc.Interval(id=ids.CONSOLE_REFRESH, interval=REFRESH_MS),
         dcc.Store(id=ids.CONSOLE_RENDERED, data=None),
+        *[dcc.Store(id=store_id(target)) for target in FRAGMENTS],
         # The page's own view of the URL: the shell's Location lives on every page, so a
         # callback mixing it with the console's inputs would fire where those do not exist.
         dcc.Location(id=ids.CONSOLE_URL, refresh=False),
@@ -204,9 +219,15 @@ def bad_params_note(search: str | None, bad: list[str], lang: str, today) -> str
 
 # ---- rankings (memoised: they depend on the period and place only) ----------------------------
 _NO_RANK = pd.DataFrame({"rank": pd.Series(dtype="Int64"), "score": pd.Series(dtype="float64")})
+#: How long a ranking is reused (s): a composite score over a period moves slowly, and
+#: computing one takes ~0.3 s on the demo town — too long for a click (issue 15).
+RANK_TTL_S = 600
 
-@functools.lru_cache(maxsize=32)
-def _rankings(frame_key: float, cache: cq.CaseCache, start, end, districts, grids, as_of_min: int):
+
+@functools.lru_cache(maxsize=64)
+def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int):
+    """(grid ranking, inspector compliance) of the period and place, from the frame of
+    the ten-minute ``bucket`` it is first asked in."""
     from indicators.composite_score import composite_ranking
     from indicators.rule_3510 import compliance_by, inspector_days
     frame = cache.get()
@@ -260,37 +281,72 @@ def register_console(app, data) -> None:
         the as_of day (callbacks/as_of.py)."""
         return screen_period(dt.date.fromisoformat(s.as_of) if s.as_of else None, data.now()).at
 
+    def bucket_of(now: pd.Timestamp) -> int:
+        return int(now.timestamp() // RANK_TTL_S)
+
+    def grids_system():
+        """The comprehensive grids as a :class:`grids.systems.GridSystem` (a map click
+        goes to the grid that covers it, by the assignment's own rule), per grid frame."""
+        from grids.systems import GridSystem
+        frame = cache.extra("grids")
+        if frame is None or not len(frame):
+            return None
+        held = getattr(cache, "_console_grid_system", None)
+        if held is None or held[0] is not frame:
+            held = (frame, GridSystem.from_frame(frame, "grid_id"))
+            cache._console_grid_system = held
+        return held[1]
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="townbrain_map", function_name="draw"),
+        Output(ids.CONSOLE_MAP_DRAWN, "data"), Input(ids.CONSOLE_MAP_SPEC, "data"), State(ids.CONSOLE_MAP, "id"))
+    for target in FRAGMENTS:
+        register_fragment(app, target)
+
     @app.callback(Output(ids.CONSOLE_URL, "search"),
                   *[Output(c, "value") for c in CONTROLS],
                   *[Input(c, "value") for c in CONTROLS],
-                  Input(ids.CONSOLE_MAP, "clickData"), Input(ids.CONSOLE_URL, "search"),
+                  Input(ids.CONSOLE_MAP_CLICK, "data"), Input(ids.CONSOLE_URL, "search"),
                   State(ids.CONSOLE_URL, "pathname"), prevent_initial_call=True)
     def sync(period, date_from, date_to, cats, statuses, sources, districts, grids, overdue, q, click, search,
              pathname):
-        """Form → URL, and URL → form (back/forward, links): one callback, so no cycle."""
+        """Form → URL, and URL → form (back/forward, links, a grid clicked on the map):
+        one callback, so no cycle. Only controls whose value differs are written, so a
+        page or a case link redraws no dropdown."""
         if (pathname or "").rstrip("/") != "/console":
             raise PreventUpdate
         s, _ = state_of(search)
+        shown = [period, date_from or "", date_to or "", list(cats or []), list(statuses or []),
+                 list(sources or []), list(districts or []), list(grids or []), list(overdue or []), q or ""]
+
+        def controls(state):
+            return [no_update if _same(want, have) else want for want, have in zip(_controls_of(state), shown)]
+
         if ctx.triggered_id == ids.CONSOLE_URL:
-            return no_update, *_controls_of(s)
-        new = s
-        if ctx.triggered_id == ids.CONSOLE_MAP:
+            out = controls(s)
+            if all(v is no_update for v in out):
+                raise PreventUpdate
+            return no_update, *out
+        if ctx.triggered_id == ids.CONSOLE_MAP_CLICK:
             point = ((click or {}).get("points") or [{}])[0]
-            gid = point.get("location")
+            system = grids_system()
+            gid = (system.id_of(point["lon"], point["lat"]) if system is not None and "lon" in point
+                   else point.get("location"))
             if not gid:
                 raise PreventUpdate
-            new = s.replace(grids=() if s.grids == (gid,) else (gid,))
-        else:
-            date_from, date_to = (date_from or "").strip(), (date_to or "").strip()
-            if ctx.triggered_id == ids.CONSOLE_PERIOD and period != "custom":
-                date_from = date_to = ""  # a preset replaces custom dates
-            preset = "" if date_from or date_to or period in ("all", "custom", None) else period
-            parsed, _ = state_of("?" + urlencode({"period": preset, "from": date_from, "to": date_to}))
-            new = s.replace(period=parsed.period, date_from=parsed.date_from, date_to=parsed.date_to,
-                            categories=tuple(sorted(cats or ())), statuses=tuple(sorted(statuses or ())),
-                            sources=tuple(sorted(sources or ())), districts=tuple(sorted(districts or ())),
-                            grids=tuple(sorted(grids or ())), overdue=bool(overdue),
-                            q=(q or "").strip()[:100])
+            new = s.replace(grids=() if s.grids == (gid,) else (gid,), page=1)
+            # the URL and the grid filter at once: the form shows what the table is filtered by
+            return state_to_search(new), *controls(new)
+        date_from, date_to = (date_from or "").strip(), (date_to or "").strip()
+        if ctx.triggered_id == ids.CONSOLE_PERIOD and period != "custom":
+            date_from = date_to = ""  # a preset replaces custom dates
+        preset = "" if date_from or date_to or period in ("all", "custom", None) else period
+        parsed, _ = state_of("?" + urlencode({"period": preset, "from": date_from, "to": date_to}))
+        new = s.replace(period=parsed.period, date_from=parsed.date_from, date_to=parsed.date_to,
+                        categories=tuple(sorted(cats or ())), statuses=tuple(sorted(statuses or ())),
+                        sources=tuple(sorted(sources or ())), districts=tuple(sorted(districts or ())),
+                        grids=tuple(sorted(grids or ())), overdue=bool(overdue),
+                        q=(q or "").strip()[:100])
         if new.filters_key() != s.filters_key():
             new = new.replace(page=1)
         out = state_to_search(new)
@@ -299,10 +355,12 @@ def register_console(app, data) -> None:
         return out, *[no_update] * len(CONTROLS)
 
     @app.callback(Output(ids.CONSOLE_NOTE, "children"), Output(ids.CONSOLE_NOTE, "hidden"),
-                  Output(ids.CONSOLE_TOTAL, "children"), Output(ids.CONSOLE_TIMING, "children"),
-                  Output(ids.CONSOLE_TABLE, "children"), Output(ids.CONSOLE_PAGER, "children"),
-                  Output(ids.CONSOLE_MAP, "figure"),
-                  Output(ids.CONSOLE_OVERDUE_LIST, "children"), Output(ids.CONSOLE_AT_RISK_LIST, "children"),
+                  Output(ids.CONSOLE_TOTAL, "children"), Output(ids.CONSOLE_SCOPE, "children"),
+                  Output(ids.CONSOLE_TIMING, "children"),
+                  Output(store_id(ids.CONSOLE_TABLE), "data"), Output(store_id(ids.CONSOLE_PAGER), "data"),
+                  Output(ids.CONSOLE_MAP_SPEC, "data"),
+                  Output(store_id(ids.CONSOLE_OVERDUE_LIST), "data"),
+                  Output(store_id(ids.CONSOLE_AT_RISK_LIST), "data"),
                   Output(ids.CONSOLE_RENDERED, "data"),
                   Input(ids.CONSOLE_URL, "search"), Input(ids.CONSOLE_REFRESH, "n_intervals"),
                   State(ids.CONSOLE_RENDERED, "data"))
@@ -318,15 +376,17 @@ def register_console(app, data) -> None:
         page = frame.page(flt, sort=s.sort, descending=s.desc, page=s.page, size=PAGE_SIZE, now=now)
         counts = frame.counts_by(flt, "grid_id", now=now, skip=("grids",))
         grids = cache.extra("grids")
-        # The map is built by the first call, then only patched: an update that reaches
-        # MapLibre while it still loads its style makes plotly throw "Map error".
-        fig = Patch() if rendered and rendered.get("map") else map_figure(grids, names, FONT_STACK)
-        if grids is not None and len(grids):
-            gids = grids["grid_id"].astype(str)
-            z = counts.reindex(gids, fill_value=0)
-            fig["data"][0]["z"] = [int(v) for v in z]
-            fig["data"][0]["zmax"] = max(1, int(z.max()))
-            fig["data"][0]["marker"]["line"] = grid_outlines(list(gids), s.grids)
+        title = t("c.map_title", lang, period=period_text(s, now, tz))
+        if rendered and rendered.get("map") and grids is not None and len(grids):
+            # the map is drawn: only the colours, tooltips and the selected outline change
+            spec = Patch()
+            layer = grid_count_layer(grids, names, counts, title)
+            for key in ("fill", "tips", "scale", "meta", "name"):
+                spec["layers"][0][key] = layer[key]
+            if rendered.get("selected") != list(s.grids):
+                spec["layers"][1] = selected_layer(grids, s.grids)
+        else:
+            spec = map_spec(grids, names, counts, s.grids, title)
         overdue, n_overdue = frame.due_soon(flt, now)
         risk, n_risk = frame.due_soon(flt, now, hours=24)
         ms = (time.perf_counter() - t0) * 1000
@@ -334,32 +394,80 @@ def register_console(app, data) -> None:
         note = bad_params_note(search, bad, lang, data.now().date()) if bad else None
         return (note, not bad,
                 t("c.total", lang, n=format_count(page.total)),
+                scope_text(s, now, tz),
                 t("c.ms", lang, ms=f"{ms:.0f}"),
-                case_table(page.rows, s.replace(page=page.page), names, tz, now),
-                pager(page.page, page.pages, s),
-                fig,
-                due_list(overdue, n_overdue, s, names, now, overdue=True),
-                due_list(risk, n_risk, s, names, now, overdue=False),
-                {"search": search or "", "map": True})
+                to_html(case_table(page.rows, s.replace(page=page.page), names, tz, now)),
+                to_html(pager(page.page, page.pages, s)),
+                spec,
+                to_html(due_list(overdue, n_overdue, s, names, now, overdue=True)),
+                to_html(due_list(risk, n_risk, s, names, now, overdue=False)),
+                {"search": search or "", "map": bool(grids is not None and len(grids)), "selected": list(s.grids)})
 
-    @app.callback(Output(ids.CONSOLE_DETAIL, "children"), Input(ids.CONSOLE_URL, "search"))
+    detail_lock = threading.Lock()
+    detail_memo: dict = {}
+
+    def read_detail(case_id: str, now: pd.Timestamp, as_of: str | None):
+        """The case and its timeline, read again at most every 30 s (a page or filter
+        change re-runs the detail callback with the same case)."""
+        key = (case_id, as_of, int(time.monotonic() // 30))
+        with detail_lock:
+            hit = detail_memo.get(key)
+        if hit is None:
+            hit = cq.case_detail(data.store, case_id, now if as_of else None)
+            with detail_lock:
+                if len(detail_memo) >= 16:
+                    detail_memo.pop(next(iter(detail_memo)))
+                detail_memo[key] = hit
+        return hit
+
+    @app.callback(Output(store_id(ids.CONSOLE_DETAIL), "data"), Input(ids.CONSOLE_URL, "search"))
     def detail(search):
         s, _ = state_of(search)
         names = _names(cache, s.lang)
-        case, timeline = (cq.case_detail(data.store, s.case) if s.case else (None, None))
-        return case_detail(case, timeline, s, names, data.tz, at_of(s))
+        now = at_of(s)
+        case, timeline = read_detail(s.case, now, s.as_of) if s.case else (None, None)
+        return to_html(case_detail(case, timeline, s, names, data.tz, now))
 
-    @app.callback(Output(ids.CONSOLE_GRID_RANKING, "children"), Output(ids.CONSOLE_INSPECTOR_RANKING, "children"),
+    @app.callback(Output(store_id(ids.CONSOLE_GRID_RANKING), "data"),
+                  Output(store_id(ids.CONSOLE_INSPECTOR_RANKING), "data"),
                   Input(ids.CONSOLE_URL, "search"), Input(ids.CONSOLE_REFRESH, "n_intervals"))
     def rankings(search, _tick):
         s, _ = state_of(search)
-        frame = cache.get()
         now = at_of(s)
         flt = state_filter(s, now)
+        names = _names(cache, s.lang)
+        period = period_text(s, now, data.tz)
         if flt.start is not None and flt.end is not None and flt.start >= flt.end:
             # a year after the as_of day (?period=2020&as_of=2018-12-31): nothing to rank
-            return grid_ranking(_NO_RANK, s, _names(cache, s.lang)), inspector_ranking(None, s, _names(cache, s.lang))
-        rank, comp = _rankings(frame.loaded_at, cache, flt.start, flt.end, s.districts, s.grids,
-                               int(now.timestamp() // 600))
-        names = _names(cache, s.lang)
-        return grid_ranking(rank, s, names), inspector_ranking(comp, s, names)
+            return to_html(grid_ranking(_NO_RANK, s, names, period)), to_html(inspector_ranking(None, s, names, period))
+        rank, comp = _rankings(cache, flt.start, flt.end, s.districts, s.grids, bucket_of(now))
+        warm_presets(s, now)
+        return to_html(grid_ranking(rank, s, names, period)), to_html(inspector_ranking(comp, s, names, period))
+
+    warmed: set = set()
+
+    def warm_presets(s: ConsoleState, now: pd.Timestamp) -> None:
+        """Rank every period preset of this place once per ten minutes, behind the
+        page, so that picking a period finds its ranking ready."""
+        key = (s.as_of, s.districts, s.grids, bucket_of(now))
+        if key in warmed:
+            return
+        if len(warmed) > 64:  # old buckets: bounded, nothing kept per request
+            warmed.clear()
+        warmed.add(key)
+
+        def work():
+            for p in ("all", *PRESETS):
+                f = state_filter(s.replace(period=None if p == "all" else p, date_from=None, date_to=None), now)
+                try:
+                    _rankings(cache, f.start, f.end, s.districts, s.grids, bucket_of(now))
+                except Exception as exc:  # noqa: BLE001 - a warm-up only; the click computes it
+                    log.debug("console: warming the rankings failed: %s", exc)
+        threading.Thread(target=work, name="console-rank-warm", daemon=True).start()
+
+
+def _same(a, b) -> bool:
+    """Whether a control's wanted value equals what it shows (lists in any order)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    return (a or "") == (b or "")

@@ -1,25 +1,33 @@
-"""What the console shows, built as Dash components from query results.
+"""What the console shows, built from query results with ``dash.html`` components
+and sent as HTML fragments (``callbacks/fragments.py``): the table, the lists, the
+rankings and the case detail are a thousand elements or more, and as Dash children
+every one of them costs a store action on every update (2.6 s of dash-renderer work
+for a page of the table, measured in headless Chromium) — as one fragment each they
+are swapped in whole.
 
 Every navigation inside the console — sorting, paging, opening a case, picking a
-grid in a list — is a plain ``dcc.Link`` to the URL of the new state
-(:func:`callbacks.console_state.console_href`), so the address bar always holds
-the view and the browser's back button walks through it.
+grid in a list — is a link (:func:`nav`) to the URL of the new state
+(:func:`callbacks.console_state.console_href`), followed in the page the way
+``dcc.Link`` does (``assets/console.js``), so the address bar always holds the view
+and the browser's back button walks through it.
 """
 from __future__ import annotations
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from callbacks import ids
-from callbacks.console_state import ConsoleState, console_href
+from callbacks.console_state import ConsoleState, console_href, period_bounds
 from callbacks.i18n import format_count, format_datetime, format_duration, format_rate, t
-from layers.basemap import map_layout, view_for_bounds
+from callbacks.modules import tile_url
+from callbacks.wall_map import map_bounds
+from layers.basemap import BACKGROUND
 from layers.geometry import polygons_to_geojson
+from layers.leaflet import to_map_layer
 
 #: Table columns, in order; all sortable.
 TABLE_COLUMNS = ("case_id", "category", "status", "source", "grid_id", "reported_at", "deadline")
 OPEN_STATUSES = ("reported", "registered", "dispatched", "handled", "feedback", "rework")
-MAP_PX = (560, 330)
 COLORSCALE = [[0.0, "rgba(56,189,248,0.10)"], [0.3, "rgba(56,189,248,0.55)"],
               [0.7, "rgba(251,191,36,0.7)"], [1.0, "rgba(248,113,113,0.9)"]]
 
@@ -54,6 +62,12 @@ class Names:
         return "—" if value is None or pd.isna(value) else t(f"{kind}.{value}", self.lang)
 
 
+def nav(children, href: str, **kw) -> html.A:
+    """A link to another state of the console, followed without a page load
+    (``assets/console.js`` pushes it to the history, as ``dcc.Link`` does)."""
+    return html.A(children, href=href, **kw)
+
+
 def _missing(v) -> bool:
     return v is None or (not isinstance(v, str) and pd.isna(v))
 
@@ -66,7 +80,7 @@ def case_table(rows: pd.DataFrame, s: ConsoleState, names: Names, tz: str, now: 
         active = s.sort == col
         arrow = (" ▼" if s.desc else " ▲") if active else ""
         desc_next = not s.desc if active else col in ("reported_at", "deadline", "closed_at")
-        head.append(html.Th(dcc.Link(t(f"col.{col}", lang) + arrow, id=ids.console_sort(col),
+        head.append(html.Th(nav(t(f"col.{col}", lang) + arrow, id=ids.console_sort(col),
                                      href=console_href(s, sort=col, desc=desc_next, page=1),
                                      className="sort-link is-active" if active else "sort-link"),
                             className=f"col-{col}"))
@@ -77,7 +91,7 @@ def case_table(rows: pd.DataFrame, s: ConsoleState, names: Names, tz: str, now: 
                    and not _missing(r.registered_at) and r.deadline < now)
         cls = "case-row" + (" is-selected" if r.case_id == s.case else "") + (" is-overdue" if overdue else "")
         body.append(html.Tr(className=cls, children=[
-            html.Td(dcc.Link(r.case_id, href=console_href(s, case=r.case_id), className="case-link")),
+            html.Td(nav(r.case_id, href=console_href(s, case=r.case_id), className="case-link")),
             html.Td(names.category(r.category), title=names.category(r.subcategory)),
             html.Td(html.Span(names.code("status", r.status), className=f"badge status-{r.status}")),
             html.Td(names.code("source", r.source)),
@@ -98,7 +112,7 @@ def pager(page: int, pages: int, s: ConsoleState) -> list:
         label = t(f"c.{which}", lang)
         if not enabled:
             return html.Span(label, id=ids.console_page(which), className="page-link is-disabled")
-        return dcc.Link(label, id=ids.console_page(which), href=console_href(s, page=target), className="page-link")
+        return nav(label, id=ids.console_page(which), href=console_href(s, page=target), className="page-link")
 
     return [link("first", 1, page > 1), link("prev", page - 1, page > 1),
             html.Span(t("c.page", lang, page=format_count(page), pages=format_count(pages)),
@@ -115,7 +129,7 @@ def case_detail(case: dict | None, timeline: pd.DataFrame, s: ConsoleState, name
         return head + [html.P(t("c.detail_none", lang), className="muted")]
     if case is None:
         return head + [html.P(t("c.not_found", lang, id=s.case), className="muted")]
-    close = dcc.Link("×", href=console_href(s, case=None), className="detail-close", title=t("c.close", lang))
+    close = nav("×", href=console_href(s, case=None), className="detail-close", title=t("c.close", lang))
     deadline, closed = case.get("deadline"), case.get("closed_at")
     if not _missing(deadline) and _missing(closed) and not _missing(case.get("registered_at")):
         due = (t("c.overdue_by", lang, d=format_duration(now - deadline, lang)) if deadline < now
@@ -135,22 +149,7 @@ def case_detail(case: dict | None, timeline: pd.DataFrame, s: ConsoleState, name
               ("col.resolved_level", names.code("level", case.get("resolved_level")))]
     info = html.Dl(className="detail-fields", children=[
         c for key, value in fields for c in (html.Dt(t(key, lang)), html.Dd(str(value)))])
-    steps = []
-    for st in timeline.itertuples(index=False):
-        extra = []
-        if not _missing(st.by):
-            extra.append(t("c.by", lang, who=st.by))
-        if not _missing(st.level):
-            extra.append(t("c.level", lang, level=names.code("level", st.level)))
-        if st.step == "reported" and not _missing(st.note):
-            extra.append(names.code("source", st.note))
-        steps.append(html.Li(className=f"step step-{st.step}", children=[
-            html.Span(className="step-dot"),
-            html.Span(t(f"step.{st.step}", lang), className="step-name"),
-            html.Span(format_datetime(st.at, lang, tz) if not _missing(st.at) else t("c.time_unknown", lang),
-                      className="step-time num"),
-            html.Span(" · ".join(extra), className="step-extra"),
-        ]))
+    steps = [_timeline_step(st, names, lang, tz, now) for st in timeline.itertuples(index=False)]
     src = timeline["source"].iloc[0] if len(timeline) else "case"
     return [html.Div(className="detail-head", children=[
                 html.H2([t("c.detail", lang), html.Span(case["case_id"], className="detail-id")],
@@ -164,18 +163,61 @@ def case_detail(case: dict | None, timeline: pd.DataFrame, s: ConsoleState, name
             html.Ol(steps, id=ids.CONSOLE_TIMELINE, className="timeline")]
 
 
+def _timeline_step(st, names: Names, lang: str, tz: str, now: pd.Timestamp) -> html.Li:
+    """One step of a timeline (``geodata.case_timeline``): one that happened, with its
+    time (or "time not recorded" when the case proves it happened without one), or the
+    step due next — hollow, with its deadline and how long is left or overdue."""
+    due = getattr(st, "state", "done") == "due"
+    extra = []
+    if not _missing(st.by):
+        extra.append(t("c.by", lang, who=st.by))
+    if not _missing(st.level):
+        extra.append(t("c.level", lang, level=names.code("level", st.level)))
+    if st.step == "reported" and not _missing(st.note):
+        extra.append(names.code("source", st.note))
+    elif st.step == "rework" and not _missing(st.note):
+        extra.append(str(st.note))
+    deadline = getattr(st, "deadline", None)
+    if st.step == "extended" and not _missing(deadline):
+        extra.append(t("c.new_deadline", lang, at=format_datetime(deadline, lang, tz)))
+    if due:
+        when = (t("c.due_by", lang, at=format_datetime(deadline, lang, tz)) if not _missing(deadline)
+                else t("c.no_deadline", lang))
+        if not _missing(deadline):
+            late = deadline < now
+            extra.append(html.Span(t("c.overdue_by" if late else "c.due_in", lang,
+                                     d=format_duration(now - deadline if late else deadline - now, lang)),
+                                   className="is-late" if late else "is-due"))
+        name = t("c.next_step", lang, step=t(f"step.{st.step}", lang))
+    else:
+        when = format_datetime(st.at, lang, tz) if not _missing(st.at) else t("c.time_unknown", lang)
+        name = t(f"step.{st.step}", lang)
+    parts = []
+    for x in extra:
+        parts += [" · ", x] if parts else [x]
+    return html.Li(className=f"step step-{st.step}" + (" is-due" if due else " is-done"), children=[
+        html.Span(className="step-dot"),
+        html.Span(name, className="step-name"),
+        html.Span(when, className="step-time num"),
+        html.Span(parts, className="step-extra"),
+    ])
+
+
 # ---- lists and rankings ---------------------------------------------------------------------
 def due_list(rows: pd.DataFrame, total: int, s: ConsoleState, names: Names, now: pd.Timestamp,
              overdue: bool) -> list:
     lang = s.lang
     title = t("c.overdue_list" if overdue else "c.at_risk", lang)
-    head = html.H2([title, html.Span(format_count(total), className="count-badge")], className="panel-title")
+    scope = t("c.overdue_scope" if overdue else "c.at_risk_scope", lang) + (
+        t("c.scope_place", lang) if (s.districts or s.grids or s.categories or s.sources or s.q) else "")
+    head = html.H2([title, html.Span(format_count(total), className="count-badge"),
+                    html.Span(scope, className="list-scope muted small")], className="panel-title")
     if not len(rows):
         return [head, html.P(t("c.none", lang), className="muted")]
     items = []
     for r in rows.itertuples(index=False):
         d = format_duration(now - r.deadline if overdue else r.deadline - now, lang)
-        items.append(html.Li(dcc.Link(href=console_href(s, case=r.case_id), className="list-link", children=[
+        items.append(html.Li(nav(href=console_href(s, case=r.case_id), className="list-link", children=[
             html.Span(r.case_id, className="list-id"),
             html.Span(names.category(r.category), className="list-cat"),
             html.Span(names.grid_name(r.grid_id), className="list-grid"),
@@ -185,9 +227,9 @@ def due_list(rows: pd.DataFrame, total: int, s: ConsoleState, names: Names, now:
     return [head, html.Ul(items, className="case-list")]
 
 
-def grid_ranking(rank: pd.DataFrame, s: ConsoleState, names: Names) -> list:
+def grid_ranking(rank: pd.DataFrame, s: ConsoleState, names: Names, period: str = "") -> list:
     lang = s.lang
-    head = html.H2(t("c.grid_rank", lang), className="panel-title")
+    head = html.H2([t("c.grid_rank", lang), html.Span(period, className="muted small")], className="panel-title")
     rank = rank.dropna(subset=["score"]).sort_values(["rank", "score"], ascending=[True, False])
     if not len(rank):
         return [head, html.P(t("c.none", lang), className="muted")]
@@ -197,15 +239,16 @@ def grid_ranking(rank: pd.DataFrame, s: ConsoleState, names: Names) -> list:
         sel = str(gid) in s.grids
         rows.append(html.Tr(className="is-selected" if sel else None, children=[
             html.Td(str(r["rank"]), className="num"),
-            html.Td(dcc.Link(names.grid_name(gid), href=console_href(s, grids=(str(gid),), page=1))),
+            html.Td(nav(names.grid_name(gid), href=console_href(s, grids=(str(gid),), page=1))),
             html.Td(f"{float(r['score']):.1f}", className="num"),
             html.Td(format_rate(r.get("disposal_rate"), lang), className="num")]))
     return [head, html.Table(rows, className="rank-table")]
 
 
-def inspector_ranking(comp: pd.DataFrame, s: ConsoleState, names: Names) -> list:
+def inspector_ranking(comp: pd.DataFrame, s: ConsoleState, names: Names, period: str = "") -> list:
     lang = s.lang
-    head = html.H2(t("c.inspector_rank", lang), className="panel-title")
+    head = html.H2([t("c.inspector_rank", lang), html.Span(period, className="muted small")],
+                   className="panel-title")
     if comp is None or not len(comp):
         return [head, html.P(t("c.none", lang), className="muted")]
     rows = [html.Tr([html.Th(t("c.rank", lang)), html.Th(t("c.inspector", lang)), html.Th(t("col.grid_id", lang)),
@@ -218,32 +261,88 @@ def inspector_ranking(comp: pd.DataFrame, s: ConsoleState, names: Names) -> list
     return [head, html.Table(rows, className="rank-table")]
 
 
-# ---- the map ------------------------------------------------------------------------------------
-def map_figure(grids, names: Names, font_family: str) -> dict:
-    """Grids as a choropleth of case counts; ``z`` and the outlines of the selected
-    grids (:func:`grid_outlines`) are patched in by the callback. Aggregated: no
-    case is drawn as a point."""
-    if grids is None or not len(grids):
-        return {"data": [], "layout": map_layout(view_for_bounds((120.5, 30.9, 120.8, 31.1), *MAP_PX), font_family)}
+# ---- the period and scope of the figures ------------------------------------------------------
+def period_text(s: ConsoleState, now: pd.Timestamp, tz: str) -> str:
+    """The period the console counts, named and dated: "近30天（11月6日–12月5日）",
+    "全部时间" — every figure that depends on it says so."""
+    lang = s.lang
+    start, end = period_bounds(s, now)
+    if s.date_from or s.date_to:
+        name = t("c.period.custom", lang)
+    elif not s.period:
+        name = t("c.period.all", lang)
+    elif s.period.isdigit():
+        name = t("c.period.y", lang, year=s.period)
+    else:
+        name = t(f"c.period.{s.period}", lang)
+    if start is None and end is None:
+        return name
+    def day(ts):  # the date of format_datetime, without its time of day
+        return format_datetime(ts, lang, tz).rsplit(" ", 1)[0]
+
+    first = day(start) if start is not None else "…"
+    last = day(end - pd.Timedelta(days=1)) if end is not None else "…"
+    return f"{name} ({first} – {last})"
+
+
+def scope_text(s: ConsoleState, now: pd.Timestamp, tz: str) -> str:
+    """What the total counts: cases reported in the period, with the filters shown
+    above, and when "open" and "overdue" are judged."""
+    lang = s.lang
+    at = t("c.at_now", lang) if not s.as_of else t("c.at_day_end", lang, day=s.as_of)
+    return t("c.scope", lang, period=period_text(s, now, tz), at=at)
+
+
+# ---- the map (Leaflet on Canvas 2D, as the wall's: assets/map.js, layers/leaflet.py) ----------
+GRID_LINE = {"width": 0.6, "color": "rgba(94,234,212,0.45)"}
+SELECTED_LINE = {"width": 3.0, "color": "#fbbf24"}
+
+
+_OUTLINES: dict = {}
+
+
+def _grid_geojson(grids, gids: list) -> dict:
+    """The grids' outlines as GeoJSON, built once per grid frame (the cache re-reads it
+    once a minute; every query recolours the same outlines)."""
+    held = _OUTLINES.get("grids")
+    if held is None or held[0] is not grids:
+        held = _OUTLINES["grids"] = (grids, polygons_to_geojson(grids.geometry, gids))
+    return held[1]
+
+
+def grid_count_layer(grids, names: Names, counts: pd.Series, title: str) -> dict:
+    """Every grid coloured by its number of cases (``counts``, by grid id), with its
+    name and count as tooltip: aggregated, no case is drawn as a point."""
     gids = grids["grid_id"].astype(str).tolist()
-    geo = polygons_to_geojson(grids.geometry, gids)
-    label = [names.grid_name(g) for g in gids]
-    counts = {
-        "type": "choroplethmap", "name": t("c.map", names.lang), "geojson": geo, "locations": gids,
-        "z": [0] * len(gids), "zmin": 0, "zmax": 1, "colorscale": COLORSCALE, "showlegend": False,
-        "showscale": True, "customdata": label,
-        "colorbar": {"thickness": 10, "len": 0.8, "x": 0.99, "xanchor": "right", "outlinewidth": 0,
-                     "tickfont": {"color": "#cfe0f1", "size": 11}, "bgcolor": "rgba(7,18,31,0.6)"},
-        "marker": {"line": grid_outlines(gids, ())},
-        "hovertemplate": "%{customdata}<br>%{z:,}<extra></extra>",
-    }
-    layout = map_layout(view_for_bounds(grids.total_bounds, *MAP_PX, padding=0.03), font_family)
-    layout.update(showlegend=False, uirevision="console-map")
-    return {"data": [counts], "layout": layout}
+    z = [int(v) for v in counts.reindex(gids, fill_value=0)]
+    layer = to_map_layer({
+        "type": "choroplethmap", "name": title, "geojson": _grid_geojson(grids, gids),
+        "locations": gids, "z": z, "zmin": 0, "zmax": max(1, max(z, default=1)), "colorscale": COLORSCALE,
+        "showscale": True, "showlegend": False, "colorbar": {"title": {"text": title}},
+        "customdata": [names.grid_name(g) for g in gids], "marker": {"line": GRID_LINE},
+        "hovertemplate": "%{customdata}<br>%{z}<extra></extra>"})
+    # a new ``meta`` recolours the layer in place (assets/map.js: recolour); ``rev`` never changes
+    layer.update(uid="console-grids", slot="grids", rev="grids", visible=True, meta=f"{title}|{hash(tuple(z))}")
+    return layer
 
 
-def grid_outlines(gids, selected) -> dict:
-    """``marker.line`` of the map: selected grids thick and amber, the others thin."""
-    sel = set(selected)
-    return {"width": [3.0 if g in sel else 0.6 for g in gids],
-            "color": ["#fbbf24" if g in sel else "rgba(94,234,212,0.45)" for g in gids]}
+def selected_layer(grids, selected) -> dict:
+    """The outline of the grids the table is filtered to, thick and amber, over the
+    counts; redrawn when the selection changes (its ``rev``)."""
+    sub = grids[grids["grid_id"].astype(str).isin(set(selected))] if selected else grids.iloc[:0]
+    gids = sub["grid_id"].astype(str).tolist()
+    layer = to_map_layer({"type": "choroplethmap", "name": "", "geojson": polygons_to_geojson(sub.geometry, gids),
+                          "locations": gids, "z": [None] * len(gids), "showscale": False, "showlegend": False,
+                          "hoverinfo": "skip", "marker": {"line": SELECTED_LINE}})
+    layer.update(uid="console-selected", slot="selected", rev="sel:" + ",".join(sorted(gids)), visible=True)
+    return layer
+
+
+def map_spec(grids, names: Names, counts: pd.Series, selected, title: str) -> dict:
+    """The console map's spec for ``assets/map.js`` (``townbrain_map.draw``): the grid
+    counts and the selected grids' outline; a click reports its place in
+    ``ids.CONSOLE_MAP_CLICK``."""
+    has = grids is not None and len(grids)
+    layers = [grid_count_layer(grids, names, counts, title), selected_layer(grids, selected)] if has else []
+    return {"layers": layers, "bounds": map_bounds({"grids": grids} if has else {}), "tiles": tile_url(),
+            "background": BACKGROUND, "lang": names.lang, "click": ids.CONSOLE_MAP_CLICK}

@@ -27,7 +27,7 @@ from dash.development.base_component import Component
 #: Props of ``dash.html`` components written as HTML attributes (the rest, like
 #: ``n_clicks``, only mean something to React).
 _ATTRS = {"id": "id", "className": "class", "style": "style", "title": "title", "hidden": "hidden",
-          "lang": "lang", "role": "role"}
+          "lang": "lang", "role": "role", "href": "href", "colSpan": "colspan"}
 #: Elements that have no content and no end tag in HTML.
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})

@@ -89,16 +89,10 @@ def _page_url() -> tuple[str, str] | None:
     return (parts.path.rstrip("/") or "/"), (f"?{parts.query}" if parts.query else "")
 
 
-#: What the console's first charts need (its map and charts are plotly), requested by
-#: dcc.Graph only once the layout is in (bench/ui.py measured the gap: the 4.8 MB
-#: plotly.js waited on the layout's round trip). A ``preload`` fetches them while Dash
-#: starts; dcc.Graph's own ``<script>`` then takes them from the memory cache. The
-#: wall draws no plotly chart (Leaflet map, HTML bars): it does not load plotly.js.
-PLOTLY = ("_dash-component-suites/dash/dcc/async-graph.js",
-          "_dash-component-suites/plotly/package_data/plotly.min.js")
 #: What each page's first render loads lazily, by the end of its path; the wall (every
-#: other path) has only the playback slider's chunk.
-PRELOAD = {"/console": PLOTLY}
+#: other path) has only the playback slider's chunk. The console draws no plotly chart
+#: either since its map moved to Leaflet (callbacks/console.py): nothing to preload.
+PRELOAD = {"/console": ()}
 WALL_PRELOAD = ("_dash-component-suites/dash/dcc/async-slider.js",)
 
 
@@ -106,7 +100,7 @@ def preload_links(path: str, prefix: str = "/") -> str:
     """The ``<link rel="preload">`` tags of the page at ``path``.
 
     >>> preload_links("/console").count('plotly.min.js'), preload_links("/wall").count('plotly')
-    (1, 0)
+    (0, 0)
     """
     page = next((paths for end, paths in PRELOAD.items() if path.rstrip("/").endswith(end)), WALL_PRELOAD)
     return "".join(f'<link rel="preload" href="{prefix}{p}" as="script">' for p in page)

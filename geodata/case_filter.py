@@ -27,6 +27,12 @@ CODED = ("category", "subcategory", "source", "status", "district_id", "grid_id"
 #: Read too when the store has them: the grid ranking's composite score uses them
 #: (rework, extension). Nothing else of a case is held: its detail is read on demand.
 OPTIONAL_COLUMNS = ("rework_count", "extended")
+#: Free text of a case the search reads when the store has it (a 311 export's or an
+#: Open311 report's street address); the demo town's cases have none.
+TEXT_COLUMNS = ("address",)
+#: Coded place columns the search matches by their names too (grid and village names:
+#: a village's grids carry its name, 凌家村第一网格; districts are 片区).
+PLACE_COLUMNS = ("grid_id", "district_id")
 TIMES = ("reported_at", "registered_at", "deadline", "closed_at")
 #: Columns the table may be sorted by.
 SORTABLE = ("case_id", "category", "status", "source", "grid_id", "reported_at", "deadline", "closed_at")
@@ -42,8 +48,10 @@ NS_NEVER = np.iinfo(np.int64).max
 class CaseFilter:
     """The console's filters. Empty tuples mean "any"; ``[start, end)`` is on
     ``reported_at``; ``overdue`` keeps accepted cases open now past their deadline
-    (contract KPI ``open_overdue`` at as_of = now); ``search`` matches case id,
-    category and subcategory codes and their names (case-insensitive substring)."""
+    (contract KPI ``open_overdue`` at as_of = now); ``search`` matches the case id,
+    the category and subcategory (code or name), the grid and district (id or name, so
+    a village's name finds its grids) and the address text (case-insensitive
+    substring)."""
 
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None

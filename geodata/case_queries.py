@@ -35,37 +35,66 @@ import numpy as np
 import pandas as pd
 
 from geodata.case_filter import (CODED, CONSOLE_COLUMNS, DEFAULT_SORT, FILTER_COLUMNS, NS_NEVER, OPTIONAL_COLUMNS,
-                                 PERIOD_FIELD, SORTABLE, TIMES, CaseFilter, overdue_mask, search_codes)
+                                 PERIOD_FIELD, PLACE_COLUMNS, SORTABLE, TEXT_COLUMNS, TIMES, CaseFilter,
+                                 overdue_mask, search_codes)
 from geodata.case_frame import CaseFrame, CasePage
+from geodata.case_timeline import timeline_from_case, timeline_from_history
 
 __all__ = ["CODED", "CONSOLE_COLUMNS", "DEFAULT_SORT", "FILTER_COLUMNS", "NS_NEVER", "OPTIONAL_COLUMNS",
            "PERIOD_FIELD", "SORTABLE", "TIMES", "CaseCache", "CaseFilter", "CaseFrame", "CasePage", "case_detail",
-           "category_names", "overdue_mask", "read_cases", "search_codes", "timeline_from_case"]
+           "category_names", "overdue_mask", "place_names", "read_cases", "search_codes", "timeline_from_case",
+           "timeline_from_history"]
 
 log = logging.getLogger(__name__)
 
 
 def read_cases(store, flt: CaseFilter = CaseFilter(), *, columns=CONSOLE_COLUMNS, names=None,
-               now=None) -> pd.DataFrame:
+               now=None, places=None) -> pd.DataFrame:
     """The cases matching ``flt`` read with the filter pushed down to the store; search
     and "overdue now" are finished in pandas. ``names`` {code: name text} widens the
-    search to category names (see :func:`category_names`)."""
+    search to category names (see :func:`category_names`), ``places`` {column: {code:
+    name}} to grid and district names (:func:`place_names`)."""
+    present = set(store.columns("cases"))
     cols = list(dict.fromkeys([*columns, "case_id", "category", "subcategory", "registered_at",
-                               "closed_at", "deadline"]))
+                               "closed_at", "deadline", *(c for c in (*PLACE_COLUMNS, *TEXT_COLUMNS)
+                                                          if c in present)]))
     df = store.read("cases", columns=cols, geometry=False, **flt.store_kwargs())
     keep = np.ones(len(df), dtype=bool)
     if flt.overdue:
         keep &= overdue_mask(df, now)
     if flt.search.strip():
         needle = flt.search.strip()
-        codes = search_codes(names or {}, needle)
-        hit = df["case_id"].astype(str).str.contains(needle, case=False, regex=False).to_numpy(bool)
-        for col in ("category", "subcategory"):
+        hit = np.zeros(len(df), dtype=bool)
+        for col in ("case_id", *(c for c in TEXT_COLUMNS if c in df)):
+            hit |= df[col].astype(object).fillna("").astype(str).str.contains(
+                needle, case=False, regex=False).to_numpy(bool)
+        for col, known in (("category", names), ("subcategory", names),
+                           *((c, (places or {}).get(c)) for c in PLACE_COLUMNS)):
+            if col not in df:
+                continue
+            codes = search_codes(known or {}, needle)
             v = df[col].astype(object)
-            hit = hit | v.isin(codes).to_numpy(bool) | v.fillna("").str.lower().str.contains(
+            hit = hit | v.isin(codes).to_numpy(bool) | v.fillna("").astype(str).str.lower().str.contains(
                 needle.lower(), regex=False).to_numpy(bool)
         keep &= hit
     return df[keep].reset_index(drop=True)
+
+
+def place_names(store) -> dict[str, dict[str, str]]:
+    """{"grid_id": {id: name}, "district_id": {id: name}} from the ``grids`` and
+    ``districts`` layers (a ``village`` column of the grids, when there is one, is
+    part of a grid's text), for the console's search."""
+    out: dict[str, dict[str, str]] = {}
+    for col, layer in (("grid_id", "grids"), ("district_id", "districts")):
+        if not store.has_layer(layer):
+            continue
+        present = set(store.columns(layer))
+        text_cols = [c for c in ("name", "name_en", "village") if c in present]
+        df = store.read(layer, columns=[col, *text_cols], geometry=False)
+        text = (df[text_cols].astype(object).fillna("").astype(str).agg(" ".join, axis=1) if text_cols
+                else pd.Series("", index=df.index))
+        out[col] = dict(zip(df[col].astype(str), text))
+    return out
 
 
 def category_names(store) -> dict[str, str]:
@@ -79,13 +108,12 @@ def category_names(store) -> dict[str, str]:
     return dict(zip(cats["code"].astype(str), text))
 
 
-def case_detail(store, case_id: str) -> tuple[dict | None, pd.DataFrame]:
-    """One case (all its columns, no geometry) and its workflow timeline.
-
-    The timeline is the ``case_history`` rows of the case when there are any
-    (GB/T 30428 steps as recorded by :mod:`geodata.workflow`); otherwise it is
-    rebuilt from the case's own timestamps by :func:`timeline_from_case`.
-    """
+def case_detail(store, case_id: str, now=None) -> tuple[dict | None, pd.DataFrame]:
+    """One case (all its columns, no geometry) and its workflow timeline as of ``now``
+    (default: everything recorded): built from the case's ``case_history`` rows when
+    there are any (GB/T 30428 steps as recorded by :mod:`geodata.workflow`), else from
+    the case's own columns — only steps that happened, then the step due next
+    (:mod:`geodata.case_timeline`)."""
     found = store.read("cases", where={"case_id": str(case_id)}, geometry=False, limit=1)
     if len(found) == 0:
         return None, timeline_from_case({})
@@ -94,47 +122,8 @@ def case_detail(store, case_id: str) -> tuple[dict | None, pd.DataFrame]:
     if store.has_layer("case_history"):
         hist = store.read("case_history", where={"case_id": str(case_id)}, geometry=False)
         if len(hist):
-            hist = hist.sort_values(["at", "seq"], kind="stable")
-            steps = pd.DataFrame({"step": hist["to_status"].astype(object), "action": hist["action"].astype(object),
-                                  "at": hist["at"], "by": hist["by"].astype(object),
-                                  "level": hist["level"].astype(object), "note": hist["note"].astype(object)})
-            return case, steps.assign(source="history").reset_index(drop=True)
-    return case, timeline_from_case(case)
-
-
-def timeline_from_case(case: dict) -> pd.DataFrame:
-    """The steps a case's own columns attest: reported, registered (立案), dispatched
-    (派遣), handled (处置), closed (核查结案) with level, then evaluated or rejected
-    when the status says so (their time is not recorded on the case).
-
-    >>> import pandas as pd
-    >>> t = pd.Timestamp("2024-05-06 08:00", tz="Asia/Shanghai")
-    >>> timeline_from_case({"reported_at": t, "registered_at": t, "status": "registered"})["step"].tolist()
-    ['reported', 'registered']
-    """
-    def get(k):
-        v = case.get(k)
-        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
-
-    steps = []
-    if get("reported_at") is not None:
-        steps.append(("reported", "report", get("reported_at"), get("reported_by"), None, get("source")))
-    if get("registered_at") is not None:
-        steps.append(("registered", "register", get("registered_at"), None, None, None))
-    if get("dispatched_at") is not None or get("dispatched_by") is not None:
-        steps.append(("dispatched", "dispatch", get("dispatched_at"), get("dispatched_by"), None, None))
-    if get("handled_at") is not None or get("handled_by") is not None:
-        steps.append(("handled", "handle", get("handled_at"), get("handled_by"), None, None))
-    if get("closed_at") is not None:
-        steps.append(("closed", "close", get("closed_at"), None, get("resolved_level"), None))
-    status = get("status")
-    if status == "evaluated":
-        steps.append(("evaluated", "evaluate", None, None, None, None))
-    elif status == "rejected":
-        steps.append(("rejected", "reject", None, None, None, None))
-    out = pd.DataFrame(steps, columns=["step", "action", "at", "by", "level", "note"])
-    out["at"] = pd.to_datetime(out["at"], utc=True)
-    return out.assign(source="case")
+            return case, timeline_from_history(case, hist, now)
+    return case, timeline_from_case(case, now)
 
 
 class CaseCache:
@@ -155,9 +144,9 @@ class CaseCache:
     def _load(self) -> tuple[CaseFrame, dict]:
         t0 = time.perf_counter()
         present = set(self.store.columns("cases"))
-        cols = [c for c in (*CONSOLE_COLUMNS, *OPTIONAL_COLUMNS) if c in present]
+        cols = [c for c in (*CONSOLE_COLUMNS, *OPTIONAL_COLUMNS, *TEXT_COLUMNS) if c in present]
         df = self.store.read("cases", columns=cols, geometry=False)
-        frame = CaseFrame(df, names=category_names(self.store))
+        frame = CaseFrame(df, names=category_names(self.store), places=place_names(self.store))
         for col in ("case_id", DEFAULT_SORT):  # warm the default order here, not in a request
             frame._rank(col)
         extras = {}

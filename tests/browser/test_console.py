@@ -22,6 +22,7 @@ from tests.browser.conftest import TZ, build_fixture_town, off_host, page_reques
 pytestmark = pytest.mark.browser
 
 PAGE = 20
+REWORKED = "C999"  # the case with a rework and an extension in its history
 CATEGORIES = pd.DataFrame({"code": ["市容环境", "宣传广告", "施工管理"], "parent": [None, None, None],
                            "name": ["市容环境", "宣传广告", "施工管理"],
                            "name_en": ["City appearance", "Advertising", "Construction"]})
@@ -41,19 +42,43 @@ def console_town(tmp_path_factory) -> str:
     cases = gpd.GeoDataFrame(pd.concat([town["cases"], more], ignore_index=True), crs=4326)
     joined = gpd.sjoin(cases, town["grids"][["grid_id", "district_id", "geometry"]], how="left",
                        predicate="within").drop(columns="index_right")
-    town["cases"] = joined[~joined.index.duplicated()]
+    cases = joined[~joined.index.duplicated()].copy()
+    # a street address on every case, and a village for each grid (search finds both)
+    cases["address"] = [f"运河路{i}号" for i in range(len(cases))]
+    town["grids"]["village"] = ["南湖村", "南湖村", "北港村", "北港村"]
+    # a case just registered whose handler is already named (as the demo town's are): its
+    # timeline must not show handling as done
+    cases["handled_by"] = None
+    i = cases.index[(cases["status"] == "dispatched") & (cases["case_id"] != cases["case_id"].iloc[0])]
+    cases.loc[i[0], ["status", "handled_by"]] = ["registered", "HDL01"]
+    # the reworked case of the history below: reported 30 hours ago, open, deadline extended
+    r0 = now - pd.Timedelta(hours=30)
+    cases.loc[i[1], ["case_id", "status", "reported_at", "registered_at", "closed_at", "deadline"]] = [
+        REWORKED, "rework", r0, r0 + pd.Timedelta(hours=0.1), pd.NaT, r0 + pd.Timedelta(days=3)]
+    town["cases"] = gpd.GeoDataFrame(cases, crs=4326)
     url = str(tmp_path_factory.mktemp("console") / "town.gpkg")
     store = open_store(url)
     write_town(store, {**town, "categories": CATEGORIES})
     c = town["cases"].iloc[0]
     at = pd.Timestamp(c["reported_at"])
-    store.write("case_history", history_frame([
+    rows = [
         {"id": f"{c.case_id}:0001", "case_id": c.case_id, "seq": 1, "action": "register", "from_status": "reported",
          "to_status": "registered", "at": at + pd.Timedelta(minutes=5), "by": "DSP01", "level": "grid",
          "deadline": at + pd.Timedelta(days=2), "note": None},
         {"id": f"{c.case_id}:0002", "case_id": c.case_id, "seq": 2, "action": "escalate",
          "from_status": "registered", "to_status": "dispatched", "at": at + pd.Timedelta(minutes=50),
-         "by": "DSP01", "level": "village", "deadline": at + pd.Timedelta(days=2), "note": None}]), mode="replace")
+         "by": "DSP01", "level": "village", "deadline": at + pd.Timedelta(days=2), "note": None}]
+    # a reworked case: handled, sent back at verification, given more time, due again
+    r0 = pd.Timestamp(now) - pd.Timedelta(hours=30)
+    steps = [("register", "reported", "registered", 0.1), ("dispatch", "registered", "dispatched", 1),
+             ("handle", "dispatched", "handled", 3), ("feedback", "handled", "feedback", 4),
+             ("rework", "feedback", "rework", 6), ("extend", "rework", "rework", 7)]
+    for k, (action, frm, to, h) in enumerate(steps, start=1):
+        rows.append({"id": f"{REWORKED}:{k:04d}", "case_id": REWORKED, "seq": k, "action": action,
+                     "from_status": frm, "to_status": to, "at": r0 + pd.Timedelta(hours=h), "by": "DSP02",
+                     "level": "grid", "note": None,
+                     "deadline": r0 + (pd.Timedelta(days=3) if action == "extend" else pd.Timedelta(hours=24))})
+    store.write("case_history", history_frame(rows), mode="replace")
     store.close()
     return url
 
@@ -92,11 +117,19 @@ def open_console(duo, query: str = "") -> None:
     duo.wait_for_page(f"{duo.server_url}/console{query}")
     duo.wait_for_element(f"#{ids.CONSOLE_TABLE} table", timeout=20)
     duo.wait_for_element(f"#{ids.CONSOLE_GRID_RANKING} .panel-title", timeout=20)
-    # the map is built by the first query; wait for MapLibre so no later update races it
+    # the Leaflet map (assets/map.js) is drawn from the first query's spec
     duo._wait_for(lambda d: d.execute_script(
-        "const gd = document.querySelector('#%s .js-plotly-plot');"
-        "const s = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;"
-        "return !!(s && s.map && s.map.loaded());" % ids.CONSOLE_MAP), timeout=20, msg="console map never loaded")
+        "const st = window.TownMap && window.TownMap.state('%s'); return !!(st && st.drawn);" % ids.CONSOLE_MAP),
+        timeout=20, msg="console map never drawn")
+
+
+def map_counts(duo) -> dict[str, int]:
+    """{grid name: count} as the console map's tooltips show them."""
+    tips = duo.driver.execute_script(
+        "const m = window.TownMap.get('%s'); const out = [];"
+        "m.layers['console-grids'].obj.eachLayer(l => out.push(l.getTooltip().getContent()));"
+        "return out;" % ids.CONSOLE_MAP)
+    return {t.split("<br>")[0]: int(t.split("<br>")[1].replace(",", "")) for t in tips}
 
 
 def wait_rows(duo, expected: list[str]) -> None:
@@ -141,8 +174,9 @@ def test_console_renders_all_cases_with_a_clean_offline_browser(console, console
     pages = math.ceil(len(df) / PAGE)
     console.wait_for_text_to_equal(f"#{ids.CONSOLE_PAGE_INFO}", LABELS["zh"]["c.page"].format(page=1, pages=pages))
     # the map holds per-grid counts, never the cases themselves
-    z = console.driver.execute_script(f"return document.querySelector('#{ids.CONSOLE_MAP} .js-plotly-plot').data[0].z")
-    assert sum(z) == int(df["grid_id"].notna().sum())
+    counts = map_counts(console)
+    assert sum(counts.values()) == int(df["grid_id"].notna().sum())
+    assert counts["东一网格"] == int((df["grid_id"] == "G1").sum())
     overdue = (df["registered_at"].notna() & df["closed_at"].isna()
                & (df["deadline"] < pd.Timestamp.now(tz=TZ)))
     console.wait_for_text_to_equal(f"#{ids.CONSOLE_OVERDUE_LIST} .count-badge", str(int(overdue.sum())))
@@ -213,11 +247,13 @@ def test_case_detail_shows_the_workflow_timeline(console, console_town):
     console.find_element(f"#{ids.CONSOLE_TABLE} .case-link").click()
     console.wait_for_contains_text(f"#{ids.CONSOLE_DETAIL} .detail-id", first)
     steps = [e.text for e in console.find_elements(f"#{ids.CONSOLE_TIMELINE} .step-name")]
-    assert steps == [LABELS["zh"]["step.registered"], LABELS["zh"]["step.dispatched"]]
+    # the report, the two recorded steps, then what is due next (the case is open)
+    assert steps == [LABELS["zh"]["step.reported"], LABELS["zh"]["step.registered"], LABELS["zh"]["step.escalated"],
+                     LABELS["zh"]["c.next_step"].format(step=LABELS["zh"]["step.handled"])]
     assert LABELS["zh"]["c.timeline.history"] in console.find_element(f"#{ids.CONSOLE_DETAIL}").text
     assert f"case={first}" in query_of(console)
     # a case without history: its own timestamps
-    other = df[(df["case_id"] != first) & df["closed_at"].notna()].iloc[0]
+    other = df[(df["case_id"] != first) & df["closed_at"].notna() & df["handled_by"].isna()].iloc[0]
     open_console(console, f"?case={other.case_id}")
     console.wait_for_contains_text(f"#{ids.CONSOLE_DETAIL} .detail-id", other.case_id)
     steps = [e.text for e in console.find_elements(f"#{ids.CONSOLE_TIMELINE} .step-name")]
@@ -311,3 +347,128 @@ def test_a_query_change_leaves_a_clean_console(console):
     wait_until(console, lambda: "page=2" in query_of(console))
     console.wait_for_text_to_equal(f"#{ids.CONSOLE_PAGE_INFO}", LABELS["zh"]["c.page"].format(page=2, pages=5))
     assert console.get_logs() == []
+
+
+# ---- issue 15: the map filters and the form says so, search by place, truthful timelines -------------
+def click_grid_on_map(duo) -> str:
+    """Click the middle of a grid on the console map (Leaflet), as a mouse does; its id."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    x, y, gid = duo.driver.execute_script("return window.TownMap.gridPoint('%s');" % ids.CONSOLE_MAP)
+    act = ActionBuilder(duo.driver)
+    act.pointer_action.move_to_location(int(x), int(y))
+    act.pointer_action.click()
+    act.perform()
+    return gid
+
+
+def grid_filter_text(duo) -> str:
+    return duo.driver.execute_script("return document.getElementById('%s').textContent;" % ids.CONSOLE_GRID)
+
+
+def test_a_grid_clicked_on_the_map_filters_the_table_and_sets_the_grid_filter(console, console_town):
+    df = all_cases(console_town)
+    open_console(console)
+    assert grid_filter_text(console) == LABELS["zh"]["c.any"]
+    gid = click_grid_on_map(console)
+    names = {"G1": "东一网格", "G2": "东二网格", "G3": "西一网格", "G4": "西二网格"}
+    sub = df[df["grid_id"] == gid]
+    wait_until(console, lambda: f"grid={gid}" in query_of(console))
+    console.wait_for_text_to_equal(f"#{ids.CONSOLE_TOTAL}", total_text(len(sub)))
+    wait_rows(console, expected_ids(sub))
+    # the form says what the table is filtered by, not "all"
+    wait_until(console, lambda: grid_filter_text(console) == names[gid])
+    # the grid is outlined on the map; the other grids keep their counts
+    sel = console.driver.execute_script(
+        "return window.TownMap.state('%s').layers.find(l => l.uid === 'console-selected').n;" % ids.CONSOLE_MAP)
+    assert sel == 1
+    assert map_counts(console)[names[gid]] == len(sub)
+    # a second click on it clears the grid filter, in the URL and in the form
+    click_grid_on_map(console)
+    wait_until(console, lambda: "grid=" not in query_of(console))
+    console.wait_for_text_to_equal(f"#{ids.CONSOLE_TOTAL}", total_text(len(df)))
+    wait_until(console, lambda: grid_filter_text(console) == LABELS["zh"]["c.any"])
+    assert console_logs(console) == []
+
+
+@pytest.mark.parametrize("text, pick", [
+    ("东二", lambda d: d["grid_id"] == "G2"),                      # a grid's name
+    ("g3", lambda d: d["grid_id"] == "G3"),                        # a grid's id, any case
+    ("北港村", lambda d: d["grid_id"].isin(["G3", "G4"])),          # a village: its grids
+    ("西片区", lambda d: d["district_id"] == "D2"),                 # a district's name
+    ("运河路12号", lambda d: d["address"] == "运河路12号"),          # the address text
+])
+def test_search_finds_cases_by_grid_village_district_and_address(console, console_town, text, pick):
+    df = all_cases(console_town)
+    # anything else the text happens to match (a case id, a category) counts too
+    hit = df[pick(df).fillna(False).astype(bool) | df["case_id"].str.contains(text, case=False)
+             | df["address"].fillna("").str.contains(text, case=False)]
+    assert 0 < len(hit) < len(df)
+    open_console(console)
+    console.find_element(f"#{ids.CONSOLE_SEARCH}").send_keys(text, Keys.ENTER)
+    console.wait_for_text_to_equal(f"#{ids.CONSOLE_TOTAL}", total_text(len(hit)))
+    wait_rows(console, expected_ids(hit))
+    assert console_logs(console) == []
+
+
+def timeline(duo) -> list[tuple[str, str, str]]:
+    """(state, step name, time text) of each step of the open case's timeline."""
+    return duo.driver.execute_script(
+        "return [...document.querySelectorAll('#%s .step')].map(e => [e.classList.contains('is-due') ? 'due' : 'done',"
+        " e.querySelector('.step-name').textContent, e.querySelector('.step-time').textContent]);"
+        % ids.CONSOLE_TIMELINE)
+
+
+def test_timeline_of_a_case_just_registered_shows_no_future_step_as_done(console, console_town):
+    df = all_cases(console_town)
+    case = df[(df["status"] == "registered") & (df["handled_by"] == "HDL01")].iloc[0]
+    open_console(console, f"?case={case.case_id}")
+    console.wait_for_contains_text(f"#{ids.CONSOLE_DETAIL} .detail-id", case.case_id)
+    steps = timeline(console)
+    zh = LABELS["zh"]
+    assert [(s, n) for s, n, _ in steps] == [("done", zh["step.reported"]), ("done", zh["step.registered"]),
+                                             ("due", zh["c.next_step"].format(step=zh["step.dispatched"]))]
+    assert zh["c.time_unknown"] not in console.find_element(f"#{ids.CONSOLE_TIMELINE}").text
+    # the due step carries the case's deadline
+    deadline = pd.Timestamp(case["deadline"]).tz_convert(TZ)
+    assert f"{deadline.month}月{deadline.day}日" in steps[-1][2] and f"{deadline:%H:%M}" in steps[-1][2]
+
+
+def test_timeline_of_a_closed_case_ends_with_its_closing(console, console_town):
+    df = all_cases(console_town)
+    case = df[(df["status"] == "closed") & df["handled_by"].isna()].iloc[0]
+    open_console(console, f"?case={case.case_id}")
+    console.wait_for_contains_text(f"#{ids.CONSOLE_DETAIL} .detail-id", case.case_id)
+    zh = LABELS["zh"]
+    assert [(s, n) for s, n, _ in timeline(console)] == [
+        ("done", zh["step.reported"]), ("done", zh["step.registered"]), ("done", zh["step.closed"])]
+    closed = pd.Timestamp(case["closed_at"]).tz_convert(TZ)
+    assert f"{closed:%H:%M}" in timeline(console)[-1][2]
+
+
+def test_timeline_of_a_reworked_case_shows_rework_extension_and_what_is_due(console, console_town):
+    open_console(console, f"?case={REWORKED}")
+    console.wait_for_contains_text(f"#{ids.CONSOLE_DETAIL} .detail-id", REWORKED)
+    zh = LABELS["zh"]
+    steps = timeline(console)
+    assert [(s, n) for s, n, _ in steps] == [
+        ("done", zh["step.reported"]), ("done", zh["step.registered"]), ("done", zh["step.dispatched"]),
+        ("done", zh["step.handled"]), ("done", zh["step.feedback"]), ("done", zh["step.rework"]),
+        ("done", zh["step.extended"]), ("due", zh["c.next_step"].format(step=zh["step.dispatched"]))]
+    text = console.find_element(f"#{ids.CONSOLE_TIMELINE}").text
+    assert zh["c.new_deadline"].split(" ")[0] in text  # the extension names its new deadline
+    assert zh["c.time_unknown"] not in text
+    assert console_logs(console) == []
+
+
+def test_overdue_list_reads_as_work_to_do_most_recently_due_first(console, console_town):
+    df = all_cases(console_town)
+    now = pd.Timestamp.now(tz=TZ)
+    late = df[df["registered_at"].notna() & df["closed_at"].isna() & (df["deadline"] < now)]
+    open_console(console)
+    console.wait_for_text_to_equal(f"#{ids.CONSOLE_OVERDUE_LIST} .count-badge", str(len(late)))
+    shown = console.driver.execute_script(
+        "return [...document.querySelectorAll('#%s .list-id')].map(e => e.textContent);" % ids.CONSOLE_OVERDUE_LIST)
+    want = late.sort_values("deadline", ascending=False, kind="stable")["case_id"].tolist()[:50]
+    assert shown == want
+    # the list names its scope
+    assert LABELS["zh"]["c.overdue_scope"] in console.find_element(f"#{ids.CONSOLE_OVERDUE_LIST}").text

@@ -151,7 +151,7 @@ def test_overdue_and_at_risk_lists(town):
     rows, total = frame.due_soon(CaseFilter(), NOW)
     open_ = df["registered_at"].notna() & df["closed_at"].isna()
     assert total == int((open_ & (df["deadline"] < NOW)).sum())
-    assert rows["deadline"].is_monotonic_increasing
+    assert rows["deadline"].is_monotonic_decreasing  # most recently due first: work to do, not history
     soon, n_soon = frame.due_soon(CaseFilter(), NOW, hours=24 * 30)
     assert n_soon == int((open_ & (df["deadline"] >= NOW) & (df["deadline"] < NOW + pd.Timedelta(days=30))).sum())
 
@@ -173,9 +173,13 @@ def test_case_detail_prefers_the_case_history(town):
              "from_status": "registered", "to_status": "dispatched", "at": at + pd.Timedelta(hours=1),
              "by": "DSP1", "level": "village", "deadline": at + pd.Timedelta(hours=4), "note": "needs the village"}]
     town.write("case_history", history_frame(rows), mode="replace")
-    _, steps = case_detail(town, "C2024-0001")
-    assert steps["action"].tolist() == ["register", "escalate"]
-    assert steps["level"].tolist() == ["grid", "village"] and (steps["source"] == "history").all()
+    case, steps = case_detail(town, "C2024-0001")
+    # the report (from the case), the two recorded actions, then handling due by the deadline
+    assert steps["step"].tolist() == ["reported", "registered", "escalated", "handled"]
+    assert steps["state"].tolist() == ["done", "done", "done", "due"]
+    assert steps["level"].tolist()[1:3] == ["grid", "village"] and (steps["source"] == "history").all()
+    assert steps["deadline"].iloc[-1] == at + pd.Timedelta(hours=4)
+    assert pd.isna(steps["at"].iloc[-1])
 
 
 def test_timeline_names_what_the_status_says_without_a_time():
