@@ -16,11 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from townbrain.cli_common import DB_HELP, err, fail, out, parse_map as _parse_map, store_or_fail as _store
+from townbrain.cli_export import export_app
 from townbrain.cli_load import load
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="TownBrain: the smart-brain command centre for towns run by grids.")
 app.command()(load)
+app.add_typer(export_app, name="export")
 
 
 @app.command()
