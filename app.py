@@ -27,6 +27,7 @@ from callbacks.wall import register_wall
 from geodata import config
 from geodata.store import open_store
 from intake import register_intake
+from access.web import install_access
 
 ROOT = Path(__file__).resolve().parent
 
@@ -84,6 +85,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     register_live(app, data)
     register_health(app.server, data)
     register_intake(app.server, data.store)  # Open311 + workflow + patrols API under /open311/v2/
+    # deny by default: sign-in pages, the gate in front of every route, security headers (access/)
+    install_access(app, data.store)
     return app
 
 

@@ -1,12 +1,18 @@
-"""``/health``: a plain Flask route, no login (contract: "The screen and the API").
+"""``/health``: a plain Flask route, open without sign-in (contract: "The screen and the API").
 
 Always 200 — the body says whether the store is reachable — so a load balancer
-keeps sending the wall to a server whose database blinked, and a monitor can
-still read why it is degraded.
+keeps sending the wall to a server whose database blinked. Without a signed-in
+session the body is the status alone; the store's details (its path or address,
+a driver's error) only for the system administrator, whose job they are (issue 16:
+"/health says ok or not, no paths or driver text, to anyone without a role").
 """
 from __future__ import annotations
 
+import flask
 from flask import jsonify
+
+#: Roles that see the store's details in /health.
+DETAIL_ROLES = frozenset({"sysadmin"})
 
 
 def register_health(server, data) -> None:
@@ -14,6 +20,10 @@ def register_health(server, data) -> None:
 
     @server.route("/health")
     def health():  # noqa: D401 - Flask view
-        resp = jsonify(data.health())
+        body = data.health()
+        sess = flask.g.get("tb_session")
+        if sess is None or not sess.signed_in or sess.role not in DETAIL_ROLES:
+            body = {"status": body["status"]}
+        resp = jsonify(body)
         resp.headers["Cache-Control"] = "no-store"
         return resp

@@ -126,6 +126,50 @@ def _browser_installed(request):
         require_service("Chromium", RuntimeError("missing " + " and ".join(missing)))
 
 
+# ---- signed in, through the real sign-in page (access/, issue 16) ------------------------------
+#: The account every browser test signs in with: a duty officer of the whole town reaches
+#: the wall and the console and needs no second factor (access/roles.py).
+BROWSER_USER, BROWSER_PASSWORD, BROWSER_ROLE = "browser-test", "Browser-Test-2026", "duty_officer"
+
+
+def sign_in(duo, app, name: str = BROWSER_USER, password: str = BROWSER_PASSWORD, role: str = BROWSER_ROLE) -> None:
+    """Create the account in the app's store (through access/, if missing) and sign the
+    browser in with the real ``/login`` form, as a person would."""
+    from selenium.webdriver.common.by import By
+    access = app.server.extensions["townbrain_access"]
+    if access.accounts.get(name) is None:
+        access.accounts.create(name, role, "town", by="os:browser-tests", password=password, must_change=False)
+    duo.driver.get(f"{duo.server.url}/login")
+    duo.driver.find_element(By.ID, "tb-name").send_keys(name)
+    duo.driver.find_element(By.ID, "tb-password").send_keys(password)
+    duo.driver.find_element(By.ID, "tb-submit").click()
+    until(lambda: "/login" not in duo.driver.current_url, timeout=15)
+
+
+def session_headers(duo) -> dict:
+    """A ``Cookie`` header carrying the signed-in browser's session, for plain HTTP calls."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in duo.driver.get_cookies())
+    return {"Cookie": cookies} if cookies else {}
+
+
+@pytest.fixture
+def dash_duo(dash_duo):
+    """dash.testing's ``dash_duo`` whose ``start_server`` signs the browser in before the
+    test navigates: every page and Dash endpoint refuses a request without a session
+    (access/gate.py), so the tests go through the sign-in page like a person."""
+    start = dash_duo.start_server
+
+    def start_server(app, navigate=True, **kwargs):
+        start(app, navigate=False, **kwargs)
+        sign_in(dash_duo, app)
+        dash_duo.driver.get_log("browser")  # the sign-in page's console is not the test's
+        if navigate:
+            dash_duo.server_url = dash_duo.server.url
+
+    dash_duo.start_server = start_server
+    return dash_duo
+
+
 # ---- helpers the tests share ------------------------------------------------------------
 def free_port() -> int:
     """A free TCP port, so the tests never collide with `make run` on 8050."""

@@ -10,14 +10,18 @@ import pytest
 
 from callbacks import ids
 from callbacks.i18n import LABELS, MODULE_IDS
+from tests.browser.conftest import session_headers
 from tests.browser.test_wall import open_wall
 
 pytestmark = pytest.mark.browser
 
 
-def http_status(url: str) -> int:
+def http_status(url: str, duo=None) -> int:
+    """The status of ``url``, asked with the browser's session cookie when ``duo`` is given
+    (every page needs a signed-in session: access/gate.py)."""
+    req = urllib.request.Request(url, headers=session_headers(duo) if duo is not None else {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status
     except urllib.error.HTTPError as err:
         return err.code
@@ -33,7 +37,7 @@ def logs_but_the_404(duo, path: str) -> list:
 def test_an_unknown_path_is_a_404_page_with_the_way_back(served, lang):
     query = "?lang=en" if lang == "en" else ""
     url = f"{served.server_url}/nope{query}"
-    assert http_status(url) == 404
+    assert http_status(url, served) == 404
     served.wait_for_page(url)
     served.wait_for_element(f"#{ids.NOT_FOUND}")
     page = served.find_element(f"#{ids.NOT_FOUND}")
@@ -52,13 +56,13 @@ def test_pages_assets_health_and_api_keep_their_status(served):
     base = served.server_url
     for path in ("/", "/wall", "/wall?module=ecology&lang=en", "/console", "/health", "/assets/wall.css",
                  "/_dash-layout", "/_dash-dependencies", "/open311/v2/services.json"):
-        assert http_status(base + path) == 200, path
-    assert http_status(base + "/assets/no-such.css") == 404
+        assert http_status(base + path, served) == 200, path
+    assert http_status(base + "/assets/no-such.css", served) == 404
 
 
 def test_an_unknown_module_says_so_lists_the_modules_and_is_a_404(served):
     url = f"{served.server_url}/wall?module=foo&lang=en"
-    assert http_status(url) == 404
+    assert http_status(url, served) == 404
     open_wall(served, "?module=foo&lang=en")
     notice = served.find_element(f"#{ids.UNKNOWN_MODULE}")
     assert notice.is_displayed()
