@@ -1,0 +1,13 @@
+"""Maps and data for planners (issue 17): one exporter per file.
+
+| exporter | file | command |
+|---|---|---|
+| data formats (gpkg, geojson, zipped shp, csv, kml, xlsx) | :mod:`exports.data_export` | ``townbrain export data`` |
+| print layout of a module's map (PDF / PNG) | :mod:`exports.print_map` | ``townbrain export map`` |
+| atlas, one page per grid / district / pro grid | :mod:`exports.atlas` | ``townbrain export atlas`` |
+| offline interactive map in one HTML file | :mod:`exports.html_map` | ``townbrain export html`` |
+
+Every exporter takes an optional :class:`~exports.common.Scope`, ``made_by`` and
+``export_id`` and returns an :class:`~exports.common.ExportResult` (path, SHA-256),
+so the console's Export button and the audit record are a call away.
+"""

@@ -1,0 +1,169 @@
+"""``townbrain export data``: a layer, or a period's cases, in the formats offices use.
+
+The exporter reads one layer through the store (the period pushed down to the
+database), keeps what the scope admits, turns residents into aggregates unless the
+scope lets personal records out (brief.md, "Security": personal data is protected),
+moves the geometry into the asked CRS and hands the frame to one writer of
+:mod:`exports.data_writers`. The file states its CRS, its export id, who made it and
+when the data stood (GeoPackage ``gpkg_contents.description`` and its SRS, a
+Shapefile's ``.prj`` and ``README.txt``, GeoJSON ``description`` and ``crs``, CSV a
+``crs`` column, Excel a metadata sheet, KML the document's description).
+
+Examples
+--------
+>>> import tempfile, os, geopandas as gpd, shapely
+>>> from geodata.store import open_store
+>>> st = open_store(os.path.join(tempfile.mkdtemp(), "t.gpkg")); st.create_schema(["districts"])
+>>> st.upsert("districts", gpd.GeoDataFrame({"district_id": ["D1"], "name": ["东片区"]},
+...           geometry=[shapely.box(120.5, 31.0, 120.6, 31.1)], crs=4326))
+1
+>>> r = export_layer(st, "districts", os.path.join(tempfile.mkdtemp(), "d.csv"), made_by="wang")
+>>> r.records, r.kind, len(r.sha256)
+(1, 'data/csv', 64)
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from exports.common import ExportError, ExportResult, Scope, data_as_of, default_user, finish, new_export_id
+from exports.crs_out import OutCRS, parse_out_crs, to_out_crs
+from exports.data_writers import WRITERS, Meta
+from geodata import config
+from geodata.schema import LAYERS
+
+__all__ = ["export_layer", "read_for_export", "residents_to_grid_aggregates", "FORMATS", "format_of"]
+
+FORMATS = tuple(WRITERS)
+_SUFFIX = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".shp": "shp",
+           ".csv": "csv", ".kml": "kml", ".xlsx": "xlsx"}
+#: Layers of people: never leave record by record without a role that may see them.
+PERSONAL_LAYERS = ("residents",)
+#: Layers of the access work (accounts, sessions, audit): not data for planners at all.
+NEVER_EXPORTED = ("accounts", "sessions", "password_history", "audit_log", "api_keys", "idempotency_keys",
+                  "kiosk_devices")
+
+
+def format_of(path, fmt: str | None) -> str:
+    """The format asked for, else the one the file name says."""
+    if fmt:
+        if fmt not in WRITERS:
+            raise ExportError(f"--format must be one of {', '.join(WRITERS)}, not {fmt!r}")
+        return fmt
+    found = _SUFFIX.get(Path(path).suffix.lower())
+    if not found:
+        raise ExportError(f"cannot tell the format of {Path(path).name}; give --format {'|'.join(WRITERS)}")
+    return found
+
+
+def residents_to_grid_aggregates(residents: pd.DataFrame, grids: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Residents per comprehensive grid: total, by household and by age band, on the
+    grid's outline. What leaves the server instead of people (brief.md, "Security").
+
+    >>> import shapely
+    >>> r = pd.DataFrame({"grid_id": ["G1", "G1", "G2"], "household": ["registered", "floating", "floating"],
+    ...                   "age_band": ["18-34", "60-79", "18-34"]})
+    >>> g = gpd.GeoDataFrame({"grid_id": ["G1", "G2", "G3"], "name": ["a", "b", "c"]},
+    ...                      geometry=[shapely.box(0, 0, 1, 1)] * 3, crs=4326)
+    >>> residents_to_grid_aggregates(r, g)[["grid_id", "residents", "floating", "age_18_34"]]
+      grid_id  residents  floating  age_18_34
+    0      G1          2          1          1
+    1      G2          1          1          1
+    2      G3          0          0          0
+    """
+    from geodata.schema import AGE_BANDS, HOUSEHOLDS
+    gid = residents["grid_id"].astype("string") if "grid_id" in residents else pd.Series(pd.NA, index=residents.index)
+    out = pd.DataFrame({"residents": gid.value_counts()})
+    if "household" in residents:
+        for h in HOUSEHOLDS:
+            out[h] = gid[residents["household"] == h].value_counts()
+    if "age_band" in residents:
+        for band in AGE_BANDS:
+            out["age_" + band.replace("-", "_").replace("+", "_plus")] = gid[residents["age_band"] == band].value_counts()
+    if grids is None:
+        frame = out.rename_axis("grid_id").reset_index()
+        return gpd.GeoDataFrame(frame.fillna(0).astype({c: "int64" for c in out.columns}))
+    base = grids[[c for c in ("grid_id", "name", "district_id") if c in grids] + ["geometry"]].copy()
+    base["grid_id"] = base["grid_id"].astype(str)
+    merged = base.merge(out, left_on="grid_id", right_index=True, how="left")
+    for c in out.columns:
+        merged[c] = merged[c].fillna(0).astype("int64")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=grids.crs)
+
+
+def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | None = None) -> tuple[pd.DataFrame, str]:
+    """The frame to write and the name it is written under (``residents`` become
+    ``residents_by_grid`` unless ``scope.personal``)."""
+    scope = scope or Scope()
+    if layer in NEVER_EXPORTED:
+        raise ExportError(f"layer {layer!r} belongs to the access records and is not exported")
+    if not store.has_layer(layer):
+        known = ", ".join(n for n in store.layers() if n not in NEVER_EXPORTED)
+        raise ExportError(f"layer {layer!r} is not in {store.url}; layers there: {known}")
+    decl = LAYERS.get(layer)
+    timed = start is not None or end is not None
+    if timed and (decl is None or decl.time_field is None):
+        raise ExportError(f"layer {layer!r} has no time to filter by; leave out --from/--to")
+    name = layer
+    if layer in PERSONAL_LAYERS and not scope.personal:
+        cols = [c for c in ("grid_id", "household", "age_band") if c in store.columns(layer)]
+        people = store.read(layer, columns=cols, geometry=False)
+        grids = store.read("grids", columns=[c for c in ("grid_id", "name", "district_id")
+                                             if c in store.columns("grids")]) if store.has_layer("grids") else None
+        frame, name = residents_to_grid_aggregates(people, grids), f"{layer}_by_grid"
+    else:
+        frame = store.read(layer, start=start, end=end)
+    if not scope.is_town:
+        if scope.has_unit_columns(frame):
+            frame = frame[scope.mask(frame)]
+        elif isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
+            frame = frame[frame.intersects(scope.area(store))]
+        else:
+            frame = frame.iloc[0:0]
+    return frame.reset_index(drop=True), name
+
+
+def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", start=None, end=None,
+                 scope: Scope | None = None, made_by: str | None = None, export_id: str | None = None,
+                 geometry_as: str = "auto", progress=None) -> ExportResult:
+    """Write ``layer`` (or its records of ``[start, end)``) to ``out`` in ``fmt``.
+
+    Parameters
+    ----------
+    store : geodata.store.Store
+    layer : a layer of the store; ``residents`` leave as per-grid aggregates unless ``scope.personal``
+    out : the file to write (a Shapefile is written as a ``.zip``)
+    fmt : gpkg, geojson, shp, csv, kml or xlsx; default from the file name
+    crs : 4326, 4490 or gcj02
+    start, end : half-open period on the layer's time field (cases: ``reported_at``)
+    scope : what may be exported (default the whole town)
+    made_by, export_id : written into the file's metadata (default: the OS user, a new id)
+    geometry_as : for CSV and Excel: ``lonlat`` (points), ``wkt``, or ``auto`` (lon/lat for points)
+
+    Returns
+    -------
+    ExportResult with the path, SHA-256 and record count.
+    """
+    t0 = time.perf_counter()
+    fmt = format_of(out, fmt)
+    target: OutCRS = parse_out_crs(crs)
+    out = Path(out)
+    if fmt == "shp" and out.suffix.lower() != ".zip":
+        out = out.with_suffix(".zip")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    export_id = export_id or new_export_id()
+    made_by = made_by or default_user()
+    frame, name = read_for_export(store, layer, start=start, end=end, scope=scope)
+    if progress:
+        progress(f"read {len(frame):,} records of {layer}")
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame and frame.crs is not None:
+        frame = to_out_crs(frame, target)
+    meta = Meta(layer=name, source_layer=layer, crs=target, export_id=export_id, made_by=made_by,
+                data_as_of=data_as_of(store), tz=config.timezone(), start=start, end=end,
+                personal=bool(scope and scope.personal), geometry_as=geometry_as)
+    details = WRITERS[fmt](frame, out, meta) or {}
+    return finish(out, export_id=export_id, made_by=made_by, kind=f"data/{fmt}", t0=t0, records=len(frame),
+                  details={"layer": name, "crs": target.label, **details})
