@@ -9,3 +9,63 @@ import typer
 
 export_app = typer.Typer(no_args_is_help=True,
                          help="Print layouts, atlases, offline HTML maps and data files for planners.")
+
+from pathlib import Path
+from typing import Optional
+
+from townbrain.cli_common import DB_HELP, fail, out, store_or_fail
+
+_ID_HELP = "Export id printed on the layout and written into the file (default: a new one)"
+
+
+def _report(result) -> None:
+    """One line a script can read, with what an audit record needs."""
+    what = f"{result.records:,} records" if result.records is not None else f"{result.pages} pages"
+    out.print(f"{result.path}  {what}  {result.path.stat().st_size / 1e6:.2f} MB  "
+              f"{result.seconds:.1f} s  export {result.export_id} by {result.made_by}  sha256 {result.sha256}",
+              highlight=False)
+
+
+@export_app.command("data")
+def export_data(layer: str = typer.Option(..., "--layer", help="Layer to export (cases, grids, enterprises …); "
+                                          "residents leave as per-grid aggregates"),
+                out_path: Path = typer.Option(..., "--out", help="File to write"),
+                fmt: Optional[str] = typer.Option(None, "--format",
+                                                  help="gpkg, geojson, shp (zipped), csv, kml or xlsx; "
+                                                       "default from --out's suffix"),
+                start: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD), on the layer's "
+                                                    "time field (cases: reported_at)"),
+                end: Optional[str] = typer.Option(None, "--to", help="Day after the last (YYYY-MM-DD)"),
+                crs: str = typer.Option("4326", "--crs", help="4326 (WGS84), 4490 (CGCS2000) or gcj02"),
+                geometry_as: str = typer.Option("auto", "--geometry", help="CSV/Excel: auto, lonlat or wkt"),
+                export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
+                db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """A layer, or a period's cases, as GeoPackage, GeoJSON, zipped Shapefile, CSV, KML or Excel."""
+    from exports.common import ExportError
+    from exports.data_export import export_layer
+    from geodata.frames import StoreError
+    if geometry_as not in ("auto", "lonlat", "wkt"):
+        fail(f"--geometry must be auto, lonlat or wkt, not {geometry_as!r}")
+    store = store_or_fail(db)
+    try:
+        start_ts, end_ts = _day(start, "--from"), _day(end, "--to")
+        with out.status(f"exporting {layer}…"):
+            result = export_layer(store, layer, out_path, fmt, crs=crs, start=start_ts, end=end_ts,
+                                  export_id=export_id, geometry_as=geometry_as)
+    except (ExportError, StoreError) as exc:
+        fail(str(exc))
+    _report(result)
+
+
+def _day(value: Optional[str], option: str):
+    """A day on the command line, local midnight in the configured zone."""
+    if value is None:
+        return None
+    import pandas as pd
+    from exports.common import ExportError
+    from geodata import config
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ExportError(f"{option} must be a date such as 2018-01-01, not {value!r}") from None
+    return ts.tz_localize(config.timezone()) if ts.tzinfo is None else ts
