@@ -27,6 +27,7 @@ demo: install
 
 ## make run: install, generate the demo town once, serve the dashboard with the live simulator
 run: install $(DB)
+	$(TB) user bootstrap --db $(DB) --out data/first-accounts.txt
 	$(TB) serve --db $(DB) --host $(HOST) --port $(PORT) --simulate
 
 system-deps:

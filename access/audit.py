@@ -43,7 +43,7 @@ LAYER = "audit_log"
 #: logs kept no less than six months).
 RETENTION_DAYS = 180
 GENESIS = "0" * 64
-FIELDS = ("seq", "at", "user", "source", "action", "object", "outcome", "detail", "prev_hash")
+FIELDS = ("seq", "at", "username", "source", "action", "object", "outcome", "detail", "prev_hash")
 _MAX_TEXT = 2000
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _text(v) -> str | None:
 def canonical(record: dict) -> bytes:
     """The bytes a record's hash is taken over.
 
-    >>> canonical({"seq": 1, "at": "2026-12-05T01:00:00Z", "user": "li", "action": "sign_in"})[:40]
+    >>> canonical({"seq": 1, "at": "2026-12-05T01:00:00Z", "username": "li", "action": "sign_in"})[:40]
     b'{"action":"sign_in","at":"2026-12-05T01:'
     """
     body = {k: record.get(k) for k in FIELDS if k in record}
@@ -116,7 +116,7 @@ class AuditLog:
         at = _utc_text(self.clock())
 
         def build(last: dict | None) -> dict:
-            rec = {"seq": int(last["seq"]) + 1 if last else 1, "at": at, "user": _text(user),
+            rec = {"seq": int(last["seq"]) + 1 if last else 1, "at": at, "username": _text(user),
                    "source": _text(source), "action": _text(action), "object": _text(object),
                    "outcome": _text(outcome), "detail": _text(detail),
                    "prev_hash": str(last["hash"]) if last else GENESIS}
@@ -138,7 +138,7 @@ class AuditLog:
         """Records in order, filtered by user and by time (``since`` inclusive)."""
         if not self.store.has_layer(LAYER):
             return self._frame()
-        df = self.store.read(LAYER, where={"user": user} if user else None, start=since)
+        df = self.store.read(LAYER, where={"username": user} if user else None, start=since)
         df = df.sort_values("seq", kind="stable").reset_index(drop=True)
         return df.tail(limit).reset_index(drop=True) if limit else df
 

@@ -90,7 +90,7 @@ AUDIT = """<p id="tb-verdict" class="{{ 'tb-ok' if verdict.ok else 'tb-bad' }}">
 <button type="submit">{{ t.filter }}</button></form>
 <table id="tb-audit"><thead><tr><th>#</th><th>time</th><th>user</th><th>source</th><th>action</th><th>object</th>
 <th>outcome</th><th>detail</th></tr></thead><tbody>
-{% for r in rows %}<tr><td>{{ r.seq }}</td><td>{{ r.at }}</td><td>{{ r.user }}</td><td>{{ r.source }}</td>
+{% for r in rows %}<tr><td>{{ r.seq }}</td><td>{{ r.at }}</td><td>{{ r.username }}</td><td>{{ r.source }}</td>
 <td>{{ r.action }}</td><td>{{ r.object }}</td><td class="{{ r.outcome }}">{{ r.outcome }}</td><td>{{ r.detail }}</td></tr>
 {% endfor %}</tbody></table>
 <p class="tb-links"><a href="/account?{{ query }}">{{ t.account }}</a><a href="/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
@@ -367,7 +367,7 @@ def install_access(dash_app, store, clock=None) -> Access:
         rows = []
         for r in df.iloc[::-1].to_dict("records"):
             rows.append({k: ("" if r.get(k) is None or (not isinstance(r.get(k), str) and pd.isna(r.get(k)))
-                             else r[k]) for k in ("seq", "at", "user", "source", "action", "object", "outcome",
+                             else r[k]) for k in ("seq", "at", "username", "source", "action", "object", "outcome",
                                                   "detail")})
             if rows[-1]["at"] != "":
                 rows[-1]["at"] = pd.Timestamp(rows[-1]["at"]).strftime("%Y-%m-%d %H:%M:%S")

@@ -292,7 +292,8 @@ _layers += [
     Layer("audit_log", None, None, (
         Field("seq", _I, True, min=1, doc="1, 2, … in the order written", doc_zh="序号"),
         Field("at", _D, True, doc="when", doc_zh="时间"),
-        Field("user", _T, doc="account, os:NAME for the command line, empty when unknown", doc_zh="用户"),
+        Field("username", _T, doc="account, os:NAME for the command line, empty when unknown "
+              "(not 'user': a reserved word in PostgreSQL)", doc_zh="用户"),
         Field("source", _T, doc="client address", doc_zh="来源地址"),
         Field("action", _T, True, doc="sign_in, sign_in_failed, lockout, refused, user_create, …",
               doc_zh="操作"),

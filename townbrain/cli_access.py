@@ -176,7 +176,7 @@ def audit_list(user: Optional[str] = typer.Option(None, "--user", help="Only thi
             start = start.tz_localize(config.timezone())
     acc = _access(db)
     df = _run(lambda: acc.audit.list(user=user, since=start, limit=limit))
-    cols = ["seq", "at", "user", "source", "action", "object", "outcome", "detail"]
+    cols = ["seq", "at", "username", "source", "action", "object", "outcome", "detail"]
     if as_json:
         for r in df.to_dict("records"):
             print(json.dumps({c: (None if _na(r.get(c)) else

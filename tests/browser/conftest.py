@@ -167,6 +167,7 @@ def dash_duo(dash_duo):
             dash_duo.server_url = dash_duo.server.url
 
     dash_duo.start_server = start_server
+    dash_duo.start_server_signed_out = lambda app, **kw: start(app, navigate=False, **kw)
     return dash_duo
 
 
