@@ -69,3 +69,42 @@ def _day(value: Optional[str], option: str):
     except (ValueError, TypeError):
         raise ExportError(f"{option} must be a date such as 2018-01-01, not {value!r}") from None
     return ts.tz_localize(config.timezone()) if ts.tzinfo is None else ts
+
+
+@export_app.command("map")
+def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module: ecology, livelihood, online, "
+                                              "leadership, public, admin, enforcement, transport"),
+                   out_path: Path = typer.Option(..., "--out", help="PDF or PNG to write"),
+                   fmt: Optional[str] = typer.Option(None, "--format", help="pdf or png (default from --out)"),
+                   paper: str = typer.Option("A3", "--paper", help="A4, A3 or A1"),
+                   orientation: str = typer.Option("landscape", "--orientation", help="landscape or portrait"),
+                   dpi: int = typer.Option(300, "--dpi", help="150 or 300 (PNG pixels; PDF stays vector)"),
+                   lang: str = typer.Option("zh", "--lang", help="zh or en"),
+                   grid: Optional[str] = typer.Option(None, "--grid", help="Zoom to this grid (an inset shows "
+                                                      "the whole town)"),
+                   bbox: Optional[str] = typer.Option(None, "--bbox", help="Zoom to lon/lat minx,miny,maxx,maxy"),
+                   buildings: bool = typer.Option(True, "--buildings/--no-buildings", help="Draw building footprints"),
+                   export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
+                   db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """A print layout of a module's map: title, legend, scale bar, north arrow, inset, data as of, export id."""
+    from exports.common import ExportError
+    from exports.print_map import MapRequest, export_map
+    from geodata.frames import StoreError
+    fmt = fmt or (out_path.suffix.lower().lstrip(".") or "pdf")
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+            assert len(box) == 4 and box[0] < box[2] and box[1] < box[3]
+        except (ValueError, AssertionError):
+            fail(f"--bbox takes lon/lat minx,miny,maxx,maxy with min < max, not {bbox!r}")
+    store = store_or_fail(db)
+    try:
+        req = MapRequest(module=module, fmt=fmt, paper=paper.upper(), orientation=orientation, dpi=dpi,
+                         lang=lang, grid=grid, bbox=box, buildings=buildings)
+        req.check()
+        with out.status(f"drawing the {module} map…"):
+            result = export_map(store, out_path, req, export_id=export_id)
+    except (ExportError, StoreError) as exc:
+        fail(str(exc))
+    _report(result)
