@@ -127,6 +127,7 @@ def user_bootstrap(out_file: Path = typer.Option(Path("data/first-accounts.txt")
     from access.service import operator
     acc = _access(db)
     if _run(acc.accounts.count):
+        out.print("accounts exist already: sign in with yours (`townbrain user list`); nothing created")
         return
     lines = []
     for role in PEOPLE_ROLES:
