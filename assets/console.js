@@ -5,6 +5,22 @@
    instead of loading the page again. A click with a modifier key (a new tab) is left
    to the browser. */
 (function () {
+    // the order of callbacks/console_state.py: state_to_search (its canonical form)
+    var ORDER = ['lang', 'period', 'from', 'to', 'cat', 'status', 'source', 'district', 'grid', 'overdue', 'q',
+                 'sort', 'dir', 'page', 'case', 'as_of'];
+
+    /* The URL of now with a link's change (data-patch: parameters to set, empty to drop):
+       a list not redrawn since the last page or sort still changes only what it says. */
+    function patched(patch) {
+        var q = new URLSearchParams(window.location.search);
+        new URLSearchParams(patch).forEach(function (v, k) { if (v === '') { q.delete(k); } else { q.set(k, v); } });
+        var out = new URLSearchParams();
+        ORDER.forEach(function (k) { if (q.has(k)) { out.set(k, q.get(k)); } });
+        q.forEach(function (v, k) { if (ORDER.indexOf(k) < 0) { out.append(k, v); } });
+        var s = out.toString();
+        return '/console' + (s ? '?' + s : '');
+    }
+
     document.addEventListener('click', function (ev) {
         if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) {
             return;
@@ -14,8 +30,33 @@
         var url = new URL(a.href, window.location.href);
         if (url.origin !== window.location.origin || url.pathname.replace(/\/$/, '') !== '/console') { return; }
         ev.preventDefault();
-        if (url.href === window.location.href) { return; }
-        window.history.pushState({}, '', url.pathname + url.search);
+        var next = a.hasAttribute('data-patch') ? patched(a.getAttribute('data-patch')) : url.pathname + url.search;
+        if (next === window.location.pathname + window.location.search) { return; }
+        window.history.pushState({}, '', next);
         window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+    });
+})();
+
+/* What the rankings and the case detail depend on, taken from the URL in the page
+   (callbacks/console.py): the stores change only when their part of the URL does, so a
+   page, a sort or a status filter sends the rankings no request, and only a new case
+   reads a case. The parameters are those of callbacks/console_state.py. */
+(function () {
+    var RANK = ['lang', 'period', 'from', 'to', 'district', 'grid', 'as_of'];
+    var CASE = ['lang', 'case', 'as_of'];
+
+    function key(search, names) {
+        var q = new URLSearchParams(search || '');
+        return names.map(function (n) { return n + '=' + (q.getAll(n).join(',')); }).join('&');
+    }
+
+    window.dash_clientside = Object.assign({}, window.dash_clientside, {
+        townbrain_console: {
+            keys: function (search, rank, kase) {
+                var nu = window.dash_clientside.no_update;
+                var r = key(search, RANK), c = key(search, CASE);
+                return [r === rank ? nu : r, c === kase ? nu : c];
+            }
+        }
     });
 })();

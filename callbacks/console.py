@@ -199,6 +199,7 @@ def console_layout(data, search: str | None) -> html.Div:
         ]),
         dcc.Interval(id=ids.CONSOLE_REFRESH, interval=REFRESH_MS),
         dcc.Store(id=ids.CONSOLE_RENDERED, data=None),
+        dcc.Store(id=ids.CONSOLE_RANK_KEY), dcc.Store(id=ids.CONSOLE_CASE_KEY),
         *[dcc.Store(id=store_id(target)) for target in FRAGMENTS],
         # The page's own view of the URL: the shell's Location lives on every page, so a
         # callback mixing it with the console's inputs would fire where those do not exist.
@@ -224,10 +225,11 @@ _NO_RANK = pd.DataFrame({"rank": pd.Series(dtype="Int64"), "score": pd.Series(dt
 RANK_TTL_S = 600
 
 
-@functools.lru_cache(maxsize=64)
-def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int):
-    """(grid ranking, inspector compliance) of the period and place, from the frame of
-    the ten-minute ``bucket`` it is first asked in."""
+@functools.lru_cache(maxsize=16)
+def _period_rankings(cache: cq.CaseCache, start, end, bucket: int):
+    """(grid ranking of every grid, compliance of every inspector with their grid and
+    district) of the period, from the frame of the ten-minute ``bucket`` it is first
+    asked in: the costly part (~0.3 s on the demo town), shared by every place."""
     from indicators.composite_score import composite_ranking
     from indicators.rule_3510 import compliance_by, inspector_days
     frame = cache.get()
@@ -237,9 +239,6 @@ def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int):
     rank = composite_ranking(df, by="grid", start=start, end=end, patrols=patrols, groups=groups)
     rank.index = rank.index.astype(object)
     rank = rank[rank.index.notna()]
-    if districts and all_grids is not None:
-        inside = set(all_grids[all_grids["district_id"].isin(districts)]["grid_id"].astype(str))
-        rank = rank[rank.index.isin(inside)]
     comp = None
     if patrols is not None and len(patrols):
         days = inspector_days(patrols, df[["reported_by", "reported_at"]], start=start, end=end)
@@ -250,12 +249,25 @@ def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int):
                                   how="left")
             else:
                 comp["grid_id"], comp["district_id"] = None, None
-            if districts:
-                comp = comp[comp["district_id"].isin(districts)]
-            if grids:
-                comp = comp[comp["grid_id"].isin(grids)]
-            comp = comp.sort_values(["compliance", "inspector_days", "staff_id"],
-                                    ascending=[False, False, True]).head(100)
+            comp = comp.sort_values(["compliance", "inspector_days", "staff_id"], ascending=[False, False, True])
+    return rank, comp
+
+
+def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int):
+    """(grid ranking, inspector compliance) of the period and place: the period's
+    rankings (:func:`_period_rankings`) narrowed to the districts, and the inspectors
+    to the districts and grids."""
+    rank, comp = _period_rankings(cache, start, end, bucket)
+    all_grids = cache.extra("grids")
+    if districts and all_grids is not None:
+        inside = set(all_grids[all_grids["district_id"].isin(districts)]["grid_id"].astype(str))
+        rank = rank[rank.index.isin(inside)]
+    if comp is not None:
+        if districts:
+            comp = comp[comp["district_id"].isin(districts)]
+        if grids:
+            comp = comp[comp["grid_id"].isin(grids)]
+        comp = comp.head(100)
     return rank, comp
 
 
@@ -302,6 +314,10 @@ def register_console(app, data) -> None:
         Output(ids.CONSOLE_MAP_DRAWN, "data"), Input(ids.CONSOLE_MAP_SPEC, "data"), State(ids.CONSOLE_MAP, "id"))
     for target in FRAGMENTS:
         register_fragment(app, target)
+    app.clientside_callback(
+        ClientsideFunction(namespace="townbrain_console", function_name="keys"),
+        Output(ids.CONSOLE_RANK_KEY, "data"), Output(ids.CONSOLE_CASE_KEY, "data"),
+        Input(ids.CONSOLE_URL, "search"), State(ids.CONSOLE_RANK_KEY, "data"), State(ids.CONSOLE_CASE_KEY, "data"))
 
     @app.callback(Output(ids.CONSOLE_URL, "search"),
                   *[Output(c, "value") for c in CONTROLS],
@@ -374,10 +390,18 @@ def register_console(app, data) -> None:
         names = _names(cache, lang)
         flt = state_filter(s, now)
         page = frame.page(flt, sort=s.sort, descending=s.desc, page=s.page, size=PAGE_SIZE, now=now)
-        counts = frame.counts_by(flt, "grid_id", now=now, skip=("grids",))
         grids = cache.extra("grids")
+        # what the map and the lists show depends on part of the state only: a page, a
+        # sort or a case opened leaves them as they are (the minute's refresh redoes all)
+        keys = {"map": repr(_map_key(s)), "lists": repr(_lists_key(s))}
+        fresh = ctx.triggered_id == ids.CONSOLE_REFRESH or not rendered
+        same = {k: not fresh and (rendered or {}).get(k) == v for k, v in keys.items()}
+        spec = no_update
         title = t("c.map_title", lang, period=period_text(s, now, tz))
-        if rendered and rendered.get("map") and grids is not None and len(grids):
+        if same["map"] and rendered.get("map"):
+            pass
+        elif rendered and rendered.get("map") and grids is not None and len(grids):
+            counts = frame.counts_by(flt, "grid_id", now=now, skip=("grids",))
             # the map is drawn: only the colours, tooltips and the selected outline change
             spec = Patch()
             layer = grid_count_layer(grids, names, counts, title)
@@ -386,9 +410,14 @@ def register_console(app, data) -> None:
             if rendered.get("selected") != list(s.grids):
                 spec["layers"][1] = selected_layer(grids, s.grids)
         else:
+            counts = frame.counts_by(flt, "grid_id", now=now, skip=("grids",))
             spec = map_spec(grids, names, counts, s.grids, title)
-        overdue, n_overdue = frame.due_soon(flt, now)
-        risk, n_risk = frame.due_soon(flt, now, hours=24)
+        overdue_html = risk_html = no_update
+        if not same["lists"]:
+            overdue, n_overdue = frame.due_soon(flt, now)
+            risk, n_risk = frame.due_soon(flt, now, hours=24)
+            overdue_html = to_html(due_list(overdue, n_overdue, s, names, now, overdue=True))
+            risk_html = to_html(due_list(risk, n_risk, s, names, now, overdue=False))
         ms = (time.perf_counter() - t0) * 1000
         log.debug("console query %s: %d rows in %.0f ms", search, page.total, ms)
         note = bad_params_note(search, bad, lang, data.now().date()) if bad else None
@@ -398,10 +427,9 @@ def register_console(app, data) -> None:
                 t("c.ms", lang, ms=f"{ms:.0f}"),
                 to_html(case_table(page.rows, s.replace(page=page.page), names, tz, now)),
                 to_html(pager(page.page, page.pages, s)),
-                spec,
-                to_html(due_list(overdue, n_overdue, s, names, now, overdue=True)),
-                to_html(due_list(risk, n_risk, s, names, now, overdue=False)),
-                {"search": search or "", "map": bool(grids is not None and len(grids)), "selected": list(s.grids)})
+                spec, overdue_html, risk_html,
+                {"search": search or "", "map": bool(grids is not None and len(grids)), "selected": list(s.grids),
+                 **keys})
 
     detail_lock = threading.Lock()
     detail_memo: dict = {}
@@ -420,8 +448,9 @@ def register_console(app, data) -> None:
                 detail_memo[key] = hit
         return hit
 
-    @app.callback(Output(store_id(ids.CONSOLE_DETAIL), "data"), Input(ids.CONSOLE_URL, "search"))
-    def detail(search):
+    @app.callback(Output(store_id(ids.CONSOLE_DETAIL), "data"), Input(ids.CONSOLE_CASE_KEY, "data"),
+                  State(ids.CONSOLE_URL, "search"))
+    def detail(_key, search):
         s, _ = state_of(search)
         names = _names(cache, s.lang)
         now = at_of(s)
@@ -430,8 +459,9 @@ def register_console(app, data) -> None:
 
     @app.callback(Output(store_id(ids.CONSOLE_GRID_RANKING), "data"),
                   Output(store_id(ids.CONSOLE_INSPECTOR_RANKING), "data"),
-                  Input(ids.CONSOLE_URL, "search"), Input(ids.CONSOLE_REFRESH, "n_intervals"))
-    def rankings(search, _tick):
+                  Input(ids.CONSOLE_RANK_KEY, "data"), Input(ids.CONSOLE_REFRESH, "n_intervals"),
+                  State(ids.CONSOLE_URL, "search"))
+    def rankings(_key, _tick, search):
         s, _ = state_of(search)
         now = at_of(s)
         flt = state_filter(s, now)
@@ -447,9 +477,9 @@ def register_console(app, data) -> None:
     warmed: set = set()
 
     def warm_presets(s: ConsoleState, now: pd.Timestamp) -> None:
-        """Rank every period preset of this place once per ten minutes, behind the
-        page, so that picking a period finds its ranking ready."""
-        key = (s.as_of, s.districts, s.grids, bucket_of(now))
+        """Rank every period preset once per ten minutes, behind the page, so that
+        picking a period finds its ranking ready."""
+        key = (s.as_of, bucket_of(now))
         if key in warmed:
             return
         if len(warmed) > 64:  # old buckets: bounded, nothing kept per request
@@ -460,10 +490,21 @@ def register_console(app, data) -> None:
             for p in ("all", *PRESETS):
                 f = state_filter(s.replace(period=None if p == "all" else p, date_from=None, date_to=None), now)
                 try:
-                    _rankings(cache, f.start, f.end, s.districts, s.grids, bucket_of(now))
+                    _period_rankings(cache, f.start, f.end, bucket_of(now))
                 except Exception as exc:  # noqa: BLE001 - a warm-up only; the click computes it
                     log.debug("console: warming the rankings failed: %s", exc)
         threading.Thread(target=work, name="console-rank-warm", daemon=True).start()
+
+
+def _map_key(s: ConsoleState) -> tuple:
+    """What the map shows: counts of the filters but the grid, the grids outlined."""
+    return (s.lang, s.as_of, s.filters_key(), s.grids)
+
+
+def _lists_key(s: ConsoleState) -> tuple:
+    """What the overdue and at-risk lists show: open cases of the place, kind and search
+    (not the period, status or overdue switch: ``CaseFrame.due_soon``)."""
+    return (s.lang, s.as_of, s.categories, s.sources, s.districts, s.grids, s.q, s.case)
 
 
 def _same(a, b) -> bool:

@@ -13,11 +13,13 @@ and the browser's back button walks through it.
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 import pandas as pd
 from dash import html
 
 from callbacks import ids
-from callbacks.console_state import ConsoleState, console_href, period_bounds
+from callbacks.console_state import ConsoleState, console_href, period_bounds, state_to_search
 from callbacks.i18n import format_count, format_datetime, format_duration, format_rate, t
 from callbacks.modules import tile_url
 from callbacks.wall_map import map_bounds
@@ -62,10 +64,24 @@ class Names:
         return "—" if value is None or pd.isna(value) else t(f"{kind}.{value}", self.lang)
 
 
-def nav(children, href: str, **kw) -> html.A:
-    """A link to another state of the console, followed without a page load
-    (``assets/console.js`` pushes it to the history, as ``dcc.Link`` does)."""
-    return html.A(children, href=href, **kw)
+def nav(children, s: ConsoleState, changes: dict, **kw) -> html.A:
+    """A link to the console's state ``s`` with ``changes``, followed without a page
+    load (``assets/console.js`` pushes it to the history, as ``dcc.Link`` does).
+
+    The link also carries just what it changes (``data-patch``: the URL parameters it
+    sets, empty for one it removes), and the page applies that to the URL of the
+    moment: a list or ranking that was not redrawn for a page or a sort still leads to
+    the view on screen with its one change.
+
+    >>> a = nav("C1", ConsoleState(page=3, q="x"), {"case": "C1"})
+    >>> a.href, getattr(a, "data-patch")
+    ('/console?q=x&page=3&case=C1', 'case=C1')
+    """
+    before = dict(parse_qsl(state_to_search(s).lstrip("?")))
+    after = dict(parse_qsl(state_to_search(s.replace(**changes)).lstrip("?")))
+    patch = urlencode([(k, after.get(k, "")) for k in dict.fromkeys([*before, *after])
+                       if before.get(k) != after.get(k)])
+    return html.A(children, href=console_href(s, **changes), **{"data-patch": patch}, **kw)
 
 
 def _missing(v) -> bool:
@@ -80,8 +96,8 @@ def case_table(rows: pd.DataFrame, s: ConsoleState, names: Names, tz: str, now: 
         active = s.sort == col
         arrow = (" ▼" if s.desc else " ▲") if active else ""
         desc_next = not s.desc if active else col in ("reported_at", "deadline", "closed_at")
-        head.append(html.Th(nav(t(f"col.{col}", lang) + arrow, id=ids.console_sort(col),
-                                     href=console_href(s, sort=col, desc=desc_next, page=1),
+        head.append(html.Th(nav(t(f"col.{col}", lang) + arrow, s, {"sort": col, "desc": desc_next, "page": 1},
+                                     id=ids.console_sort(col),
                                      className="sort-link is-active" if active else "sort-link"),
                             className=f"col-{col}"))
     body = []
@@ -91,7 +107,7 @@ def case_table(rows: pd.DataFrame, s: ConsoleState, names: Names, tz: str, now: 
                    and not _missing(r.registered_at) and r.deadline < now)
         cls = "case-row" + (" is-selected" if r.case_id == s.case else "") + (" is-overdue" if overdue else "")
         body.append(html.Tr(className=cls, children=[
-            html.Td(nav(r.case_id, href=console_href(s, case=r.case_id), className="case-link")),
+            html.Td(nav(r.case_id, s, {"case": r.case_id}, className="case-link")),
             html.Td(names.category(r.category), title=names.category(r.subcategory)),
             html.Td(html.Span(names.code("status", r.status), className=f"badge status-{r.status}")),
             html.Td(names.code("source", r.source)),
@@ -112,7 +128,7 @@ def pager(page: int, pages: int, s: ConsoleState) -> list:
         label = t(f"c.{which}", lang)
         if not enabled:
             return html.Span(label, id=ids.console_page(which), className="page-link is-disabled")
-        return nav(label, id=ids.console_page(which), href=console_href(s, page=target), className="page-link")
+        return nav(label, s, {"page": target}, id=ids.console_page(which), className="page-link")
 
     return [link("first", 1, page > 1), link("prev", page - 1, page > 1),
             html.Span(t("c.page", lang, page=format_count(page), pages=format_count(pages)),
@@ -129,7 +145,7 @@ def case_detail(case: dict | None, timeline: pd.DataFrame, s: ConsoleState, name
         return head + [html.P(t("c.detail_none", lang), className="muted")]
     if case is None:
         return head + [html.P(t("c.not_found", lang, id=s.case), className="muted")]
-    close = nav("×", href=console_href(s, case=None), className="detail-close", title=t("c.close", lang))
+    close = nav("×", s, {"case": None}, className="detail-close", title=t("c.close", lang))
     deadline, closed = case.get("deadline"), case.get("closed_at")
     if not _missing(deadline) and _missing(closed) and not _missing(case.get("registered_at")):
         due = (t("c.overdue_by", lang, d=format_duration(now - deadline, lang)) if deadline < now
@@ -217,13 +233,13 @@ def due_list(rows: pd.DataFrame, total: int, s: ConsoleState, names: Names, now:
     items = []
     for r in rows.itertuples(index=False):
         d = format_duration(now - r.deadline if overdue else r.deadline - now, lang)
-        items.append(html.Li(nav(href=console_href(s, case=r.case_id), className="list-link", children=[
+        items.append(html.Li(nav([
             html.Span(r.case_id, className="list-id"),
             html.Span(names.category(r.category), className="list-cat"),
             html.Span(names.grid_name(r.grid_id), className="list-grid"),
             html.Span(t("c.overdue_by" if overdue else "c.due_in", lang, d=d),
                       className="list-due " + ("is-late" if overdue else "is-due")),
-        ])))
+        ], s, {"case": r.case_id}, className="list-link")))
     return [head, html.Ul(items, className="case-list")]
 
 
@@ -239,7 +255,7 @@ def grid_ranking(rank: pd.DataFrame, s: ConsoleState, names: Names, period: str 
         sel = str(gid) in s.grids
         rows.append(html.Tr(className="is-selected" if sel else None, children=[
             html.Td(str(r["rank"]), className="num"),
-            html.Td(nav(names.grid_name(gid), href=console_href(s, grids=(str(gid),), page=1))),
+            html.Td(nav(names.grid_name(gid), s, {"grids": (str(gid),), "page": 1})),
             html.Td(f"{float(r['score']):.1f}", className="num"),
             html.Td(format_rate(r.get("disposal_rate"), lang), className="num")]))
     return [head, html.Table(rows, className="rank-table")]

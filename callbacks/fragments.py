@@ -57,6 +57,9 @@ def to_html(node) -> str:
             attrs.append(attr)
         else:
             attrs.append(f'{attr}="{escape(str(value))}"')
+    for prop, value in node.to_plotly_json()["props"].items():  # data-* attributes, as given
+        if prop.startswith("data-") and value is not None:
+            attrs.append(f'{prop}="{escape(str(value))}"')
     head = " ".join([tag, *attrs])
     if tag in _VOID:
         return f"<{head}>"  # no end tag: a parser reads "</br>" as a second <br>
