@@ -108,3 +108,22 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
     except (ExportError, StoreError) as exc:
         fail(str(exc))
     _report(result)
+
+
+@export_app.command("html")
+def export_html_cmd(out_path: Path = typer.Option(..., "--out", help="HTML file to write"),
+                    module: str = typer.Option("public", "--module", help="Wall module (default public)"),
+                    lang: str = typer.Option("zh", "--lang", help="zh or en"),
+                    export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
+                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """One self-contained offline interactive map (every script, style and font inlined; fetches nothing)."""
+    from exports.common import ExportError
+    from exports.html_map import export_html
+    from geodata.frames import StoreError
+    store = store_or_fail(db)
+    try:
+        with out.status(f"building the offline {module} map…"):
+            result = export_html(store, out_path, module, lang=lang, export_id=export_id)
+    except (ExportError, StoreError) as exc:
+        fail(str(exc))
+    _report(result)
