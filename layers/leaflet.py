@@ -1,8 +1,8 @@
 """Map layers as the wall's Leaflet map draws them (``assets/map.js``).
 
 The layer files (``layers/*.py``) describe each layer as a plotly-style trace dict
-(geometry, colours, hover template); the console's plotly map draws those as they
-are. The wall draws them with Leaflet on a Canvas 2D renderer instead: without a GPU
+(geometry, colours, hover template). The wall and the console (``callbacks/console_view.py``)
+draw them with Leaflet on a Canvas 2D renderer, not plotly's MapLibre: without a GPU
 (the command room's PCs, headless Chromium) every frame of plotly's MapLibre map is
 drawn in software WebGL and read back, 0.2-0.5 s a frame, where a Canvas 2D redraw
 takes tens of milliseconds (``bench/ui.py``, docs/map-rendering.md).

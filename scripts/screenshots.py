@@ -39,14 +39,11 @@ return !!(st && st.drawn && !st.moving && st.layers.some(l => l.onMap));
 """ % ids.WALL_MAP
 
 
-#: The console's plotly map drawn.
-ALL_MAPS_READY_JS = """
-const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullLayout && gd._fullLayout.map);
-return plots.length > 0 && plots.every(gd => {
-  const sub = gd._fullLayout.map._subplot;
-  return sub && sub.map && sub.map.loaded() && gd.data.length;
-});
-"""
+#: The console's Leaflet map (assets/map.js) drawn, and its table filled.
+CONSOLE_READY_JS = """
+const st = window.TownMap && window.TownMap.state('%s');
+return !!(st && st.drawn && st.layers.some(l => l.onMap)) && !!document.querySelector('#%s .case-link');
+""" % (ids.CONSOLE_MAP, ids.CONSOLE_TABLE)
 
 
 def free_port() -> int:
@@ -127,7 +124,7 @@ def main(argv=None) -> int:
         if not args.no_console:
             driver.get(f"{base}/console")
             wait(driver, f"return !!document.getElementById('{ids.CONSOLE}')", 30)
-            wait(driver, ALL_MAPS_READY_JS, 60)
+            wait(driver, CONSOLE_READY_JS, 60)
             time.sleep(2)
             driver.save_screenshot(str(out / "console.png"))
             print(out / "console.png")
