@@ -62,7 +62,7 @@ WORDS = {
            "kpi": "指标", "unit_value": "本单元", "town_value": "全镇", "trend": "近12个月受理案件",
            "inspectors": "网格员及3-5-10执行情况", "inspector": "网格员", "days": "巡查天数",
            "comply": "达标天数", "rate": "达标率", "atlas_title": "{town}网格图册", "by_grid": "综合网格",
-           "by_district": "片区", "by_pro_grid": "专业网格", "made": "编制", "none": "无",
+           "by_district": "片区", "by_pro_grid": "专业网格", "district": "片区", "made": "编制", "none": "无",
            "case_id": "案件编号", "category": "类别", "reported": "上报时间", "deadline": "处置时限",
            "more": "另有 {n} 件未列出"},
     "en": {"period": "Period", "as_of": "Data as of", "source": "Source: TownBrain grid-management platform ({town}); "
@@ -75,7 +75,8 @@ WORDS = {
            "town_value": "Town", "trend": "Cases accepted, last 12 months", "inspectors": "Inspectors and the "
            "3-5-10 rule", "inspector": "Inspector", "days": "Patrol days", "comply": "Complying days",
            "rate": "Compliance", "atlas_title": "{town} grid atlas", "by_grid": "Comprehensive grids",
-           "by_district": "Districts", "by_pro_grid": "Professional grids", "made": "Made", "none": "none",
+           "by_district": "Districts", "by_pro_grid": "Professional grids", "district": "District",
+           "made": "Made", "none": "none",
            "case_id": "Case", "category": "Category", "reported": "Reported", "deadline": "Deadline",
            "more": "{n} more not listed"},
 }
