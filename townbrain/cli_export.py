@@ -127,3 +127,25 @@ def export_html_cmd(out_path: Path = typer.Option(..., "--out", help="HTML file 
     except (ExportError, StoreError) as exc:
         fail(str(exc))
     _report(result)
+
+
+@export_app.command("atlas")
+def export_atlas_cmd(out_path: Path = typer.Option(..., "--out", help="PDF to write"),
+                     by: str = typer.Option("grid", "--by", help="grid, district or pro_grid"),
+                     lang: str = typer.Option("zh", "--lang", help="zh or en"),
+                     export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
+                     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """One PDF with a cover, a contents page and one page per grid, district or professional grid."""
+    from rich.progress import Progress
+    from exports.atlas import export_atlas
+    from exports.common import ExportError
+    from geodata.frames import StoreError
+    store = store_or_fail(db)
+    try:
+        with Progress(console=out, transient=True, disable=not out.is_terminal) as bar:
+            task = bar.add_task(f"atlas by {by}", total=None)
+            result = export_atlas(store, out_path, by, lang=lang, export_id=export_id,
+                                  progress=lambda i, n: bar.update(task, completed=i, total=n))
+    except (ExportError, StoreError) as exc:
+        fail(str(exc))
+    _report(result)
