@@ -472,3 +472,31 @@ def test_overdue_list_reads_as_work_to_do_most_recently_due_first(console, conso
     assert shown == want
     # the list names its scope
     assert LABELS["zh"]["c.overdue_scope"] in console.find_element(f"#{ids.CONSOLE_OVERDUE_LIST}").text
+
+
+def test_a_list_not_redrawn_since_a_page_change_still_keeps_the_view(console, console_town):
+    """The overdue list is not redrawn for a page change; its links change only the case."""
+    open_console(console, "?sort=case_id&dir=asc")
+    click_fresh(console, f"#{ids.console_page('next')}")
+    wait_until(console, lambda: "page=2" in query_of(console))
+    first = console.find_element(f"#{ids.CONSOLE_OVERDUE_LIST} .list-link")
+    case_id = first.find_element("css selector", ".list-id").text
+    first.click()
+    wait_until(console, lambda: f"case={case_id}" in query_of(console))
+    assert "page=2" in query_of(console) and "sort=case_id" in query_of(console)
+    console.wait_for_contains_text(f"#{ids.CONSOLE_DETAIL} .detail-id", case_id)
+    assert console_logs(console) == []
+
+
+@pytest.mark.parametrize("query, period", [("", "c.period.all"), ("?period=30d", "c.period.30d")])
+def test_the_total_names_its_period_and_when_overdue_is_judged(console, query, period):
+    open_console(console, query)
+    zh = LABELS["zh"]
+    wait_until(console, lambda: zh[period] in console.find_element(f"#{ids.CONSOLE_SCOPE}").text)
+    scope = console.find_element(f"#{ids.CONSOLE_SCOPE}").text
+    assert zh["c.at_now"] in scope
+    if query:  # a dated period says its first and last day
+        first = (pd.Timestamp.now(tz=TZ).normalize() - pd.Timedelta(days=29))
+        assert f"{first.year}年{first.month}月{first.day}日" in scope
+    # the rankings name the same period
+    assert zh[period] in console.find_element(f"#{ids.CONSOLE_GRID_RANKING} .panel-title").text
