@@ -470,11 +470,22 @@ def register_console(app, data) -> None:
         if flt.start is not None and flt.end is not None and flt.start >= flt.end:
             # a year after the as_of day (?period=2020&as_of=2018-12-31): nothing to rank
             return to_html(grid_ranking(_NO_RANK, s, names, period)), to_html(inspector_ranking(None, s, names, period))
-        rank, comp = _rankings(cache, flt.start, flt.end, s.districts, s.grids, bucket_of(now))
+        key = (s.lang, s.as_of, s.period, s.date_from, s.date_to, s.districts, s.grids, bucket_of(now))
+        with rank_lock:
+            hit = rank_memo.get(key)
+        if hit is None:  # the two tables as HTML, kept: their links carry only what they change
+            rank, comp = _rankings(cache, flt.start, flt.end, s.districts, s.grids, bucket_of(now))
+            hit = to_html(grid_ranking(rank, s, names, period)), to_html(inspector_ranking(comp, s, names, period))
+            with rank_lock:
+                if len(rank_memo) >= 16:
+                    rank_memo.pop(next(iter(rank_memo)))
+                rank_memo[key] = hit
         warm_presets(s, now)
-        return to_html(grid_ranking(rank, s, names, period)), to_html(inspector_ranking(comp, s, names, period))
+        return hit
 
     warmed: set = set()
+    rank_lock = threading.Lock()
+    rank_memo: dict = {}
 
     def warm_presets(s: ConsoleState, now: pd.Timestamp) -> None:
         """Rank every period preset once per ten minutes, behind the page, so that

@@ -73,15 +73,24 @@ def nav(children, s: ConsoleState, changes: dict, **kw) -> html.A:
     moment: a list or ranking that was not redrawn for a page or a sort still leads to
     the view on screen with its one change.
 
+    The patch names every parameter ``changes`` touches, changed from ``s`` or not, so
+    it means the same from any view (a ranking drawn on page 1 still sends page 1).
+
     >>> a = nav("C1", ConsoleState(page=3, q="x"), {"case": "C1"})
     >>> a.href, getattr(a, "data-patch")
     ('/console?q=x&page=3&case=C1', 'case=C1')
+    >>> getattr(nav("G1", ConsoleState(), {"grids": ("G1",), "page": 1}), "data-patch")
+    'grid=G1&page='
     """
-    before = dict(parse_qsl(state_to_search(s).lstrip("?")))
     after = dict(parse_qsl(state_to_search(s.replace(**changes)).lstrip("?")))
-    patch = urlencode([(k, after.get(k, "")) for k in dict.fromkeys([*before, *after])
-                       if before.get(k) != after.get(k)])
+    params = [_PARAM.get(k, k) for k in changes]
+    patch = urlencode([(p, after.get(p, "")) for p in params])
     return html.A(children, href=console_href(s, **changes), **{"data-patch": patch}, **kw)
+
+
+#: ConsoleState field → its URL parameter (callbacks/console_state.py), where they differ.
+_PARAM = {"desc": "dir", "grids": "grid", "districts": "district", "categories": "cat", "statuses": "status",
+          "sources": "source", "date_from": "from", "date_to": "to"}
 
 
 def _missing(v) -> bool:
