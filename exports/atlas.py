@@ -325,15 +325,16 @@ def _unit_page(P, i, by, lang, as_of, foot, page):
     names = P["snap"].subcategory_names.get(lang, {})
     for _, r in mine.head(CASE_ROWS).iterrows():
         late = "!" if r["overdue"] else ""
-        rows.append([late + str(r["case_id"]), str(names.get(r.get("category"), r.get("category")) or ""),
-                     late + (f"{r['deadline'].tz_convert(config.timezone()):%m-%d %H:%M}"
+        cat = str(names.get(r.get("category"), r.get("category")) or "")
+        rows.append([late + str(r["case_id"]), cat if len(cat) <= 16 else cat[:15] + "…",
+                     late + (f"{r['deadline'].tz_convert(config.timezone()):%Y-%m-%d %H:%M}"
                              if pd.notna(r.get("deadline")) else "—")])
     n_open, n_late = len(mine), int(mine["overdue"].sum()) if len(mine) else 0
     head = f"{C.w('open_cases', lang)} {n_open} · {C.w('overdue', lang)} {n_late}"
     if n_open > CASE_ROWS:
         rows.append(["", C.w("more", lang, n=n_open - CASE_ROWS), ""])
     _text_table(cax, [C.w("case_id", lang), C.w("category", lang), C.w("deadline", lang)], rows or
-                [[C.w("none", lang), "", ""]], fontsize=6.5, col_x=[0, 0.45, 0.75], title=head)
+                [[C.w("none", lang), "", ""]], fontsize=6.5, col_x=[0, 0.36, 0.8], title=head)
 
     # inspectors and their 3-5-10 record
     sax = fig.add_axes([0.54, 0.06, 0.40, 0.21])
@@ -344,7 +345,7 @@ def _unit_page(P, i, by, lang, as_of, foot, page):
                      "—" if r is None else f"{int(r['complying'])}",
                      "—" if r is None else _fmt_value(r["compliance"], "ratio")])
     _text_table(sax, [C.w("inspector", lang), C.w("days", lang), C.w("comply", lang), C.w("rate", lang)],
-                rows or [[C.w("none", lang), "", "", ""]], fontsize=6.5, col_x=[0, 0.38, 0.6, 0.8],
+                rows or [[C.w("none", lang), "", "", ""]], fontsize=6.5, col_x=[0, 0.34, 0.56, 0.8],
                 title=C.w("inspectors", lang))
     _footer(fig, lang, foot, page)
     return fig

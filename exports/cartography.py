@@ -73,7 +73,7 @@ WORDS = {
            "cases_points": "Cases, last {days} days", "page": "page {n}", "contents": "Contents",
            "open_cases": "Open cases", "overdue": "of them overdue", "kpi": "Indicator", "unit_value": "This unit",
            "town_value": "Town", "trend": "Cases accepted, last 12 months", "inspectors": "Inspectors and the "
-           "3-5-10 rule", "inspector": "Inspector", "days": "Patrol days", "comply": "Complying days",
+           "3-5-10 rule", "inspector": "Inspector", "days": "Days", "comply": "Complying",
            "rate": "Compliance", "atlas_title": "{town} grid atlas", "by_grid": "Comprehensive grids",
            "by_district": "Districts", "by_pro_grid": "Professional grids", "district": "District",
            "made": "Made", "none": "none",

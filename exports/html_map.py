@@ -150,8 +150,9 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         layers.append({"name": t("layer.grids", lang) + " · " + kpi_label, "kind": "polygons",
                        "geojson": _geojson(grids, ["grid_id", "district_id"], extra),
                        "line": {"color": "#64748b", "width": 1, "opacity": 0.9}, "fillOpacity": 0.6,
-                       "tip": [["_name", ""], ["grid_id", "网格编码" if zh else "Grid"], ["_kpi", kpi_label],
-                               ["_open", "在办案件" if zh else "Open cases"],
+                       "tip": [["_name", ""], ["grid_id", "网格编码" if zh else "Grid"]]
+                       + ([] if kpi == "open_now" else [["_kpi", kpi_label]])
+                       + [["_open", "在办案件" if zh else "Open cases"],
                                ["_overdue", "其中超期" if zh else "Overdue"],
                                ["_residents", "常住人口(汇总)" if zh else "Residents (aggregate)"]]})
         legend = {"title": kpi_label,
