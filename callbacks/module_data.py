@@ -25,6 +25,7 @@ from layers.layer_stats import layer_stats
 from layers.modules import POLLUTING_INDUSTRIES, Module, case_mask
 from layers.population import residents_to_h3_counts
 from layers.theme_layers import THEME_LAYERS
+from townbrain.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -244,11 +245,13 @@ class ModuleData:
                 if len(self._past) >= self.PAST_KEPT:
                     self._past.pop(next(iter(self._past)))  # the oldest read
                 self._past[period.key] = (time.monotonic(), snap)
+                release_free_memory()
                 return snap
             if self._snap is not None and time.monotonic() - self._snap_at < self.ttl_s:
                 return self._snap
             snap = self._read()
             self._snap, self._snap_at = snap, time.monotonic()
+            release_free_memory()  # the previous snapshot's frames go back to the system
             return snap
 
     # ---- reading ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import weakref
 
 from dash import ClientsideFunction, Input, Output, Patch, State, dcc
 from dash.exceptions import PreventUpdate
@@ -217,16 +218,24 @@ def _grid_colours(view: dict, stamp: str) -> dict:
 
 _BUILT: dict = {}
 _BUILT_LOCK = threading.Lock()
+#: Built layer sets kept: two languages × the live snapshot and a past day's.
+_BUILT_KEPT = 4
 
 
 def _all_layers(base: dict, snap, lang: str, buildings) -> tuple[list, dict, dict]:
     """(map layers, {slot: indices}, grid colours) of every slot, built once per
     base-layer read, snapshot and language (the snapshot is re-read every minute and
-    the layers take a second to build on the demo town; a page only picks what shows)."""
+    the layers take a second to build on the demo town; a page only picks what shows).
+
+    The cache holds a snapshot only weakly: when ModuleData lets a snapshot go, its
+    layers go at the next call. Holding it strongly kept up to four old snapshots (~100 MB
+    each on the demo town) alive per server: bench/soak's memory growth."""
     key = (id(base), id(snap), lang, id(buildings))
     with _BUILT_LOCK:
+        for gone in [k for k, v in _BUILT.items() if v[1]() is None]:
+            del _BUILT[gone]  # built from a snapshot that is gone
         hit = _BUILT.get(key)
-        if hit is not None and hit[0] is base and hit[1] is snap:
+        if hit is not None and hit[0] is base and hit[1]() is snap:
             return hit[2]
     grids = base.get("grids")
     views = grid_colour_views(grids, snap, lang)
@@ -251,9 +260,10 @@ def _all_layers(base: dict, snap, lang: str, buildings) -> tuple[list, dict, dic
             layers.append(layer)
     built = (layers, slots, views)
     with _BUILT_LOCK:
-        if len(_BUILT) >= 4:  # two languages × the current and the previous snapshot
-            _BUILT.pop(next(iter(_BUILT)))
-        _BUILT[key] = (base, snap, built)
+        _BUILT.pop(key, None)
+        if len(_BUILT) >= _BUILT_KEPT:
+            _BUILT.pop(next(iter(_BUILT)))  # the oldest built
+        _BUILT[key] = (base, weakref.ref(snap), built)
     return built
 
 

@@ -130,6 +130,8 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     url = db_url(db)
     if not url.startswith("postgres") and not Path(url.replace("gpkg://", "")).exists():
         fail(f"{url} does not exist; create the demo town with `townbrain demo --out {url}` or load data")
+    from townbrain.memory import tune_allocator
+    tune_allocator()  # a server re-reads the town every minute: freed memory goes back
     dash_app = create_app(url)
     if with_simulator:
         from geodata.demo.simulate import run_simulator

@@ -29,7 +29,7 @@ def _bars(chart) -> list[tuple[str, list[str], str]]:
     """(category, segment widths or heights, printed value) of each bar."""
     out = []
     for part in re.split(r'<div class="bar-(?:row|slot)">', to_html(chart))[1:]:
-        cat = re.search(r'<span class="bar-cat">([^<]*)</span>', part).group(1)
+        cat = re.search(r'<span class="bar-cat"(?: title="[^"]*")?>([^<]*)</span>', part).group(1)
         sizes = re.findall(r'(?:width|height):([\d.]+%)', part)
         values = re.findall(r'<span class="bar-value">([^<]*)</span>', part)
         out.append((cat, sizes, values))
@@ -66,8 +66,12 @@ def test_vertical_and_grouped_columns():
                     ("school.primary", ["83.3%", "100.0%"], ["100", "120"])]
     monthly = CHARTS["theme_monthly"](ChartContext(now=ctx.now), lambda k: k, "zh")
     cols = _bars(bar_chart(monthly))
-    assert [c for c, _, _ in cols][-1] == "3月" and len(cols) == 12
-    assert all(sizes == ["0%"] and values == ["0"] for _, sizes, values in cols)  # nothing yet: flat, not NaN
+    # twelve months are a dense axis: "3" under the column, "3月" in full on hover,
+    # and a value printed over the highest and the latest column only
+    assert [c for c, _, _ in cols][-1] == "3" and len(cols) == 12
+    assert re.findall(r'<span class="bar-cat" title="([^"]*)">', to_html(bar_chart(monthly)))[-1] == "3月"
+    assert all(sizes == ["0%"] and values in ([], ["0"]) for _, sizes, values in cols)  # nothing yet: flat, not NaN
+    assert cols[-1][2] == ["0"]
 
 
 def test_a_chart_without_bars_says_so():
