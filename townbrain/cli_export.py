@@ -5,21 +5,32 @@ share (the store, the export id, who made it) is decided here once.
 """
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable, Optional
+
 import typer
+
+from townbrain.cli_common import DB_HELP, fail, out, store_or_fail
 
 export_app = typer.Typer(no_args_is_help=True,
                          help="Print layouts, atlases, offline HTML maps and data files for planners.")
 
-from pathlib import Path
-from typing import Optional
-
-from townbrain.cli_common import DB_HELP, fail, out, store_or_fail
-
 _ID_HELP = "Export id printed on the layout and written into the file (default: a new one)"
 
 
-def _report(result) -> None:
-    """One line a script can read, with what an audit record needs."""
+def _run(status: str | None, make: Callable) -> None:
+    """Run one exporter: a status line on a terminal, its errors as one sentence, then
+    one line a script can read with what an audit record needs."""
+    from exports.common import ExportError
+    from geodata.frames import StoreError
+    try:
+        if status:
+            with out.status(status):
+                result = make()
+        else:
+            result = make()
+    except (ExportError, StoreError) as exc:
+        fail(str(exc))
     what = f"{result.records:,} records" if result.records is not None else f"{result.pages} pages"
     out.print(f"{result.path}  {what}  {result.path.stat().st_size / 1e6:.2f} MB  "
               f"{result.seconds:.1f} s  export {result.export_id} by {result.made_by}  sha256 {result.sha256}",
@@ -41,20 +52,13 @@ def export_data(layer: str = typer.Option(..., "--layer", help="Layer to export 
                 export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                 db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
     """A layer, or a period's cases, as GeoPackage, GeoJSON, zipped Shapefile, CSV, KML or Excel."""
-    from exports.common import ExportError
     from exports.data_export import export_layer
-    from geodata.frames import StoreError
     if geometry_as not in ("auto", "lonlat", "wkt"):
         fail(f"--geometry must be auto, lonlat or wkt, not {geometry_as!r}")
     store = store_or_fail(db)
-    try:
-        start_ts, end_ts = _day(start, "--from"), _day(end, "--to")
-        with out.status(f"exporting {layer}…"):
-            result = export_layer(store, layer, out_path, fmt, crs=crs, start=start_ts, end=end_ts,
-                                  export_id=export_id, geometry_as=geometry_as)
-    except (ExportError, StoreError) as exc:
-        fail(str(exc))
-    _report(result)
+    _run(f"exporting {layer}…", lambda: export_layer(
+        store, layer, out_path, fmt, crs=crs, start=_day(start, "--from"), end=_day(end, "--to"),
+        export_id=export_id, geometry_as=geometry_as))
 
 
 def _day(value: Optional[str], option: str):
@@ -87,9 +91,7 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
                    export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
     """A print layout of a module's map: title, legend, scale bar, north arrow, inset, data as of, export id."""
-    from exports.common import ExportError
     from exports.print_map import MapRequest, export_map
-    from geodata.frames import StoreError
     fmt = fmt or (out_path.suffix.lower().lstrip(".") or "pdf")
     box = None
     if bbox:
@@ -98,16 +100,10 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
             assert len(box) == 4 and box[0] < box[2] and box[1] < box[3]
         except (ValueError, AssertionError):
             fail(f"--bbox takes lon/lat minx,miny,maxx,maxy with min < max, not {bbox!r}")
+    req = MapRequest(module=module, fmt=fmt, paper=paper.upper(), orientation=orientation, dpi=dpi,
+                     lang=lang, grid=grid, bbox=box, buildings=buildings)
     store = store_or_fail(db)
-    try:
-        req = MapRequest(module=module, fmt=fmt, paper=paper.upper(), orientation=orientation, dpi=dpi,
-                         lang=lang, grid=grid, bbox=box, buildings=buildings)
-        req.check()
-        with out.status(f"drawing the {module} map…"):
-            result = export_map(store, out_path, req, export_id=export_id)
-    except (ExportError, StoreError) as exc:
-        fail(str(exc))
-    _report(result)
+    _run(f"drawing the {module} map…", lambda: export_map(store, out_path, req, export_id=export_id))
 
 
 @export_app.command("html")
@@ -117,16 +113,10 @@ def export_html_cmd(out_path: Path = typer.Option(..., "--out", help="HTML file 
                     export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
     """One self-contained offline interactive map (every script, style and font inlined; fetches nothing)."""
-    from exports.common import ExportError
     from exports.html_map import export_html
-    from geodata.frames import StoreError
     store = store_or_fail(db)
-    try:
-        with out.status(f"building the offline {module} map…"):
-            result = export_html(store, out_path, module, lang=lang, export_id=export_id)
-    except (ExportError, StoreError) as exc:
-        fail(str(exc))
-    _report(result)
+    _run(f"building the offline {module} map…",
+         lambda: export_html(store, out_path, module, lang=lang, export_id=export_id))
 
 
 @export_app.command("atlas")
@@ -138,14 +128,8 @@ def export_atlas_cmd(out_path: Path = typer.Option(..., "--out", help="PDF to wr
     """One PDF with a cover, a contents page and one page per grid, district or professional grid."""
     from rich.progress import Progress
     from exports.atlas import export_atlas
-    from exports.common import ExportError
-    from geodata.frames import StoreError
     store = store_or_fail(db)
-    try:
-        with Progress(console=out, transient=True, disable=not out.is_terminal) as bar:
-            task = bar.add_task(f"atlas by {by}", total=None)
-            result = export_atlas(store, out_path, by, lang=lang, export_id=export_id,
-                                  progress=lambda i, n: bar.update(task, completed=i, total=n))
-    except (ExportError, StoreError) as exc:
-        fail(str(exc))
-    _report(result)
+    with Progress(console=out, transient=True, disable=not out.is_terminal) as bar:
+        task = bar.add_task(f"atlas by {by}", total=None)
+        _run(None, lambda: export_atlas(store, out_path, by, lang=lang, export_id=export_id,
+                                        progress=lambda i, n: bar.update(task, completed=i, total=n)))
