@@ -173,3 +173,23 @@ def test_cli_export_data_and_its_one_sentence_errors(export_town, tmp_path):
     bad = subprocess.run([exe, "export", "data", "--db", export_town, "--layer", "grids", "--crs", "3857",
                           "--out", str(tmp_path / "g.csv")], capture_output=True, text=True)
     assert bad.returncode == 1 and "--crs must be" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.postgis
+def test_every_format_from_either_backend(store, tmp_path):
+    """The exporter reads only through the store's public API: the same files from a
+    GeoPackage and from PostGIS."""
+    from geodata.demo import write_town
+    from tests.browser.conftest import TZ
+    from tests.exports.conftest import build_export_town
+    town = build_export_town(pd.Timestamp.now(tz=TZ))
+    write_town(store, {k: town[k] for k in ("districts", "grids", "cases", "residents", "roads", "rivers")})
+    n = store.count("cases")
+    for fmt, suffix in (("gpkg", "gpkg"), ("geojson", "geojson"), ("shp", "zip"), ("csv", "csv"), ("kml", "kml"),
+                        ("xlsx", "xlsx")):
+        r = export_layer(store, "cases", tmp_path / f"cases.{suffix}", fmt, crs="4490")
+        assert r.records == n, fmt
+    back = pd.read_csv(tmp_path / "cases.csv", encoding="utf-8-sig")
+    assert len(back) == n and set(back["crs"]) == {"EPSG:4490"}
+    agg = export_layer(store, "residents", tmp_path / "res.csv")
+    assert agg.details["layer"] == "residents_by_grid" and "resident_id" not in pd.read_csv(agg.path).columns
