@@ -247,7 +247,7 @@ def year_case_points(store, snap, module, scope: Scope) -> np.ndarray:
                             time_field="registered_at", columns=cols)
     if not len(pts):
         return np.empty((0, 2))
-    keep = M.case_mask(pts, module.theme).to_numpy(dtype=bool)
+    keep = M.case_mask(pts, module.theme).to_numpy(dtype=bool, copy=True)
     if not scope.is_town:
         keep &= scope.mask(pts)
     pts = pts[keep]

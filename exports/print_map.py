@@ -202,9 +202,14 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
     base_m = {k: C.to_metric(v) for k, v in data["base"].items()}
     layers_m = {k: C.to_metric(v) for k, v in data["layers"].items()}
     grids_m = base_m.get("grids")
-    if scope is not None and not scope.is_town and grids_m is not None:
-        grids_m = grids_m[scope.mask(grids_m)]
+    limited = scope is not None and not scope.is_town
+    if limited:
+        # a limited scope shows its own grids and records only, framed on them
+        grids_m = grids_m[scope.mask(grids_m)] if grids_m is not None else None
+        layers_m = {k: v[scope.mask(v)] if scope.has_unit_columns(v) else v for k, v in layers_m.items()}
     focus, focus_words = _focus(req, grids_m)
+    if limited and focus is None and grids_m is not None and len(grids_m):
+        focus = grids_m.geometry.union_all().buffer(300)
     size = C.paper_inches(req.paper, req.orientation)
     k = {"A4": 0.72, "A3": 1.0, "A1": 1.6}[req.paper] * (0.85 if req.orientation == "portrait" else 1.0)
     fig = plt.figure(figsize=size)

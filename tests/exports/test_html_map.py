@@ -142,3 +142,16 @@ def test_cli_export_html(export_town, tmp_path):
                         "--out", str(tmp_path / "m.html")], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "sha256" in p.stdout and '<html lang="en">' in (tmp_path / "m.html").read_text(encoding="utf-8")
+
+
+def test_a_scope_keeps_the_offline_map_to_its_grids(export_store, tmp_path):
+    from exports.common import Scope
+    r = export_html(export_store, tmp_path / "g1.html", "public", scope=Scope(grids=frozenset({"G1"})))
+    page = r.path.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="tb-data">(.*?)</script>', page, re.S)
+                      .group(1))
+    grids = next(lay for lay in data["layers"] if lay["kind"] == "polygons" and lay["tip"])
+    assert [f["properties"]["grid_id"] for f in grids["geojson"]["features"]] == ["G1"]
+    heat = next(lay for lay in data["layers"] if lay["kind"] == "heat")
+    cases = export_store.read("cases")
+    assert len(heat["points"]) <= int((cases["grid_id"] == "G1").sum())

@@ -55,6 +55,12 @@ def test_a3_landscape_pdf_in_chinese_has_every_element_as_text(export_store, tmp
     # a TrueType program (glyf outlines) as /FontFile2 requires, subset to the glyphs used
     assert fonts[cjk[0]][:4] == b"\x00\x01\x00\x00"
     assert len(fonts[cjk[0]]) < 200_000
+    # the subset carries the outlines of the Chinese it prints: a viewer needs no font of its own
+    import io
+    from fontTools.ttLib import TTFont
+    drawn = sum(TTFont(io.BytesIO(fonts[name]))["glyf"][g].numberOfContours > 0
+                for name in cjk for g in TTFont(io.BytesIO(fonts[name])).getGlyphOrder())
+    assert drawn >= len({ch for ch in text if "\u4e00" <= ch <= "\u9fff"})
     assert reader.metadata["/Author"] == "planner_li" and "EXP-TEST-1" in reader.metadata["/Keywords"]
 
 
@@ -92,3 +98,11 @@ def test_cli_export_map(export_town, tmp_path):
     bad = subprocess.run([exe, "export", "map", "--db", export_town, "--module", "public", "--paper", "B5",
                           "--out", str(tmp_path / "t.pdf")], capture_output=True, text=True)
     assert bad.returncode == 1 and "--paper must be" in bad.stderr
+
+
+def test_a_scope_frames_its_own_grids(export_store, tmp_path):
+    from exports.common import Scope
+    r = export_map(export_store, tmp_path / "s.pdf", MapRequest(module="public", lang="en"),
+                   scope=Scope(grids=frozenset({"G1"})))
+    text = PdfReader(r.path).pages[0].extract_text()
+    assert "scope" in text and "Location in the town" in text  # zoomed to the scope, with the inset
