@@ -121,7 +121,6 @@ def export_atlas(store, out, by: str = "grid", *, lang: str = "zh", scope: Scope
         raise ExportError(f"--lang must be zh or en, not {lang!r}")
     export_id = export_id or new_export_id()
     made_by = made_by or default_user()
-    C.use_cjk_font()
     P = _prepare(store, by, scope)
     from exports.print_map import store_town_name
     town = C.display_name(store_town_name(store) or ("青澜镇" if lang == "zh" else "Qinglan"), lang)
@@ -133,7 +132,7 @@ def export_atlas(store, out, by: str = "grid", *, lang: str = "zh", scope: Scope
                at=pd.Timestamp.now(tz=config.timezone()).strftime("%Y-%m-%d %H:%M"))
     as_of = f"{C.w('as_of', lang)} {P['snap'].now:%Y-%m-%d %H:%M}"
     title = C.w("atlas_title", lang, town=town)
-    with PdfPages(out, metadata={"Title": title, "Author": made_by, "Subject": f"{by} atlas",
+    with C.print_style(), PdfPages(out, metadata={"Title": title, "Author": made_by, "Subject": f"{by} atlas",
                                  "Keywords": f"{export_id}; TownBrain", "Creator": "TownBrain"}) as pdf:
         fig = _cover(P, by, lang, title, as_of, foot, town)
         pdf.savefig(fig)

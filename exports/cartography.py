@@ -87,20 +87,31 @@ def w(key: str, lang: str, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
+#: What a printed page sets in matplotlib, only while it is drawn (``print_style``).
+PRINT_RC = {
+    "font.family": [FONT_FAMILY, "DejaVu Sans"],  # DejaVu for a glyph beyond GB 2312
+    "pdf.fonttype": 42,   # TrueType, subset and embedded: text stays text
+    "ps.fonttype": 42,
+    "axes.unicode_minus": False,
+    "svg.fonttype": "none",
+}
+
+
 @lru_cache(maxsize=1)
 def use_cjk_font() -> str:
-    """Register the bundled font with matplotlib and make it the default; its family name."""
+    """Register the bundled font with matplotlib (once); its family name."""
     if not FONT_PATH.exists():
         raise FileNotFoundError(f"{FONT_PATH} is missing; it ships with TownBrain (exports/font_build.py makes it)")
     font_manager.fontManager.addfont(str(FONT_PATH))
-    matplotlib.rcParams.update({
-        "font.family": [FONT_FAMILY, "DejaVu Sans"],  # DejaVu for a glyph beyond GB 2312
-        "pdf.fonttype": 42,   # TrueType, subset and embedded: text stays text
-        "ps.fonttype": 42,
-        "axes.unicode_minus": False,
-        "svg.fonttype": "none",
-    })
     return FONT_FAMILY
+
+
+def print_style():
+    """A context in which figures are drawn and saved with the bundled font embedded;
+    matplotlib's settings are left as they were afterwards (a server draws other
+    figures too)."""
+    use_cjk_font()
+    return matplotlib.rc_context(PRINT_RC)
 
 
 def paper_inches(paper: str, orientation: str) -> tuple[float, float]:

@@ -168,15 +168,16 @@ def export_map(store, out, req: MapRequest | None = None, *, scope: Scope | None
     export_id = export_id or new_export_id()
     made_by = made_by or default_user()
     data = data or read_map_data(store, module, buildings=req.buildings)
-    fig, texts = draw_layout(store, data, module, req, export_id=export_id, made_by=made_by, scope=scope)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = ({"Title": texts["title"], "Author": made_by, "Subject": texts["subtitle"],
-             "Keywords": f"{export_id}; TownBrain", "Creator": "TownBrain"} if req.fmt == "pdf"
-            else {"Title": texts["title"], "Author": made_by, "Description": f"{export_id}; {texts['subtitle']}",
-                  "Software": "TownBrain"})
-    fig.savefig(out, format=req.fmt, dpi=req.dpi, metadata=meta)
-    C.close(fig)
+    with C.print_style():
+        fig, texts = draw_layout(store, data, module, req, export_id=export_id, made_by=made_by, scope=scope)
+        meta = ({"Title": texts["title"], "Author": made_by, "Subject": texts["subtitle"],
+                 "Keywords": f"{export_id}; TownBrain", "Creator": "TownBrain"} if req.fmt == "pdf"
+                else {"Title": texts["title"], "Author": made_by, "Description": f"{export_id}; {texts['subtitle']}",
+                      "Software": "TownBrain"})
+        fig.savefig(out, format=req.fmt, dpi=req.dpi, metadata=meta)
+        C.close(fig)
     return finish(out, export_id=export_id, made_by=made_by, kind=f"map/{req.fmt}", t0=t0, pages=1,
                   details={"module": module.id, "paper": req.paper, "orientation": req.orientation,
                            "dpi": req.dpi, "lang": req.lang, "scale": texts["scale"], "title": texts["title"]})
@@ -196,7 +197,6 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
     """The figure and its key texts (title, subtitle, scale) — kept for tests and the result."""
     import matplotlib.pyplot as plt
     from callbacks.i18n import t
-    C.use_cjk_font()
     lang = req.lang
     snap = data["snap"]
     base_m = {k: C.to_metric(v) for k, v in data["base"].items()}
