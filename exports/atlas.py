@@ -240,7 +240,8 @@ def _unit_page(P, i, by, lang, as_of, foot, page):
     uid = u[col]
     geom = P["units_m"].geometry.iloc[i]
     fig = plt.figure(figsize=A4)
-    word = {"grid": C.w("grid", lang), "district": C.w("district", lang), "pro_grid": C.w("by_pro_grid", lang)}[by]
+    word = {"grid": "网格" if lang == "zh" else "Grid", "district": C.w("district", lang),
+            "pro_grid": "专业网格" if lang == "zh" else "Professional grid"}[by]
     fig.text(0.06, 0.955, f"{word} {_unit_label(P, i, lang)}", fontsize=17, color=C.STYLE["text"])
     if "district_id" in u and isinstance(u["district_id"], str) and by != "district":
         fig.text(0.06, 0.937, f"{C.w('district', lang)} {u['district_id']} · {as_of}", fontsize=8,
