@@ -263,7 +263,8 @@ def _all_layers(base: dict, snap, lang: str, buildings) -> tuple[list, dict, dic
         _BUILT.pop(key, None)
         if len(_BUILT) >= _BUILT_KEPT:
             _BUILT.pop(next(iter(_BUILT)))  # the oldest built
-        _BUILT[key] = (base, weakref.ref(snap), built)
+        if snap is not None:  # no snapshot (an empty store): nothing worth keeping
+            _BUILT[key] = (base, weakref.ref(snap), built)
     return built
 
 

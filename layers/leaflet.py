@@ -26,11 +26,14 @@ Examples
 ...                      "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} staff<extra></extra>"})
 >>> spec["kind"], spec["size"], spec["tips"]
 ('points', 8, ['Shop<br>3 staff'])
+>>> tooltips({"lon": [0], "customdata": [['<img src=x onerror="alert(1)">']], "hovertemplate": "<b>%{customdata[0]}</b>"})
+['<b>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</b>']
 >>> colour_at([[0, "rgba(0, 0, 0, 0.5)"], [1, "#ffffff"]], 0.5)
 'rgba(128,128,128,0.750)'
 """
 from __future__ import annotations
 
+import html
 import re
 
 #: Trace keys every spec keeps as they are.
@@ -104,7 +107,9 @@ def tooltips(trace: dict) -> list[str] | None:
                 v = v[int(m.group(2))] if isinstance(v, (list, tuple)) and int(m.group(2)) < len(v) else ""
             if isinstance(v, float) and v.is_integer():
                 v = int(v)
-            return "" if v is None else str(v)
+            # the template is ours; a value is data (a name loaded from a town's file):
+            # Leaflet's bindTooltip sets the string as HTML, so a value goes in as text
+            return "" if v is None else html.escape(str(v))
         return _FIELD.sub(field, template)
 
     return [one(i) for i in range(n)]
