@@ -24,6 +24,8 @@ Examples
 'closed / due'
 >>> REGISTRY["closure_rate"].zh
 '结案率'
+>>> REGISTRY["disposal_rate"].target
+0.986
 """
 from __future__ import annotations
 
@@ -68,6 +70,10 @@ class Indicator:
     source: str = ""              #: the line of contract.md / brief.md / a standard behind it
     needs: tuple[str, ...] = ("cases",)
     params: dict = field(default_factory=dict)
+    #: the value the town aims at, where brief.md gives one (the wall shows "目标 ≥ …");
+    #: reached when the value is ≥ it (``higher_is_better``) or ≤ it (otherwise)
+    target: float | None = None
+    target_source: str = ""       #: the brief.md line the target comes from
 
     def kernel(self, view) -> np.ndarray:
         """Values per group of ``view`` (``case`` indicators only)."""
@@ -92,12 +98,16 @@ class Indicator:
 
 def indicator(name: str, *, formula: str, unit: str, zh: str, en: str, kind: str = "case",
               rate: bool = False, higher_is_better: bool | None = None, parts: tuple[str, ...] = (),
-              source: str = "", needs: tuple[str, ...] = ("cases",), **params) -> Callable:
+              source: str = "", needs: tuple[str, ...] = ("cases",), target: float | None = None,
+              target_source: str = "", **params) -> Callable:
     """Register the decorated kernel as indicator ``name`` and return the
     :class:`Indicator` (which is callable).
 
-    Raises ``ValueError`` when the name is taken or the kernel has no docstring.
+    Raises ``ValueError`` when the name is taken, the kernel has no docstring, or a
+    ``target`` comes without its ``target_source`` or on an indicator with no direction.
     """
+    if target is not None and (not target_source or higher_is_better is None):
+        raise ValueError(f"indicator {name!r}: a target needs target_source and higher_is_better")
     def wrap(func: Callable) -> Indicator:
         if name in REGISTRY:
             raise ValueError(f"indicator {name!r} is registered twice")
@@ -105,7 +115,8 @@ def indicator(name: str, *, formula: str, unit: str, zh: str, en: str, kind: str
             raise ValueError(f"indicator {name!r} needs a docstring")
         ind = Indicator(name=name, func=func, formula=formula, unit=unit, zh=zh, en=en, kind=kind,
                         rate=rate, higher_is_better=higher_is_better, parts=tuple(parts),
-                        source=source, needs=tuple(needs), params=dict(params))
+                        source=source, needs=tuple(needs), params=dict(params), target=target,
+                        target_source=target_source)
         # The kernel's docstring is the indicator's documentation (help(), the registry test).
         object.__setattr__(ind, "__doc__", func.__doc__)
         REGISTRY[name] = ind

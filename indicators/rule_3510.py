@@ -118,7 +118,8 @@ def compliance_by(days: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
            "complies ⇔ patrols ≥ 3 ∧ patrol hours ≥ 5 ∧ cases reported ≥ 10 (same local day)",
            unit="ratio", zh="三五十达标率", en="3-5-10 compliance", rate=True, higher_is_better=True,
            needs=("cases", "patrols"),
-           source="brief.md: the 3-5-10 rule; contract.md KPI 3-5-10 rule_3510_compliance")
+           source="brief.md: the 3-5-10 rule; contract.md KPI 3-5-10 rule_3510_compliance",
+           target=1.0, target_source="brief.md: the 3-5-10 rule holds for every inspector 'every day'")
 def rule_3510_compliance(v):
     """Share of inspector-days with a patrol that meet 3-5-10; ``None`` without patrols.
 
