@@ -20,6 +20,7 @@ from callbacks import ids
 from callbacks.bar_chart import bar_chart
 from callbacks.fragments import fragment_store, register_fragment, store_id, to_html
 from callbacks.i18n import format_compact, format_rate, parse_query, t
+from callbacks.i18n_names import romanise
 from callbacks.module_data import grid_card_numbers, grid_monthly_cases
 from layers.charts import ChartContext, theme_monthly
 
@@ -74,6 +75,9 @@ def grid_card_texts(snap, grid_id: str, lang: str) -> dict:
         if key == "score":
             return "—" if v is None else f"{v:.1f}"
         return format_compact(v, lang)
+    if lang != "zh":  # romanised, as the map's labels and tooltips are (callbacks/wall_map.py)
+        name = romanise(name)
+        district = romanise(district) if district else district
     sub = "" if not district else (f"{t('card.district', lang)}：{district}" if lang == "zh"
                                    else f"{t('card.district', lang)}: {district}")
     return {"title": name, "sub": sub, **{key: fmt(key) for key in CARD_KEYS}}

@@ -79,12 +79,12 @@ class TownSnapshot:
     grids: gpd.GeoDataFrame | None = None
     pro_grids: gpd.GeoDataFrame | None = None
     districts: gpd.GeoDataFrame | None = None
-    cases: pd.DataFrame = field(default_factory=pd.DataFrame)        # registered in the last 12 months / this year
+    cases: pd.DataFrame = field(default_factory=pd.DataFrame)        # registered since the start of last year
     open_cases: pd.DataFrame = field(default_factory=pd.DataFrame)   # accepted, not closed, any year
     heat: gpd.GeoDataFrame | None = None                              # case points, last HEAT_DAYS days
     patrols_recent: gpd.GeoDataFrame | None = None                    # tracks of the last PATROL_HOURS
-    patrols: pd.DataFrame | None = None                               # this year's patrols, no geometry
-    reports: pd.DataFrame | None = None                               # this year's reports (any status): 3-5-10
+    patrols: pd.DataFrame | None = None                               # patrols since last year, no geometry
+    reports: pd.DataFrame | None = None                               # reports (any status) since last year: 3-5-10
     enterprises: gpd.GeoDataFrame | None = None
     staff: pd.DataFrame | None = None
     residents_h3: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
@@ -130,7 +130,8 @@ class TownSnapshot:
         groups = self.grids["grid_id"].astype(str).tolist() if self.grids is not None else None
         if len(cases) == 0 or "grid_id" not in cases:
             return pd.DataFrame(index=pd.Index(groups or [], name="grid_id"))
-        return compute_all(cases, None, by=by, groups=groups, **period)
+        reports = {"reports": self.reports} if with_patrols and self.reports is not None else {}
+        return compute_all(cases, patrols, by=by, groups=groups, **reports, **period)
 
     def theme_kpis(self, module: Module) -> dict:
         key = ("kpis", module.id)
@@ -150,12 +151,52 @@ class TownSnapshot:
         return c[(c["registered_at"] >= self.year_start) & (c["registered_at"] < self.year_end)]
 
     def grid_table(self, module: Module | None = None) -> pd.DataFrame:
-        """Per grid: this year's indicators of the module's cases (all cases without a module)."""
+        """Per grid: this year's indicators of the module's cases (all cases without a
+        module). Without a module the patrols and every report count too, so that a
+        grid's composite score includes its 3-5-10 compliance exactly as the console's
+        ranking of the same period does (``indicators.composite_score.composite_ranking``
+        with the patrols): one definition, the same top grid on both screens (issue 15)."""
         key = ("grid_table", module.id if module else None)
         if key not in self._memo:
             cases = self.year_cases_of(module) if module else self.year_cases()
-            self._memo[key] = self._kpis(cases, by="grid")
+            self._memo[key] = self._kpis(cases, by="grid", with_patrols=module is None)
         return self._memo[key]
+
+    # ---- month-on-month and year-on-year (the arrows of the headline figures) ---------
+    def window_kpis(self, module: Module | None, start: pd.Timestamp, end: pd.Timestamp) -> dict:
+        """The KPIs (``indicators.compute_kpis``, the registry's functions) of the
+        module's cases (the town's, with patrols and reports, without a module)
+        registered in ``[start, end)``, as of ``end``: a period to date, seen on its
+        last day — what the screen showed then."""
+        key = ("window", module.id if module else None, start, end)
+        if key not in self._memo:
+            c = self.theme_cases(module) if module else self.cases
+            if len(c):
+                c = c[(c["registered_at"] >= start) & (c["registered_at"] < end)]
+            period = {"start": start, "end": end, "as_of": end, "now": end}
+            if len(c) == 0:
+                self._memo[key] = {}
+            elif module is None:
+                reports = self.reports if self.reports is not None else None
+                self._memo[key] = compute_kpis(c, self.patrols, reports=reports, **period)
+            else:
+                self._memo[key] = compute_kpis(c, None, **period)
+        return self._memo[key]
+
+    def comparisons(self, module: Module | None) -> dict:
+        """{"mom": (this month to date, last month to the same day),
+        "yoy": (this year to date, last year to the same day)}, each a pair of KPI
+        dicts of :meth:`window_kpis`. The year to date is what the tiles show."""
+        now = self.now
+        month_start = now.normalize().replace(day=1)
+        prev_now = now - pd.DateOffset(months=1)
+        year_ago = now - pd.DateOffset(years=1)
+        return {
+            "mom": (self.window_kpis(module, month_start, now),
+                    self.window_kpis(module, month_start - pd.DateOffset(months=1), prev_now)),
+            "yoy": (self.window_kpis(module, self.year_start, now),
+                    self.window_kpis(module, self.year_start - pd.DateOffset(years=1), year_ago)),
+        }
 
     def open_by_grid(self) -> tuple[dict, dict]:
         """({grid_id: open cases now}, {grid_id: open and past deadline})."""
@@ -270,7 +311,10 @@ class ModuleData:
         if period is None:
             period = screen_period(None, pd.Timestamp.now(tz=self.tz).floor("s"))
         now, year_start, year_end = period.at, period.start, period.end
-        since = min(year_start, (now - pd.DateOffset(months=11)).normalize().replace(day=1))
+        # from the start of last year: the year-on-year arrows compare the year to date
+        # with last year's to the same day (TownSnapshot.comparisons)
+        since = min(year_start - pd.DateOffset(years=1),
+                    (now - pd.DateOffset(months=11)).normalize().replace(day=1))
         s = TownSnapshot(now=now, year_start=year_start, year_end=year_end, as_of=period.key)
         # live, ``now`` is floored to the second: a case of this second is in; a past
         # day ends at midnight sharp (the period is [start, end), contract "KPI definitions")
@@ -293,7 +337,7 @@ class ModuleData:
                                columns=open_cols + self._cols("cases", ["closed_at"]))
                 s.open_cases = past[open_at(past, now)].drop(columns=["closed_at"], errors="ignore")
             if "reported_by" in cols:
-                s.reports = st.read("cases", start=year_start, end=year_end, time_field="reported_at",
+                s.reports = st.read("cases", start=since, end=year_end, time_field="reported_at",
                                     columns=["reported_by", "reported_at"], geometry=False)
             s.heat = st.read_points("cases", start=now - pd.Timedelta(days=HEAT_DAYS), end=until,
                                     time_field="reported_at", columns=self._cols("cases", ["case_id"]))
@@ -302,8 +346,10 @@ class ModuleData:
         if self._has("patrols"):
             s.patrols_recent = st.read("patrols", start=now - pd.Timedelta(hours=PATROL_HOURS), end=now,
                                        time_field="started_at", columns=self._cols("patrols", ["patrol_id"]))
-            s.patrols = st.read("patrols", start=year_start, end=year_end, time_field="started_at",
-                                columns=self._cols("patrols", ["patrol_id", "staff_id", "started_at", "ended_at"]),
+            # grid_id: the grids' composite scores count their inspectors' 3-5-10 days
+            s.patrols = st.read("patrols", start=since, end=year_end, time_field="started_at",
+                                columns=self._cols("patrols", ["patrol_id", "staff_id", "started_at", "ended_at",
+                                                               "grid_id"]),
                                 geometry=False)
         if self._has("enterprises"):
             s.enterprises = st.read_points("enterprises", columns=self._cols(

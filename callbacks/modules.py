@@ -50,6 +50,22 @@ MAP_LAYER_ORDER = ("districts", "buildings", "population", "grids", "pro_grids",
 MAP_PX = (1000, 800)
 #: KPIs where a high value is good (the colour scale is turned round for them).
 HIGHER_IS_BETTER = {"disposal_rate", "composite_score"}
+#: What each module tile's figure is: (scope, registry indicator) — "theme" is this year's
+#: cases of the module's theme, "town" this year's cases of the whole town (with patrols
+#: and every report) — or ("stock", what is counted) for a count of what the store holds
+#: now, which has no period. One meaning per word (issue 15): a tile's number is the
+#: registry's function over the period its label names (``tests/callbacks``).
+TILE_INDICATORS = {
+    "theme_accepted": ("theme", "accepted"),
+    "theme_disposal_rate": ("theme", "disposal_rate"),
+    "theme_ontime_closure_rate": ("theme", "ontime_closure_rate"),
+    "theme_open_overdue": ("theme", "open_overdue"),
+    "composite_score": ("town", "composite_score"),
+    "inspector_share": ("town", "inspector_share"),
+    "rule_3510_compliance": ("town", "rule_3510_compliance"),
+}
+#: Arrow colours: better, worse, a change with no better direction (a count of cases).
+TREND_COLOURS = {"good": "#5eead4", "bad": "#f87171", "neutral": "#8aa4bf"}
 RATE_KPIS = {"disposal_rate"}
 INDUSTRIES = {lang: industry_labels(lang) for lang in ("zh", "en")}  # codes without a name show as they are
 
@@ -207,18 +223,99 @@ def metric_context(snap, module: M.Module) -> MetricContext:
 PANELS = (ids.MODULE_PANEL, ids.MODULE_CHARTS, ids.MODULE_NEEDS)
 
 
+def trend_delta(indicator, now, before, lang: str) -> tuple[str, str] | None:
+    """(text, colour kind) of the change from ``before`` to ``now`` of a registry
+    indicator: "▲ 1.2pp" for a rate (percentage points), "▼ 12%" for a count (relative;
+    the absolute change when there was nothing before), "▲ 0.8" for a score; coloured
+    "good" / "bad" by the indicator's ``higher_is_better``, "neutral" when it has no
+    better direction. ``None`` when either side is missing.
+
+    >>> from indicators.registry import get
+    >>> trend_delta(get("disposal_rate"), 0.95, 0.97, "en")
+    ('▼ 2.0pp', 'bad')
+    >>> trend_delta(get("open_overdue"), 30, 40, "zh")
+    ('▼ 25%', 'good')
+    >>> trend_delta(get("accepted"), 5, 0, "en"), trend_delta(get("accepted"), 5, None, "en")
+    (('▲ 5', 'neutral'), None)
+    """
+    if now is None or before is None:
+        return None
+    d = float(now) - float(before)
+    arrow = "▲" if d > 0 else "▼" if d < 0 else "＝"
+    if indicator.rate:
+        text = f"{abs(d) * 100:.1f}pp"
+    elif indicator.unit == "points":
+        text = f"{abs(d):.1f}"
+    elif before:
+        text = f"{abs(d) / abs(float(before)):.0%}"
+    else:
+        text = f"{abs(d):,.0f}"
+    hib = indicator.higher_is_better
+    kind = "neutral" if hib is None or d == 0 else ("good" if (d > 0) == hib else "bad")
+    return f"{arrow} {text}", kind
+
+
+def tile_trends(snap, module: M.Module, name: str, lang: str) -> html.Div | None:
+    """The month-on-month and year-on-year arrows of a tile whose figure is a registry
+    indicator (:data:`TILE_INDICATORS`): the same function over this month to date
+    against last month to the same day, and over the year to date against last
+    year's to the same day (``TownSnapshot.comparisons``)."""
+    from indicators.registry import get
+    if snap is None or name not in TILE_INDICATORS or not hasattr(snap, "comparisons"):
+        return None
+    scope, key = TILE_INDICATORS[name]
+    ind = get(key)
+    pairs = snap.comparisons(module if scope == "theme" else None)
+    parts = []
+    for which in ("mom", "yoy"):
+        now, before = (pairs[which][0] or {}).get(key), (pairs[which][1] or {}).get(key)
+        delta = trend_delta(ind, now, before, lang)
+        if delta is None:
+            continue
+        text, kind = delta
+        parts.append(html.Span(className=f"kpi-trend-part trend-{which} is-{kind}",
+                               title=t(f"trend.{which}.help", lang),
+                               style={"color": TREND_COLOURS[kind], "marginRight": "0.5rem",
+                                      "whiteSpace": "nowrap"},
+                               children=f"{t(f'trend.{which}', lang)}{text.replace(' ', '')}"))
+    if not parts:
+        return None
+    return html.Div(parts, className="kpi-label kpi-trend")
+
+
+def tile_target(name: str, value, lang: str) -> html.Div | None:
+    """"目标 ≥ 98.6%" under a tile whose indicator has a ``target`` in the registry
+    (where brief.md gives one), coloured by whether the figure reaches it."""
+    from indicators.registry import get
+    if name not in TILE_INDICATORS:
+        return None
+    ind = get(TILE_INDICATORS[name][1])
+    if ind.target is None:
+        return None
+    sign = "≥" if ind.higher_is_better else "≤"
+    shown = format_rate(ind.target, lang) if ind.rate else f"{ind.target:g}"
+    met = None if value is None else (value >= ind.target if ind.higher_is_better else value <= ind.target)
+    colour = TREND_COLOURS["neutral" if met is None else "good" if met else "bad"]
+    return html.Div(t("trend.target", lang, sign=sign, value=shown), title=ind.target_source,
+                    className="kpi-label kpi-target" + ("" if met is None else " is-met" if met else " is-missed"),
+                    style={"color": colour})
+
+
 def module_tiles(snap, module: M.Module, lang: str) -> list:
-    """The module's KPI section: a theme line and its tiles."""
+    """The module's KPI section: a theme line and its tiles, each headline figure with
+    its month-on-month and year-on-year arrows and, where brief.md gives one, its target."""
     if module is M.OVERVIEW:
         return []
     mctx = metric_context(snap, module)
     tiles = []
     for name in module.kpis:
-        number, unit = metric_text(name, value_of(name, mctx), lang)
+        value = value_of(name, mctx)
+        number, unit = metric_text(name, value, lang)
         tiles.append(html.Div(className=f"kpi module-kpi kind-{METRICS[name].kind}", children=[
             html.Div(t(f"metric.{name}", lang), className="kpi-label"),
             html.Div([html.Span(number, id=ids.module_kpi(name), className="kpi-value"),
-                      html.Span(unit, className="kpi-unit") if unit else None], className="kpi-figure")]))
+                      html.Span(unit, className="kpi-unit") if unit else None], className="kpi-figure"),
+            tile_target(name, value, lang), tile_trends(snap, module, name, lang)]))
     theme = module.theme_zh if lang == "zh" else module.theme_en
     return [html.H2(t("panel.module", lang, module=t(f"module.{module.id}", lang)), className="panel-title"),
             html.Div(theme, className="module-theme"),

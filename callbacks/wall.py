@@ -48,7 +48,9 @@ def kpi_panel(period: str, lang: str, shown: ScreenPeriod) -> html.Section:
     for name in KPI_NAMES:
         unit = "" if name == "disposal_rate" else t("unit.cases", lang)
         tiles.append(html.Div(className=f"kpi kpi-{name}", children=[
-            html.Div(t(f"kpi.{name}", lang), className="kpi-label"),
+            # the year's "open" are of the year's accepted cases; all time, every open case
+            html.Div(t("kpi.open_year" if name == "open" and period == "year" else f"kpi.{name}", lang),
+                     className="kpi-label"),
             html.Div([html.Span("—", id=ids.kpi_value(period, name), className="kpi-value"),
                       html.Span(unit, className="kpi-unit") if unit else None], className="kpi-figure"),
         ]))
@@ -84,7 +86,8 @@ def base_panel(lang: str) -> html.Section:
         html.Div([html.Span("—", id=ids.base_count("total"), className="kpi-value"),
                   html.Span(t("unit.records", lang), className="kpi-unit")], className="kpi-figure")])
     rows = [html.Div(className="base-row", children=[
-        html.Span(t(f"layer.{layer}", lang), className="base-label"),
+        # the cases layer holds every report, accepted or not: named so beside "accepted"
+        html.Span(t("base.cases" if layer == "cases" else f"layer.{layer}", lang), className="base-label"),
         html.Span("—", id=ids.base_count(layer), className="base-value")])
         for layer in COUNTED_LAYERS]
     return html.Section(className="panel-section base-section", children=[
