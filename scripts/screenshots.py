@@ -8,6 +8,11 @@ local port, drives the system Chromium headless with a page of exactly
     docs/screenshots/wall-overview-<lang>.png
     docs/screenshots/console.png
 
+Every page needs a signed-in session (access/, issue 16): the script creates the
+benchmark's account in the store through access/ when it is missing (a duty officer of
+the whole town, who reaches the wall and the console without a second factor;
+``bench/ui.py``) and signs the browser in through the real ``/login`` form first.
+
 Usage:  .venv/bin/python scripts/screenshots.py [--db data/town.gpkg] [--out docs/screenshots]
         [--only ecology,public] [--lang zh]
 """
@@ -27,6 +32,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
+from bench.ui import bench_account, sign_in
 from callbacks import ids
 from callbacks.i18n import MODULE_IDS
 
@@ -101,11 +107,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    bench_account(args.db)
     serve(args.db, port)
     base = f"http://127.0.0.1:{port}"
     modules = [m for m in args.only.split(",") if m] or ["overview", *MODULE_IDS]
     driver = browser()
     try:
+        sign_in(driver, base)
         for lang in args.lang.split(","):
             for module in modules:
                 query = [] if module == "overview" else [f"module={module}"]
