@@ -9,9 +9,11 @@ local port, drives the system Chromium headless with a page of exactly
     docs/screenshots/console.png
 
 Every page needs a signed-in session (access/, issue 16): the script creates the
-benchmark's account in the store through access/ when it is missing (a duty officer of
-the whole town, who reaches the wall and the console without a second factor;
-``bench/ui.py``) and signs the browser in through the real ``/login`` form first.
+benchmark's account through access/ (a duty officer of the whole town, who reaches the
+wall and the console without a second factor; ``bench/ui.py``) and signs the browser in
+through the real ``/login`` form first. A GeoPackage is copied to a temporary folder
+first, as bench/ui does: the account and its audit records stay out of the town's own
+store (``make run`` creates the first accounts only on a store with none).
 
 Usage:  .venv/bin/python scripts/screenshots.py [--db data/town.gpkg] [--out docs/screenshots]
         [--only ecology,public] [--lang zh]
@@ -19,7 +21,9 @@ Usage:  .venv/bin/python scripts/screenshots.py [--db data/town.gpkg] [--out doc
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
+import tempfile
 import sys
 import threading
 import time
@@ -107,8 +111,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    bench_account(args.db)
-    serve(args.db, port)
+    tmp = tempfile.mkdtemp(prefix="townbrain-shots-")
+    db = str(shutil.copy(args.db, Path(tmp) / Path(args.db).name)) if Path(args.db).is_file() else args.db
+    bench_account(db)
+    serve(db, port)
     base = f"http://127.0.0.1:{port}"
     modules = [m for m in args.only.split(",") if m] or ["overview", *MODULE_IDS]
     driver = browser()
@@ -138,6 +144,7 @@ def main(argv=None) -> int:
             print(out / "console.png")
     finally:
         driver.quit()
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
