@@ -12,6 +12,12 @@ TEXT = {
         "mismatch": "两次输入的新口令不一致。",
         "policy": "至少 8 位,包含大写字母、小写字母、数字、其他字符中的至少三类,且不得与最近 5 次口令相同。",
         "needs": "新口令需要:",
+        # what access/passwords.py and Accounts.change_password name, in the page's language
+        "problem": {"at least 8 characters": "至少 8 位",
+                    "at least three of: lower case, upper case, digits, other characters":
+                        "包含小写字母、大写字母、数字、其他字符中的至少三类",
+                    "not one of the last 5 passwords": "不与最近 5 次口令相同",
+                    "the current password": "正确的当前口令"},
         "totp_title": "动态口令", "totp_why": "请输入身份验证器应用中显示的 6 位动态口令。", "code": "动态口令",
         "verify": "验证", "bad_code": "动态口令不正确或已使用。",
         "enrol_title": "绑定动态口令", "enrol_why": "此角色需要第二重身份验证。请用身份验证器应用扫描二维码"

@@ -283,7 +283,8 @@ def install_access(dash_app, store, clock=None) -> Access:
                         return go_on(sess)
                 except AuditError:
                     return _unavailable()
-                error = t["needs"] + " " + "; ".join(problems)
+                words = t.get("problem", {})
+                error = t["needs"] + " " + ("；" if words else "; ").join(words.get(p, p) for p in problems)
         return _render("password", "change_title", CHANGE, error=error)
 
     def code_page(kind: str):
