@@ -21,6 +21,7 @@ from intake.errors import ApiError
 from intake.formats import georeport_response
 from intake.models import describe_errors
 from intake.privacy import public_fields
+from intake.refusals import RefusalLog, kept_text
 
 #: Largest body accepted (bytes): 2 MiB holds a batch of 500 reports or 5,000 GPS points.
 MAX_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BODY", 2 * 1024 * 1024))
@@ -44,6 +45,8 @@ class Intake:
         self.timeout_s = timeout_s
         #: Fields a read without a key shows (``TOWNBRAIN_OPEN311_PUBLIC_FIELDS``); checked at start.
         self.public_fields = public_fields(public)
+        #: Refusals of callers without a valid key: logged, bounded, never stored (intake/refusals.py).
+        self.refusals = RefusalLog()
 
 
 def intake() -> Intake:
@@ -139,11 +142,14 @@ def unavailable(why: str) -> ApiError:
 
 
 def quarantine(layer: str, reason: str, raw, *, row: str | None = None, client: dict | None = None) -> None:
-    """Keep a refused payload with its reason (asynchronous, retried until stored)."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else json.dumps(raw, ensure_ascii=False,
-                                                                                  default=str)
+    """Keep a refused payload of a known client with its reason, its secrets taken
+    out (asynchronous, retried until stored). Nothing is kept for a caller without
+    a valid key (intake/refusals.py)."""
+    if client is None:
+        return
+    text = kept_text(raw)
     rec = {"layer": layer, "source_row": row or f"{request.method} {request.path}", "reason": _storable(reason),
-           "raw": _storable(text[:_RAW_KEEP]), "source_file": f"open311:{client['name'] if client else 'unauthenticated'}",
+           "raw": _storable(text[:_RAW_KEEP]), "source_file": f"open311:{client['name']}",
            "quarantined_at": pd.Timestamp.now(tz="UTC")}
     intake().writer.submit(Submission(rows={"quarantine": [rec]}, outcome=Outcome(202, None)))
 
@@ -216,8 +222,11 @@ def endpoint(layer: str):
             try:
                 return view(*args, **kwargs)
             except ApiError as exc:
-                if request.method == "POST" and exc.quarantine and exc.status < 500:
-                    quarantine(layer, exc.description, g.get("raw_body", b""), client=g.get("client"))
+                if request.method == "POST" and exc.status < 500:
+                    if g.get("client") is None:  # an outsider's body is not ours to keep
+                        intake().refusals.refused(request.remote_addr, exc.status, request.path)
+                    elif exc.quarantine:
+                        quarantine(layer, exc.description, g.get("raw_body", b""), client=g.client)
                 return georeport_error(exc.status, exc.description, exc.headers)
         return run
     return wrap
@@ -227,6 +236,12 @@ def begin_post() -> tuple[dict, dict, str | None]:
     """Body, client and idempotency key of a POST (in that order of checks)."""
     from flask import g
     g.raw_body = raw_body()
-    body = read_body(g.raw_body)
+    try:
+        body = read_body(g.raw_body)
+    except ApiError:
+        # a body that cannot be read is kept only for a client known by its header or query key
+        if request.args.get("api_key") or request.headers.get("X-Api-Key"):
+            g.client = client_of({})
+        raise
     g.client = client_of(body)
     return body, g.client, idempotency_key(body)
