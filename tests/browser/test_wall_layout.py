@@ -102,15 +102,44 @@ def test_every_word_is_legible_whole_and_off_the_town(served_full, width, height
     assert duo.get_logs() == []
 
 
-def test_acknowledged_warnings_stay_acknowledged_in_this_browser(served_full):
-    duo = served_full
+@pytest.fixture(scope="module")
+def warned_town(tmp_path_factory) -> str:
+    """The fuller town with a burst in one grid: eight cases reported in the last hours,
+    so the wall has a hot spot to warn of whatever day the test runs."""
+    import geopandas as gpd
+    import pandas as pd
+    from tests.browser.conftest import TZ
+    town = town_full.build_full_town(pd.Timestamp.now(tz=TZ))
+    cases, grids = town["cases"], town["grids"]
+    g1 = grids.loc[grids["grid_id"] == "G1"].geometry.iloc[0]
+    now = pd.Timestamp.now(tz=TZ)
+    burst = pd.concat([cases.iloc[[0]]] * 8, ignore_index=True)
+    burst["case_id"] = [f"BURST{i}" for i in range(8)]
+    burst["reported_at"] = [now - pd.Timedelta(minutes=20 * (i + 1)) for i in range(8)]
+    burst["registered_at"] = burst["reported_at"] + pd.Timedelta(minutes=5)
+    burst["deadline"] = burst["registered_at"] + pd.Timedelta(days=2)
+    burst["closed_at"] = pd.NaT
+    burst["status"] = "dispatched"
+    burst["grid_id"], burst["district_id"] = "G1", "D1"
+    burst = gpd.GeoDataFrame(burst, geometry=[g1.representative_point()] * 8, crs=4326)
+    town["cases"] = pd.concat([cases, burst], ignore_index=True)
+    return town_full.town_file(tmp_path_factory, "warned_town", town)
+
+
+@pytest.fixture
+def served_warned(dash_duo, warned_town):
+    yield from town_full.serve_town(dash_duo, warned_town)
+
+
+def test_acknowledged_warnings_stay_acknowledged_in_this_browser(served_warned):
+    duo = served_warned
     open_wall(duo, "?lang=en")
+    # the list comes from its own callback after the page: wait for a warning, not for the list
     duo._wait_for(lambda d: d.execute_script(
-        f"return document.querySelectorAll('#{ids.WARNINGS_LIST} li').length > 0"), timeout=10, msg="no list")
+        f"return document.querySelector('#{ids.WARNINGS_LIST} .warning-ack') !== null"), timeout=20,
+        msg="a burst of eight cases in one grid raised no warning on the wall")
     first = duo.driver.execute_script(
-        f"const b = document.querySelector('#{ids.WARNINGS_LIST} .warning-ack'); return b && b.dataset.warning")
-    if first is None:
-        pytest.skip("the fixture town raised no warning")  # the list then says "No warnings"
+        f"return document.querySelector('#{ids.WARNINGS_LIST} .warning-ack').dataset.warning")
     count = duo.find_element(f"#{ids.WARNINGS_COUNT}").text
     duo.driver.execute_script(f"document.querySelector('#{ids.WARNINGS_LIST} .warning-ack').click()")
     duo._wait_for(lambda d: d.execute_script(
