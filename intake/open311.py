@@ -24,7 +24,7 @@ from intake.errors import ApiError, georeport_error, guarded
 from intake.formats import georeport_response
 from intake.models import BatchIn, ServiceRequestIn, describe_errors
 from intake.privacy import redact
-from intake.runtime import (begin_post, commit, endpoint, intake, now_utc, path_id, plausible_id, quarantine,
+from intake.runtime import (MAX_BATCH_BODY, begin_post, commit, endpoint, intake, now_utc, path_id, plausible_id, quarantine,
                             reader_of, submission, town, unavailable, validate)
 
 bp = guarded(Blueprint("open311", __name__, url_prefix="/open311/v2"))
@@ -125,7 +125,7 @@ def post_request(fmt: str):
 @bp.post(f"/requests/batch.{FMT}")
 @endpoint("cases")
 def post_batch(fmt: str):
-    body, client, idem = begin_post()
+    body, client, idem = begin_post(MAX_BATCH_BODY)
     batch = validate(BatchIn, body)
     now = now_utc()
     answers, rows = [], {}

@@ -16,7 +16,7 @@ from geodata.intake import Outcome, new_case_id
 from geodata.schema import METRIC_CRS, STORAGE_CRS
 from intake.errors import ApiError, guarded
 from intake.models import PatrolEndIn, PatrolStartIn, PointsIn
-from intake.runtime import begin_post, commit, endpoint, now_utc, path_id, quarantine, submission, town, validate
+from intake.runtime import MAX_BATCH_BODY, begin_post, commit, endpoint, now_utc, path_id, quarantine, submission, town, validate
 
 bp = guarded(Blueprint("open311_patrols", __name__, url_prefix="/open311/v2"))
 
@@ -46,7 +46,7 @@ def start_patrol():
 @bp.post("/patrols/<patrol_id>/points.json")
 @endpoint("patrol_points")
 def add_points(patrol_id: str):
-    body, client, idem = begin_post()
+    body, client, idem = begin_post(MAX_BATCH_BODY)
     patrol_id = path_id(patrol_id, "patrol")
     req = validate(PointsIn, body)
     ctx = town()

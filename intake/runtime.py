@@ -23,8 +23,12 @@ from intake.models import describe_errors
 from intake.privacy import public_fields
 from intake.refusals import RefusalLog, kept_text
 
-#: Largest body accepted (bytes): 2 MiB holds a batch of 500 reports or 5,000 GPS points.
-MAX_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BODY", 2 * 1024 * 1024))
+#: Largest body of one report, a transition or a patrol step (bytes): 64 KiB is four
+#: times the largest valid report (a 4,000-character description in CJK is 12 KB).
+MAX_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BODY", 64 * 1024))
+#: Largest body of a batch (500 reports, or 5,000 GPS points: about 300 KB): 1 MiB,
+#: the server's own cap (townbrain/server.py), which refuses more before reading it.
+MAX_BATCH_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BATCH_BODY", 1024 * 1024))
 #: Seconds a request waits for its commit before 503 (the store may be restarting).
 COMMIT_TIMEOUT_S = float(os.environ.get("TOWNBRAIN_INTAKE_TIMEOUT", 10.0))
 RETRY_AFTER_S = 2
@@ -53,14 +57,15 @@ def intake() -> Intake:
     return current_app.extensions[EXT]
 
 
-def raw_body() -> bytes:
-    """The body, refused with 413 beyond :data:`MAX_BODY` (read no further than that)."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise ApiError(413, f"body of {request.content_length} bytes is over the limit of {MAX_BODY} bytes; "
+def raw_body(limit: int = MAX_BODY) -> bytes:
+    """The body, refused with 413 beyond ``limit`` bytes: on its Content-Length
+    before reading any of it, else after reading no more than ``limit`` + 1."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"body of {request.content_length} bytes is over the limit of {limit} bytes; "
                             "split it into smaller batches", quarantine=False)
-    data = request.stream.read(MAX_BODY + 1)
-    if len(data) > MAX_BODY:
-        raise ApiError(413, f"body is over the limit of {MAX_BODY} bytes; split it into smaller batches",
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, f"body is over the limit of {limit} bytes; split it into smaller batches",
                        quarantine=False)
     return data
 
@@ -232,10 +237,11 @@ def endpoint(layer: str):
     return wrap
 
 
-def begin_post() -> tuple[dict, dict, str | None]:
-    """Body, client and idempotency key of a POST (in that order of checks)."""
+def begin_post(limit: int = MAX_BODY) -> tuple[dict, dict, str | None]:
+    """Body (at most ``limit`` bytes), client and idempotency key of a POST (in that
+    order of checks)."""
     from flask import g
-    g.raw_body = raw_body()
+    g.raw_body = raw_body(limit)
     try:
         body = read_body(g.raw_body)
     except ApiError:

@@ -138,7 +138,8 @@ def serve(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
         threading.Thread(target=run_simulator, kwargs={"store": _store(url)},
                          daemon=True, name="simulator").start()
     out.print(f"TownBrain on [bold]http://{host}:{port}/wall[/]  (store: {url})", highlight=False)
-    wsgi_serve(dash_app.server, host=host, port=port, threads=threads, ident="TownBrain")
+    from townbrain.server import waitress_options  # body size capped before it is read
+    wsgi_serve(dash_app.server, host=host, port=port, **waitress_options(threads))
 
 
 @app.command()
