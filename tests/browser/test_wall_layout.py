@@ -57,8 +57,14 @@ const over = [...document.querySelectorAll(
   '.old-data-note, .panel, .module-bar, .title-bar')]
   .filter(el => el.getBoundingClientRect().width > 0 && !el.closest('[hidden]'))
   .map(el => ({cls: String(el.className), box: box(el)}));
+const live = document.querySelector('#live .live-side');
+const words = [...document.querySelectorAll('#wall .panel-right *')]
+  .filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+                && el.getBoundingClientRect().width > 0 && !el.closest('[hidden]'))
+  .map(el => ({text: el.textContent.trim().slice(0, 30), box: box(el)}));
 return {town: [a[0], a[1], b[0], b[1]], map: box(document.getElementById('wall-map')), over: over,
-        panels: [box(document.querySelector('.panel-left')), box(document.querySelector('.panel-right'))]};
+        panels: [box(document.querySelector('.panel-left')), box(document.querySelector('.panel-right'))],
+        live: live && live.getBoundingClientRect().width > 0 ? box(live) : null, right_words: words};
 """
 
 
@@ -93,6 +99,10 @@ def test_every_word_is_legible_whole_and_off_the_town(served_full, width, height
     # … and nothing but the map's own drawing (names, scale bar) lies over it
     covering = [o["cls"] for o in b["over"] if _overlap(o["box"], town)]
     assert covering == [], f"over the town at {width}x{height}: {covering}"
+    # the live cases at the foot of the right panel cover none of the panel's own words
+    if b["live"] is not None:
+        under_live = [w["text"] for w in b["right_words"] if _overlap(w["box"], b["live"])]
+        assert under_live == [], f"under the live cases at {width}x{height}: {under_live}"
     # the side panels use the width: on 5760×1080 no more than a few hundred pixels of
     # the map's cell are left beside the town
     if width / height >= 3:
