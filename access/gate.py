@@ -1,7 +1,7 @@
 """Deny by default: one ``before_request`` in front of every route of the server.
 
 Open without a session: the sign-in pages (``/login…``, ``/logout``), ``/enroll``
-(a wall trading its code, part 4), ``/health`` (status only without a role) and the
+(a wall trading its code, part 4; access/enroll.py), ``/health`` (status only without a role) and the
 Open311 API under ``/open311/``, which keeps its own rules (intake/). Everything
 else needs a signed-in session allowed to make the request:
 
@@ -17,6 +17,10 @@ else needs a signed-in session allowed to make the request:
 * a callback is checked against the page it belongs to (access/pages.py) and,
   when it carries the page's ``pathname``, against that page; the layout against
   the page its ``Referer`` names (callbacks/routes.py draws that page into it).
+
+An enrolled wall carries a device cookie instead (access/devices.py): it is a session
+of the ``kiosk`` role, checked against the store on every request, with no idle
+time-out; a revoked one is refused (a page goes back to ``/enroll``).
 
 Every refusal is audited. A request from a foreign ``Origin`` (or that the browser
 marks ``Sec-Fetch-Site: cross-site``) that could change something is refused.
@@ -36,6 +40,8 @@ from access.pages import SHELL, callback_modules, callback_page
 log = logging.getLogger(__name__)
 
 COOKIE = "tb_session"
+#: The enrolled wall's cookie (access/devices.py, access/enroll.py): a person's session wins over it.
+DEVICE_COOKIE = "tb_device"
 OPEN_PREFIXES = ("/login", "/logout", "/enroll", "/health", "/open311/")
 DASH_ENDPOINTS = ("/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash",
                   "/_favicon.ico")
@@ -122,9 +128,12 @@ class Gate:
         if path.startswith("/open311/"):
             return None  # its own rules (intake/): reads by GeoReport v2, writes with a key
         token = req.cookies.get(COOKIE)
+        device_refused = None
         try:
             sess = self.access.sessions.resolve(token, client_address(), activity=_activity(path, req)) \
                 if token else None
+            if sess is None and req.cookies.get(DEVICE_COOKIE):
+                sess, device_refused = self.access.devices.check(req.cookies[DEVICE_COOKIE], client_address())
         except AuditError:
             return _unavailable()
         flask.g.tb_session = sess
@@ -133,6 +142,12 @@ class Gate:
         if _is_open(path):
             return None
         dash = path in DASH_ENDPOINTS or path.startswith(STATIC_PREFIXES)
+        if device_refused and sess is None:
+            # a wall whose device was revoked (or whose store lost it): refused, audited;
+            # a page goes to /enroll, where a new code can be typed
+            if dash:
+                return self.refuse(401, None, device_refused, user=_device_name(device_refused))
+            return self.refuse_device(device_refused)
         if sess is None or not sess.signed_in:
             if dash:
                 return self.refuse(401, sess, "no session")
@@ -168,10 +183,22 @@ class Gate:
             return _unavailable()
         return flask.redirect("/login?next=" + quote(nxt, safe="/") + (f"&lang={lang}" if lang else ""), 303)
 
-    def refuse(self, status: int, sess, why: str):
+    def refuse_device(self, why: str):
         req = flask.request
         try:
-            self.access.audit.record("refused", outcome="refused", user=sess.name if sess else None,
+            self.access.audit.record("refused", outcome="refused", user=_device_name(why), source=client_address(),
+                                     object=f"{req.method} {req.path}"[:200], detail=why)
+        except AuditError:
+            return _unavailable()
+        lang = "&lang=en" if req.args.get("lang") == "en" else ""
+        resp = flask.redirect("/enroll?revoked=1" + lang, 303)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    def refuse(self, status: int, sess, why: str, user: str | None = None):
+        req = flask.request
+        try:
+            self.access.audit.record("refused", outcome="refused", user=sess.name if sess else user,
                                      source=client_address(), object=f"{req.method} {req.path}"[:200], detail=why)
         except AuditError:
             return _unavailable()
@@ -185,6 +212,12 @@ class Gate:
         resp.status_code = status
         resp.headers["Cache-Control"] = "no-store"
         return resp
+
+
+def _device_name(why: str) -> str | None:
+    """``kiosk:NAME`` out of a device refusal's reason, when it names one."""
+    last = why.rsplit(" ", 1)[-1]
+    return last if last.startswith("kiosk:") else None
 
 
 def _unavailable():

@@ -33,6 +33,13 @@ TEXT = {
                   "duty_officer": "值班员", "grid_staff": "网格员", "planner": "规划人员", "analyst": "分析人员",
                   "kiosk": "大屏终端"},
         "page_names": {"/wall": "大屏", "/console": "值班台", "/audit": "审计日志"},
+        "enroll_title": "大屏终端注册",
+        "enroll_why": "本页把这台浏览器注册为指挥中心大屏:输入安全管理员用 townbrain kiosk enroll 生成的一次性注册码"
+                      "(10 分钟内有效)。注册后大屏无需登录,服务器重启后也会自动恢复。",
+        "enroll_code": "注册码", "enroll_submit": "注册此大屏",
+        "enroll_unknown": "注册码不正确。", "enroll_expired": "注册码已过期,请重新生成。",
+        "enroll_used": "注册码已使用过,请重新生成。", "enroll_revoked": "注册码不正确。",
+        "enroll_refused": "此大屏已被吊销,请输入新的注册码。",
     },
     "en": {
         "title": "Sign in", "product": "TownBrain", "name": "Account", "password": "Password", "sign_in": "Sign in",
@@ -63,6 +70,14 @@ TEXT = {
                   "auditor": "Auditor", "leader": "Leader", "duty_officer": "Duty officer",
                   "grid_staff": "Grid staff", "planner": "Planner", "analyst": "Analyst", "kiosk": "Wall device"},
         "page_names": {"/wall": "Wall", "/console": "Console", "/audit": "Audit trail"},
+        "enroll_title": "Enrol this wall",
+        "enroll_why": "This page makes this browser the command centre's wall: type the one-time code a security "
+                      "administrator issued with townbrain kiosk enroll (valid 10 minutes). The wall then needs no "
+                      "sign-in, and comes back by itself after a server restart.",
+        "enroll_code": "Enrolment code", "enroll_submit": "Enrol this wall",
+        "enroll_unknown": "The code is wrong.", "enroll_expired": "The code has expired: issue a new one.",
+        "enroll_used": "The code was used already: issue a new one.", "enroll_revoked": "The code is wrong.",
+        "enroll_refused": "This wall was revoked: type a new code.",
     },
 }
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from access.accounts import Accounts
 from access.audit import AuditLog
+from access.devices import Devices
 from access.sessions import Sessions
 
 
@@ -35,6 +36,7 @@ class Access:
         self.audit = AuditLog(store, clock=now)
         self.accounts = Accounts(store, self.audit, now)
         self.sessions = Sessions(store, self.audit, self.accounts, now)
+        self.devices = Devices(store, self.audit, now)
 
     def now(self) -> pd.Timestamp:
         t = pd.Timestamp(self.clock())

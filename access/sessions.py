@@ -44,6 +44,7 @@ class Session:
     stored_last_seen: pd.Timestamp
     checked: pd.Timestamp
     source: str | None = None
+    device: bool = False  # an enrolled wall (access/devices.py): no idle time-out, not signed out
 
     @property
     def signed_in(self) -> bool:

@@ -160,6 +160,8 @@ def install_access(dash_app, store, clock=None) -> Access:
 
     limiter = Limiter(get_remote_address, app=server, storage_uri="memory://", default_limits=[],
                       headers_enabled=True)
+    from access.enroll import install_enroll
+    install_enroll(server, access, limiter, SIGN_IN_LIMITS)  # /enroll: the wall as a device (access/devices.py)
     pending_next: dict[str, str] = {}
     pending_secret: dict[str, str] = {}
     guard = threading.Lock()
@@ -337,6 +339,8 @@ def install_access(dash_app, store, clock=None) -> Access:
     def logout():
         # GET is safe here: the cookie is SameSite=Strict, so another site cannot sign anyone out
         sess = flask.g.get("tb_session")
+        if sess is not None and sess.device:  # a wall is not signed out; it is revoked (townbrain kiosk revoke)
+            return flask.redirect("/wall" + lang_suffix(), 303)
         if sess is not None:
             try:
                 access.sessions.end(sess, "sign_out", client_address())

@@ -304,6 +304,24 @@ _layers += [
               doc_zh="前一记录散列"),
         Field("hash", _T, True, doc="sha256 of this record's canonical form and prev_hash", doc_zh="记录散列"),
     ), time_field="at", doc="the audit trail: append-only, hash-chained (access/audit.py)", doc_zh="审计日志"),
+    Layer("devices", "name", None, (
+        Field("name", _T, True, doc="the wall's name, as `townbrain kiosk enroll --name` gave it", doc_zh="终端名称"),
+        Field("role", _T, True, codes=("kiosk",), doc="kiosk: the wall and its callbacks only", doc_zh="角色"),
+        Field("grants", _T, doc="comma-separated: town, district, grid or professional-grid ids",
+              doc_zh="授权范围"),
+        Field("code_hash", _T, doc="sha256 of the one-time enrolment code; the code is never stored",
+              doc_zh="注册码散列"),
+        Field("code_expires_at", _D, doc="the code is refused after this (10 minutes)", doc_zh="注册码失效时间"),
+        Field("code_used_at", _D, doc="the code was traded; it is refused ever after", doc_zh="注册码使用时间"),
+        Field("token_hash", _T, doc="sha256 of the device token; the token lives only in the wall's cookie",
+              doc_zh="终端令牌散列"),
+        Field("created_at", _D, doc="code issued", doc_zh="创建时间"),
+        Field("created_by", _T, doc="who issued the code", doc_zh="创建人"),
+        Field("enrolled_at", _D, doc="the wall traded its code", doc_zh="注册时间"),
+        Field("last_seen", _D, doc="last request (written at most once a minute)", doc_zh="最近活动"),
+        Field("source", _T, doc="client address at enrolment", doc_zh="来源地址"),
+        Field("revoked_at", _D, doc="revoked; empty = valid", doc_zh="吊销时间"),
+    ), doc="enrolled wall devices, tokens stored hashed (access/devices.py)", doc_zh="大屏终端"),
 ]
 
 # ---- the wall modules' own layers (layers/modules.py) --------------------------------------

@@ -340,8 +340,9 @@ def apikey_revoke(key_id: str = typer.Argument(..., help="key_id (from `apikey l
     out.print(f"revoked {key_id}")
 
 
-from townbrain.cli_access import audit_app, user_app  # noqa: E402 - people's accounts, the audit trail
+from townbrain.cli_access import audit_app, kiosk_app, user_app  # noqa: E402 - accounts, walls, the audit trail
 app.add_typer(user_app, name="user")
+app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(audit_app, name="audit")
 
 bench_app = typer.Typer(help="Benchmarks (each prints a table and writes JSON under bench/results/).")

@@ -1,4 +1,5 @@
-"""``townbrain user …`` and ``townbrain audit …``: people's accounts and the audit trail.
+"""``townbrain user …``, ``townbrain kiosk …`` and ``townbrain audit …``: people's
+accounts, the enrolled walls and the audit trail.
 
 The command line runs on the server as its operator; what it changes is audited
 under the operating-system user's name (``os:NAME``, contract). Wrong input is one
@@ -206,3 +207,53 @@ def audit_protect(role: Optional[str] = typer.Option(None, "--role", help="PostG
             fail("--role is for a PostGIS store; a GeoPackage has no roles (protect the file's permissions)")
         for stmt in _run(lambda: store.grant_append_only(LAYER, role)):
             out.print(stmt, highlight=False)
+
+
+kiosk_app = typer.Typer(help="Wall devices: enrol with a one-time code, list, revoke.", no_args_is_help=True)
+
+
+@kiosk_app.command("enroll")
+def kiosk_enroll(name: str = typer.Option(..., "--name", help="The wall's name, e.g. command-room"),
+                 db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """Print a one-time code (valid 10 minutes) that the wall's browser types at /enroll
+    to become the wall: no sign-in, no idle time-out, until `townbrain kiosk revoke`."""
+    from access.devices import CODE_MINUTES
+    from access.service import operator
+    acc = _access(db)
+    code = _run(lambda: acc.devices.issue(name, by=operator()))
+    out.print(f"wall [bold]{name}[/]: one-time enrolment code, valid {CODE_MINUTES} minutes, shown once:",
+              highlight=False)
+    print(code)
+    out.print("Open /enroll in the wall's browser (e.g. http://SERVER:8050/enroll) and type it there.",
+              highlight=False)
+
+
+@kiosk_app.command("list")
+def kiosk_list(as_json: bool = typer.Option(False, "--json", help="One JSON object per line"),
+               db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """The walls: name, state, enrolled at, last seen, revoked at — never a code or a token."""
+    import json
+    import pandas as pd
+    acc = _access(db)
+    df = _run(acc.devices.list)
+    cols = ["name", "state", "enrolled_at", "last_seen", "revoked_at", "source", "created_by"]
+    if as_json:
+        for r in df.to_dict("records"):
+            print(json.dumps({c: (None if _na(r.get(c)) else pd.Timestamp(r[c]).isoformat() if c.endswith(("_at",
+                              "_seen")) else str(r[c])) for c in cols}, ensure_ascii=False))
+        return
+    t = Table("name", "state", "enrolled at", "last seen", "revoked at", "address", "issued by")
+    for r in df.to_dict("records"):
+        t.add_row(*("" if _na(r.get(c)) else _fmt(r[c]) if c.endswith(("_at", "_seen")) else str(r[c])
+                    for c in cols))
+    out.print(t)
+
+
+@kiosk_app.command("revoke")
+def kiosk_revoke(name: str = typer.Argument(..., help="The wall"),
+                 db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+    """Revoke a wall: its next request is refused (its page goes back to /enroll)."""
+    from access.service import operator
+    acc = _access(db)
+    _run(lambda: acc.devices.revoke(name, by=operator()))
+    out.print(f"wall {name} revoked; refused from its next request on")

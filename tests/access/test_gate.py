@@ -15,7 +15,7 @@ from tests.access.conftest import Clock
 OPEN_RULES = {
     "/health": "status only", "/login": "sign-in", "/login/style.css": "the sign-in pages' style",
     "/login/password": "sign-in step", "/login/totp": "sign-in step", "/login/enroll": None,
-    "/login/enrol": "sign-in step", "/logout": "sign-out",
+    "/login/enrol": "sign-in step", "/logout": "sign-out", "/enroll": "a wall trades its one-time code",
 }
 PW = "Gate-Test-2026"
 
