@@ -35,8 +35,21 @@ LAYER = "api_keys"
 CACHE_SECONDS = 60.0
 #: Seconds a refused key is refused without hashing again (unknown, revoked or wrong).
 REFUSED_SECONDS = 10.0
+#: Wrong secrets for one key id within :data:`FAIL_WINDOW_S` after which that key id
+#: is refused without hashing (:class:`KeyThrottled`) until the window has passed:
+#: each wrong secret costs a scrypt, and 39 a second saturated the server.
+FAILS_PER_KEY = 10
+FAIL_WINDOW_S = 60.0
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 _PREFIX = "tb"
+
+
+class KeyThrottled(Exception):
+    """Too many wrong secrets for a key id lately; ``retry_after`` seconds to wait."""
+
+    def __init__(self, key_id: str, retry_after: int):
+        super().__init__(f"too many wrong secrets for key {key_id}; retry in {retry_after} s")
+        self.key_id, self.retry_after = key_id, retry_after
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
@@ -60,6 +73,7 @@ class ApiKeys:
         self.store = store
         self._cache: dict[str, tuple[float, dict]] = {}
         self._flights: dict[str, threading.Lock] = {}
+        self._fails: dict[str, list[float]] = {}  # key id -> times of its recent wrong secrets
         self._lock = threading.Lock()
 
     def create(self, name: str) -> str:
@@ -99,7 +113,9 @@ class ApiKeys:
         """``{"key_id", "name"}`` of a valid, unrevoked key; None otherwise.
 
         Raises StoreError when the store cannot be read (the caller answers 503,
-        not 401: the key may well be valid)."""
+        not 401: the key may well be valid), and :class:`KeyThrottled` when the key
+        id had :data:`FAILS_PER_KEY` wrong secrets in the last :data:`FAIL_WINDOW_S`
+        (refused without hashing; a key verified before stays valid from the cache)."""
         parts = split_key(key)
         if parts is None:
             return None
@@ -107,6 +123,7 @@ class ApiKeys:
         found, hit = self._cached(digest)
         if found:
             return hit
+        self._check_fails(parts[0])
         with self._lock:
             flight = self._flights.setdefault(digest, threading.Lock())
         with flight:  # one hash per key at a time: a burst of requests waits for it, not 40 scrypts
@@ -116,7 +133,22 @@ class ApiKeys:
             client = self._verify(digest, *parts)
         with self._lock:
             self._flights.pop(digest, None)
+            if client is None:
+                if len(self._fails) > 10_000:
+                    self._fails.clear()
+                self._fails.setdefault(parts[0], []).append(time.monotonic())
         return client
+
+    def _check_fails(self, key_id: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._fails.get(key_id, ()) if t > now - FAIL_WINDOW_S]
+            if recent:
+                self._fails[key_id] = recent
+            else:
+                self._fails.pop(key_id, None)
+        if len(recent) >= FAILS_PER_KEY:
+            raise KeyThrottled(key_id, max(1, int(recent[0] + FAIL_WINDOW_S - now) + 1))
 
     def _cached(self, digest: str) -> tuple[bool, dict | None]:
         """(known, client): a valid key's client, or None for a key refused lately."""

@@ -13,7 +13,7 @@ import pandas as pd
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
-from geodata.apikeys import ApiKeys
+from geodata.apikeys import ApiKeys, KeyThrottled
 from geodata.frames import StoreError
 from geodata.intake import GroupWriter, Outcome, Submission, Unavailable, fingerprint
 from geodata.intake_town import TownContext
@@ -21,6 +21,7 @@ from intake.errors import ApiError
 from intake.formats import georeport_response
 from intake.models import describe_errors
 from intake.privacy import public_fields
+from intake.limits import RateLimits
 from intake.refusals import RefusalLog, kept_text
 
 #: Largest body of one report, a transition or a patrol step (bytes): 64 KiB is four
@@ -41,7 +42,8 @@ EXT = "townbrain_intake"
 class Intake:
     """Store, keys, town context and writer of one server."""
 
-    def __init__(self, store, timeout_s: float = COMMIT_TIMEOUT_S, public: list[str] | None = None):
+    def __init__(self, store, timeout_s: float = COMMIT_TIMEOUT_S, public: list[str] | None = None,
+                 rate_per_address: str | None = None, rate_per_key: str | None = None):
         self.store = store
         self.keys = ApiKeys(store)
         self.town = TownContext(store)
@@ -51,6 +53,8 @@ class Intake:
         self.public_fields = public_fields(public)
         #: Refusals of callers without a valid key: logged, bounded, never stored (intake/refusals.py).
         self.refusals = RefusalLog()
+        #: Requests per address and per key (intake/limits.py).
+        self.limits = RateLimits(rate_per_address, rate_per_key)
 
 
 def intake() -> Intake:
@@ -110,9 +114,32 @@ def client_of(body: dict) -> dict:
         client = intake().keys.verify(key)
     except StoreError as exc:
         raise unavailable(str(exc)) from None
+    except KeyThrottled as exc:
+        raise too_many(f"too many wrong api_key secrets for key id {exc.key_id!r}", exc.retry_after) from None
     if client is None:
         raise ApiError(401, "api_key is not valid (unknown or revoked)", quarantine=False)
+    wait = intake().limits.over_key(client["key_id"])
+    if wait:
+        raise too_many(f"too many requests for this api_key (limit {intake().limits.per_key[0]})", wait)
     return client
+
+
+def too_many(why: str, retry_after: int) -> ApiError:
+    return ApiError(429, f"{why}; retry after {retry_after} s", headers={"Retry-After": str(retry_after)},
+                    quarantine=False)
+
+
+def limit_address():
+    """``before_request`` of the server: 429 for an address over its limit under /open311/."""
+    if not request.path.startswith("/open311/"):
+        return None
+    wait = intake().limits.over_address(request.remote_addr)
+    if wait:
+        from intake.formats import georeport_error
+        err = too_many(f"too many requests from {request.remote_addr} (limit {intake().limits.per_address[0]})",
+                       wait)
+        return georeport_error(err.status, err.description, err.headers)
+    return None
 
 
 def reader_of() -> dict | None:

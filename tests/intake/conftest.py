@@ -1,6 +1,8 @@
 """A hand-made town in the store under test and an intake server on it."""
 from __future__ import annotations
 
+import contextlib
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -36,6 +38,14 @@ def handmade_town(store) -> None:
 INSIDE = {"lon": 120.5 + 6 / 64, "lat": 31.0 + 2 / 64}
 
 
+@pytest.fixture(autouse=True)
+def generous_rate_limits(monkeypatch):
+    """The intake tests send hundreds of requests a minute from one address with one
+    key; tests/intake/test_rate_limits.py sets its own limits."""
+    monkeypatch.setattr("intake.limits.ADDRESS_DEFAULT", "1000000/minute")
+    monkeypatch.setattr("intake.limits.KEY_DEFAULT", "1000000/minute")
+
+
 @pytest.fixture
 def town_store(store):
     handmade_town(store)
@@ -61,6 +71,31 @@ def client(intake_app):
 @pytest.fixture
 def key(intake_app):
     return intake_app.intake_key
+
+
+@contextlib.contextmanager
+def served_intake(tmp_path, app: Flask | None = None, **limits):
+    """The intake on the hand-made town in a GeoPackage, behind the real server
+    (waitress with townbrain/server.py's options, as `townbrain serve` runs it):
+    yields (state, key, base URL of /open311/v2, port)."""
+    import threading
+
+    from geodata.store import open_store
+    from intake import register_intake
+    from townbrain.server import create_server
+    store = open_store(str(tmp_path / "town.gpkg"))
+    store.create_schema()
+    handmade_town(store)
+    app = app or Flask("served")
+    state = register_intake(app, store, timeout_s=5.0, **limits)
+    key = state.keys.create("served")
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    port = server.socket.getsockname()[1]
+    try:
+        yield state, key, f"http://127.0.0.1:{port}/open311/v2", port
+    finally:
+        server.close()
 
 
 def report(**over) -> dict:

@@ -7,7 +7,6 @@ answer a too-large report or batch with the GeoReport error body.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import psutil
@@ -15,31 +14,21 @@ import pytest
 import requests
 from flask import Flask, request
 
-from tests.intake.conftest import handmade_town, report
-from townbrain.server import MAX_BODY, create_server
+from tests.intake.conftest import report, served_intake
+from townbrain.server import MAX_BODY
 
 
 @pytest.fixture
 def served(tmp_path):
-    from geodata.store import open_store
-    from intake import register_intake
-    store = open_store(str(tmp_path / "town.gpkg"))
-    store.create_schema()
-    handmade_town(store)
     app = Flask("caps")
-    state = register_intake(app, store, timeout_s=5.0)
-    app.intake_key = state.keys.create("caps")
 
     @app.post("/_dash-update-component")
     def callback():  # stands in for Dash: reads the whole body
         return {"read": len(request.get_data())}
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{port}", port
-    server.close()
+    with served_intake(tmp_path, app) as (_state, key, base, port):
+        app.intake_key = key
+        yield app, base.rsplit("/open311/v2", 1)[0], port
 
 
 def _raw_post(port: int, path: str, length: int, send: int) -> tuple[bytes, float]:
