@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["KpiFrame", "TownMap", "town_map", "HEAT_POINTS_MAX", "OUTPUT_CAP_BYTES"]
+__all__ = ["KpiFrame", "TownMap", "town_map", "HEAT_POINTS_MAX", "OUTPUT_CAP_BYTES", "without_foreign_urls"]
 
 #: Above this many case points the heat layer is drawn from H3 cells.
 HEAT_POINTS_MAX = 20_000
@@ -45,6 +46,28 @@ H3_RES = 9
 #: The largest notebook output a map may make (issue 18).
 OUTPUT_CAP_BYTES = 5 * 1024 * 1024
 UNIT_COLUMNS = {"grid": "grid_id", "district": "district_id"}
+#: XML namespace names: identifiers that look like URLs and are never fetched.
+XML_NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml", "http://www.w3.org/1999/xlink",
+                  "http://www.w3.org/XML/1998/namespace", "http://www.w3.org/2000/xmlns/")
+_URL = re.compile(r"https?://(?!(?:127\.0\.0\.1|localhost|\[::1\])[:/])[^\s\"'<>)\\]+")
+
+
+def without_foreign_urls(page: str) -> str:
+    """``page`` with every ``http(s)://`` text to another host made scheme-less.
+
+    The inlined Leaflet holds a few such strings — bug-tracker links in comments and
+    the attribution link our map switches off (``attributionControl: false``) — none
+    of them fetched (the page's CSP forbids every fetch). A notebook is read and
+    shared as text, so its outputs carry no outside address at all.
+
+    >>> without_foreign_urls('<a href="https://leafletjs.com">L</a> http://127.0.0.1:8050/x '
+    ...                      'createElementNS("http://www.w3.org/2000/svg")')
+    '<a href="leafletjs.com">L</a> http://127.0.0.1:8050/x createElementNS("http://www.w3.org/2000/svg")'
+    """
+    def strip(m: re.Match) -> str:
+        url = m.group(0)
+        return url if url.startswith(XML_NAMESPACES) else url.split("://", 1)[1]
+    return _URL.sub(strip, page)
 
 
 class TownMap:
@@ -57,7 +80,7 @@ class TownMap:
         from exports.html_map import render_leaflet_html
         self.data = data
         self.height = height
-        self.page = render_leaflet_html(data)
+        self.page = without_foreign_urls(render_leaflet_html(data))
 
     @property
     def legend(self) -> dict | None:
