@@ -54,7 +54,7 @@ import pandas as pd
 
 from geodata.schema import ACTIONS as SCHEMA_ACTIONS, LAYERS, LEVELS, STATUSES
 
-__all__ = ["TRANSITIONS", "ACTIONS", "TransitionError", "transition", "apply_transition", "state_at",
+__all__ = ["TRANSITIONS", "ACTIONS", "TransitionError", "InvalidStep", "DEADLINE_WINDOW", "transition", "apply_transition", "state_at",
            "deadline_for", "time_limit_for", "time_limits", "history_frame", "CASE_HISTORY", "HISTORY_COLUMNS", "DEFAULT_TIME_LIMIT_H",
            "allowed_actions"]
 
@@ -92,6 +92,17 @@ assert set(ACTIONS) == set(SCHEMA_ACTIONS), "geodata.schema.ACTIONS must list th
 
 class TransitionError(ValueError):
     """An action the workflow does not allow in the case's state."""
+
+
+class InvalidStep(TransitionError):
+    """A step whose own values cannot be true, whatever the case's state: a time before
+    the case's last step or its report, a deadline outside :data:`DEADLINE_WINDOW`
+    (the API answers 400, where a step refused by the state is 409)."""
+
+
+#: How far after its step a deadline may be set: a year (the longest time limit of a
+#: category is days; a deadline of 9999 would forge the on-time rates).
+DEADLINE_WINDOW = pd.Timedelta(days=366)
 
 
 def allowed_actions(status: str) -> list[str]:
@@ -196,7 +207,10 @@ def transition(case_row, action: str, at, by: str | None, level: str | None = No
     at = pd.Timestamp(at)
     last = case.get("status_at")
     if not _missing(last) and at < pd.Timestamp(last):
-        raise TransitionError(f"case {cid}: {action!r} at {at} is before its last transition at {last}")
+        raise InvalidStep(f"case {cid}: {action!r} at {at} is before its last transition at {last}")
+    reported = case.get("reported_at")
+    if not _missing(reported) and at < pd.Timestamp(reported):
+        raise InvalidStep(f"case {cid}: {action!r} at {at} is before the case was reported at {reported}")
     new_status = TRANSITIONS[(status, action)] or status
     cur_level = case.get("level")
     cur_level = "grid" if _missing(cur_level) else str(cur_level)
@@ -225,6 +239,9 @@ def transition(case_row, action: str, at, by: str | None, level: str | None = No
             raise TransitionError(f"case {cid}: 'extend' needs a new deadline or extend_hours")
         if not _missing(old) and new <= pd.Timestamp(old):
             raise TransitionError(f"case {cid}: an extension must move the deadline later than {old}")
+        if not at < new <= at + DEADLINE_WINDOW:
+            raise InvalidStep(f"case {cid}: a deadline must be after the step ({at}) and within "
+                              f"{DEADLINE_WINDOW.days} days of it, not {new}")
         case["deadline"] = new
         case["extended"] = True
     elif action == "handle":

@@ -11,7 +11,7 @@ import pandas as pd
 from flask import Blueprint
 
 from geodata.intake import Outcome
-from geodata.workflow import TransitionError, apply_transition
+from geodata.workflow import InvalidStep, TransitionError, apply_transition
 from intake.errors import guarded
 from intake.models import TransitionIn
 from intake.runtime import begin_post, commit, endpoint, now_utc, path_id, submission, validate
@@ -35,10 +35,16 @@ def _transition(case_id: str, step: TransitionIn, at: pd.Timestamp):
     def run(store):
         if store.count("cases", where={"case_id": case_id}) == 0:
             return Outcome(404, [{"code": 404, "description": f"no service request {case_id!r}"}]), {}
+        known = store.has_layer("staff") and store.count("staff", where={"staff_id": step.by}) > 0
+        if not known:
+            return Outcome(400, [{"code": 400, "description": f"by {step.by[:64]!r} is not a staff_id of the "
+                                  "staff layer; a step is made by known staff"}]), {}
         kw = {k: v for k, v in (("note", step.note), ("extend_hours", step.extend_hours),
                                 ("deadline", step.deadline)) if v is not None}
         try:
             case, _ = apply_transition(store, case_id, step.action, at, step.by, step.level, **kw)
+        except InvalidStep as exc:
+            return Outcome(400, [{"code": 400, "description": str(exc)}]), {}
         except TransitionError as exc:
             return Outcome(409, [{"code": 409, "description": str(exc)}]), {}
         return Outcome(200, state_of(case)), {}

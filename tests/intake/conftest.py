@@ -32,6 +32,9 @@ def handmade_town(store) -> None:
         "name": ["街面秩序", "占道经营", "市容环境"],
         "name_en": ["Street order", "Street vending", "City appearance"],
         "time_limit_h": [2.0, 1.0, 12.0]}))
+    store.write("staff", pd.DataFrame({"staff_id": ["DSP01", "INS01", "D1"],
+                                       "role": ["dispatcher", "inspector", "officer"],
+                                       "grid_id": [None, "G01", None], "pro_grid_id": [None, None, None]}))
 
 
 #: A point inside grid G02 (lattice (6, 2)), district D2, pro grid PG1.
