@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from exports.common import Scope
@@ -418,7 +419,16 @@ class Town:
         """
         from indicators.report import warnings_command
         w = warnings_command(self.store, start, end, freq=freq, hotspots=hotspots)
-        return w if self.scope.is_town or not len(w) else w[self.scope.mask(w)].reset_index(drop=True)
+        if self.scope.is_town or not len(w):
+            return w
+        # a warning names its place as where_type / where: a grid's is in the scope when the
+        # grid is; a hot spot (an H3 cell) when its cell's cases lie in the scope's grids
+        grids = set(self.layer("grids", columns=["grid_id"])["grid_id"].astype(str))
+        cells = set(self.cases(start=start, end=end, columns=["h3"])["h3"].dropna().astype(str)) \
+            if (w["where_type"] == "h3").any() else set()
+        keep = np.where(w["where_type"] == "grid", w["where"].astype(str).isin(grids),
+                        w["where_type"].eq("h3") & w["where"].astype(str).isin(cells))
+        return w[keep].reset_index(drop=True)
 
     def inspector_days(self, start=None, end=None) -> pd.DataFrame:
         """The 3-5-10 table: one row per inspector-day with a patrol starting in
@@ -435,8 +445,10 @@ class Town:
         from indicators.report import read_kpi_inputs
         from indicators.rule_3510 import inspector_days
         inputs = read_kpi_inputs(self.store, start, end)
-        if inputs["patrols"] is None:
-            return pd.DataFrame(columns=["staff_id", "day", "patrols", "hours", "cases", "complies"])
+        if inputs["patrols"] is None:  # no patrol in the period: the table's columns, no rows
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
+                ("staff_id", object), ("day", object), ("patrols", "int64"), ("hours", "float64"),
+                ("cases", "int64"), ("complies", bool), ("grid_id", object), ("district_id", object))})
         days = inspector_days(inputs["patrols"], inputs["reports"], start=start, end=end, tz=config.timezone())
         return days if self.scope.is_town else days[self.scope.mask(days)].reset_index(drop=True)
 

@@ -133,3 +133,9 @@ def test_warnings_are_the_wall_warnings(town):
     assert len(got) == len(want)
     if len(got):
         assert np.array_equal(got.columns, want.columns)
+
+
+def test_a_scoped_town_keeps_warnings_of_its_grids(themed_town):
+    now = pd.Timestamp.now(tz="Asia/Shanghai").normalize()
+    w = tb.connect(themed_town, scope="G1").warnings(now - pd.Timedelta(days=7), now)
+    assert set(w.loc[w["where_type"] == "grid", "where"]) <= {"G1"}
