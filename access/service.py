@@ -38,6 +38,16 @@ class Access:
         self.sessions = Sessions(store, self.audit, self.accounts, now)
         self.devices = Devices(store, self.audit, now)
 
+    def known_ids(self) -> dict[str, set]:
+        """District, grid and professional-grid ids of the store (for :mod:`access.scope`),
+        read again at most once a minute."""
+        import time
+        from access.scope import known_ids
+        kept = getattr(self, "_known", None)
+        if kept is None or time.monotonic() - kept[0] > 60:
+            kept = self._known = (time.monotonic(), known_ids(self.store))
+        return kept[1]
+
     def now(self) -> pd.Timestamp:
         t = pd.Timestamp(self.clock())
         return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")

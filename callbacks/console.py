@@ -41,6 +41,7 @@ from callbacks.fragments import register_fragment, store_id, to_html
 from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_count_layer, grid_ranking,
                                     inspector_ranking, map_spec, pager, period_text, scope_text, selected_layer)
 from callbacks.i18n import format_count, parse_query, t, wall_href
+from access.scope import request_scope  # what the signed-in reader may see (issue 16, Deliver 3)
 from geodata import case_queries as cq
 from geodata.schema import SOURCES, STATUSES
 
@@ -388,7 +389,7 @@ def register_console(app, data) -> None:
         lang, now, tz = s.lang, at_of(s), data.tz
         frame = cache.get()
         names = _names(cache, lang)
-        flt = state_filter(s, now)
+        flt = state_filter(s, now).replace(scope=request_scope())  # table, counts, map and lists alike
         page = frame.page(flt, sort=s.sort, descending=s.desc, page=s.page, size=PAGE_SIZE, now=now)
         grids = cache.extra("grids")
         # what the map and the lists show depends on part of the state only: a page, a
@@ -434,14 +435,15 @@ def register_console(app, data) -> None:
     detail_lock = threading.Lock()
     detail_memo: dict = {}
 
-    def read_detail(case_id: str, now: pd.Timestamp, as_of: str | None):
+    def read_detail(case_id: str, now: pd.Timestamp, as_of: str | None, scope):
         """The case and its timeline, read again at most every 30 s (a page or filter
-        change re-runs the detail callback with the same case)."""
-        key = (case_id, as_of, int(time.monotonic() // 30))
+        change re-runs the detail callback with the same case); a case outside ``scope``
+        raises :class:`geodata.case_queries.OutOfScope`."""
+        key = (case_id, as_of, scope, int(time.monotonic() // 30))
         with detail_lock:
             hit = detail_memo.get(key)
         if hit is None:
-            hit = cq.case_detail(data.store, case_id, now if as_of else None)
+            hit = cq.case_detail(data.store, case_id, now if as_of else None, scope=scope)
             with detail_lock:
                 if len(detail_memo) >= 16:
                     detail_memo.pop(next(iter(detail_memo)))
@@ -454,7 +456,16 @@ def register_console(app, data) -> None:
         s, _ = state_of(search)
         names = _names(cache, s.lang)
         now = at_of(s)
-        case, timeline = read_detail(s.case, now, s.as_of) if s.case else (None, None)
+        case, timeline = None, None
+        if s.case:
+            try:
+                case, timeline = read_detail(s.case, now, s.as_of, request_scope())
+            except cq.OutOfScope:
+                # shown as "no such case" (its existence is not told) and audited as a refusal
+                _audit_case("refused", s.case, "outside the reader's scope")
+            else:
+                if case is not None:
+                    _audit_case("ok", s.case, None)
         return to_html(case_detail(case, timeline, s, names, data.tz, now))
 
     @app.callback(Output(store_id(ids.CONSOLE_GRID_RANKING), "data"),
@@ -505,6 +516,18 @@ def register_console(app, data) -> None:
                 except Exception as exc:  # noqa: BLE001 - a warm-up only; the click computes it
                     log.debug("console: warming the rankings failed: %s", exc)
         threading.Thread(target=work, name="console-rank-warm", daemon=True).start()
+
+
+def _audit_case(outcome: str, case_id: str, detail: str | None) -> None:
+    """Every view of a case's details, and every refusal of one, in the audit trail
+    (issue 16, Deliver 5); a view that cannot be audited is not shown."""
+    import flask
+    access = flask.current_app.extensions.get("townbrain_access") if flask.has_request_context() else None
+    if access is None:
+        return
+    sess = flask.g.get("tb_session")
+    access.audit.record("case_view", outcome=outcome, user=sess.name if sess else None,
+                        source=flask.request.remote_addr, object=f"case {case_id}"[:200], detail=detail)
 
 
 def _map_key(s: ConsoleState) -> tuple:

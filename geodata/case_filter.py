@@ -62,6 +62,9 @@ class CaseFilter:
     grids: tuple[str, ...] = ()
     overdue: bool = False
     search: str = ""
+    #: What the reader may see (access/scope.py): None = no limit set by the caller,
+    #: a Scope = only its districts / grids / professional grids (empty = nothing).
+    scope: object = None
 
     def replace(self, **changes) -> "CaseFilter":
         return dataclasses.replace(self, **changes)

@@ -155,6 +155,19 @@ class CaseFrame:
             m &= (self.ns["registered_at"] < n) & ~(self.ns["closed_at"] < n) & (self.ns["deadline"] < n)
         if flt.search.strip():
             m &= self._search_hits(flt.search.strip())
+        if flt.scope is not None:
+            m &= self._scope_mask(flt.scope)
+        return m
+
+    def _scope_mask(self, scope) -> np.ndarray:
+        """access.scope.scope_mask over the coded place columns (without decoding rows)."""
+        from access.scope import COLUMNS, scope_mask
+        if scope.empty or scope.town:
+            return scope_mask(pd.DataFrame(index=range(self.n)), scope)
+        m = np.zeros(self.n, dtype=bool)
+        for f, col in COLUMNS.items():
+            if getattr(scope, f) and col in self.codes:
+                m |= self._member(col, getattr(scope, f))
         return m
 
     def _search_hits(self, needle: str) -> np.ndarray:

@@ -41,7 +41,7 @@ from geodata.case_frame import CaseFrame, CasePage
 from geodata.case_timeline import timeline_from_case, timeline_from_history
 
 __all__ = ["CODED", "CONSOLE_COLUMNS", "DEFAULT_SORT", "FILTER_COLUMNS", "NS_NEVER", "OPTIONAL_COLUMNS",
-           "PERIOD_FIELD", "SORTABLE", "TIMES", "CaseCache", "CaseFilter", "CaseFrame", "CasePage", "case_detail",
+           "PERIOD_FIELD", "SORTABLE", "TIMES", "CaseCache", "OutOfScope", "CaseFilter", "CaseFrame", "CasePage", "case_detail",
            "category_names", "overdue_mask", "place_names", "read_cases", "search_codes", "timeline_from_case",
            "timeline_from_history"]
 
@@ -77,6 +77,9 @@ def read_cases(store, flt: CaseFilter = CaseFilter(), *, columns=CONSOLE_COLUMNS
             hit = hit | v.isin(codes).to_numpy(bool) | v.fillna("").astype(str).str.lower().str.contains(
                 needle.lower(), regex=False).to_numpy(bool)
         keep &= hit
+    if flt.scope is not None:
+        from access.scope import scope_mask
+        keep &= scope_mask(df, flt.scope)
     return df[keep].reset_index(drop=True)
 
 
@@ -108,7 +111,7 @@ def category_names(store) -> dict[str, str]:
     return dict(zip(cats["code"].astype(str), text))
 
 
-def case_detail(store, case_id: str, now=None) -> tuple[dict | None, pd.DataFrame]:
+def case_detail(store, case_id: str, now=None, scope=None) -> tuple[dict | None, pd.DataFrame]:
     """One case (all its columns, no geometry) and its workflow timeline as of ``now``
     (default: everything recorded): built from the case's ``case_history`` rows when
     there are any (GB/T 30428 steps as recorded by :mod:`geodata.workflow`), else from
@@ -119,12 +122,20 @@ def case_detail(store, case_id: str, now=None) -> tuple[dict | None, pd.DataFram
         return None, timeline_from_case({})
     case = {k: (None if not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v) else v)
             for k, v in found.iloc[0].to_dict().items()}
+    if scope is not None:
+        from access.scope import in_scope
+        if not in_scope(case, scope):
+            raise OutOfScope(str(case_id))
     # counted first: a count is a few ms where a read of nothing costs ~20 (a case of the
     # demo town has no history; the console opens a case in ≤ 300 ms, issue 15)
     if store.has_layer("case_history") and store.count("case_history", where={"case_id": str(case_id)}):
         hist = store.read("case_history", where={"case_id": str(case_id)}, geometry=False)
         return case, timeline_from_history(case, hist, now)
     return case, timeline_from_case(case, now)
+
+
+class OutOfScope(LookupError):
+    """A case that exists but lies outside the reader's scope (access/scope.py)."""
 
 
 class CaseCache:
