@@ -55,6 +55,7 @@ bench: install system-deps $(DB)
 	  $(PY) -m bench.map_render --db $(DB) && \
 	  $(PY) -m bench.ui --db $(DB) && \
 	  $(PY) -m bench.export --db $(DB) && \
+	  $(PY) -m bench.notebook --db $(DB) && \
 	  $(PY) -m bench.ingest --pg $$url --out bench/results/ingest.json && \
 	  $(PY) -m bench.ingest --restart-at 30 --out bench/results/ingest_restart.json
 

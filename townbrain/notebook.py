@@ -273,9 +273,12 @@ class Town:
             df = df[frame.mask(flt, now)]
         df = self._scoped(df)
         keep = list(dict.fromkeys(["case_id", *want])) if columns is None else want
-        if "reported_at" in df and not df["reported_at"].is_monotonic_increasing:
-            df = df.sort_values("reported_at", kind="stable")
-        return df[[*keep, "geometry"]].reset_index(drop=True)
+        # one take for the order and the columns (400k rows: each extra copy costs ~0.1 s)
+        rows = (np.argsort(df["reported_at"].to_numpy(), kind="stable")
+                if "reported_at" in df and not df["reported_at"].is_monotonic_increasing else slice(None))
+        out = df.iloc[rows, [df.columns.get_loc(c) for c in [*keep, "geometry"]]]
+        out.index = pd.RangeIndex(len(out))
+        return out
 
     def layer(self, name: str, columns: Iterable[str] | None = None,
               bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
