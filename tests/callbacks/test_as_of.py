@@ -153,7 +153,10 @@ def test_the_counts_as_of_a_day_take_later_closings_as_open_and_leave_later_case
 def test_the_modules_snapshot_as_of_a_day_is_that_days_town(past_store):
     snap = ModuleData(past_store, tz=TZ).snapshot(screen_period(dt.date(2018, 12, 31), NOW))
     assert snap.as_of == "2018-12-31" and snap.now == t("2019-01-01")
-    assert sorted(snap.cases["case_id"]) == ["A", "B", "C", "H"]          # registered in 2018, D is not
+    # read from the start of the year before (the year-on-year arrows): E and F of 2017 too,
+    # nothing after the day (D, 1 January 2019); the year's figures take 2018's alone
+    assert sorted(snap.cases["case_id"]) == ["A", "B", "C", "E", "F", "H"]
+    assert sorted(snap.year_cases()["case_id"]) == ["A", "B", "C", "H"]   # registered in 2018
     assert sorted(snap.open_cases["case_id"]) == ["B", "C", "F"]          # open at the end of the day
     assert snap.open_by_grid() == ({"G1": 3}, {"G1": 2})                  # B and F past their deadline
     kpis = snap.town_kpis()
