@@ -58,7 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Layers whose rows are people: they leave the library only counted (brief.md, "Security").
 AGGREGATE_ONLY = {"residents": ("grid_id", "district_id", "age_band", "household")}
 #: Layers of the access work and the intake's book-keeping: not town data.
-PRIVATE_LAYERS = {"users", "sessions", "api_keys", "audit_log", "idempotency_keys", "devices", "awaiting_location"}
+PRIVATE_LAYERS = {"users", "password_history", "sessions", "api_keys", "audit_log", "idempotency_keys", "devices",
+                  "awaiting_location"}
 #: What :meth:`Town.cases` reads when ``columns`` is not given: the console's columns,
 #: the contract's case columns and the assignment's (the whole demo town in ≤ 1 s).
 CASE_COLUMNS = ("case_id", "category", "subcategory", "source", "reported_by", "reported_at", "registered_at",
