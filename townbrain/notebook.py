@@ -75,7 +75,8 @@ def _values(v: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def scope_from_grants(store, grants: str | Iterable[str] | Scope | None) -> Scope:
     """A :class:`~exports.common.Scope` from grant ids (``"D1,G01-02"``, a list, or
-    ``"town"``), looking each id up in the districts, grids and professional grids.
+    ``"town"``), looking each id up in the districts, grids and professional grids, or
+    from an :class:`access.scope.Scope` (an empty one admits nothing).
 
     >>> from townbrain.examples import tiny_town
     >>> from geodata.store import open_store
@@ -84,6 +85,11 @@ def scope_from_grants(store, grants: str | Iterable[str] | Scope | None) -> Scop
     """
     if grants is None or isinstance(grants, Scope):
         return grants or Scope()
+    if hasattr(grants, "town") and hasattr(grants, "grids"):  # access.scope.Scope (issue 16): same ids
+        if grants.town:
+            return Scope()
+        return Scope(**{u: frozenset(getattr(grants, u)) or None for u in ("districts", "grids", "pro_grids")}) \
+            if any(getattr(grants, u) for u in ("districts", "grids", "pro_grids")) else Scope(grids=frozenset())
     from access.accounts import parse_grants
     ids = parse_grants(grants)
     if not ids or "town" in ids:

@@ -139,3 +139,11 @@ def test_a_scoped_town_keeps_warnings_of_its_grids(themed_town):
     now = pd.Timestamp.now(tz="Asia/Shanghai").normalize()
     w = tb.connect(themed_town, scope="G1").warnings(now - pd.Timedelta(days=7), now)
     assert set(w.loc[w["where_type"] == "grid", "where"]) <= {"G1"}
+
+
+def test_an_access_scope_is_taken_as_it_is(themed_town):
+    from access.scope import Scope as AccessScope
+    t = tb.connect(themed_town, scope=AccessScope(grids=frozenset({"G2"})))
+    assert set(t.cases()["grid_id"]) == {"G2"}
+    assert tb.connect(themed_town, scope=AccessScope(town=True)).scope.is_town
+    assert len(tb.connect(themed_town, scope=AccessScope()).cases()) == 0   # fail closed, as access/ does
