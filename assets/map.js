@@ -334,6 +334,9 @@
             // the wall scales with its screen: keep the town in view unless someone moved the map
             m.resize = new ResizeObserver(function () {
                 if (m.removed) { return; }  // a page drawn anew (another as_of, language) removed this map
+                // a map with no size (its page is being swapped out) has no zoom to fit the town to:
+                // fitBounds there gives NaN and Leaflet throws "Invalid LatLng (NaN, NaN)"
+                if (!el.isConnected || !el.clientWidth || !el.clientHeight) { return; }
                 map.invalidateSize({pan: false});
                 if (!m.moved && !m.flying) { map.fitBounds(m.bounds, {padding: [24, 24], animate: false}); }
                 placeLabels(m);
