@@ -9,7 +9,7 @@ DB ?= data/town.gpkg
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: install run test bench system-deps pg-start pg-stop demo clean
+.PHONY: install run test bench soak system-deps pg-start pg-stop demo clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ bench: install system-deps $(DB)
 	  $(PY) -m bench.notebook --db $(DB) && \
 	  $(PY) -m bench.ingest --pg $$url --out bench/results/ingest.json && \
 	  $(PY) -m bench.ingest --restart-at 30 --out bench/results/ingest_restart.json
+
+## make soak: the server of make run with a rotating wall for an hour; RSS a minute, plot in docs/ (issue 15)
+soak: install system-deps $(DB)
+	$(PY) -m bench.soak --minutes 60 --db $(DB)
 
 clean:
 	rm -rf $(VENV) .pgtest .pytest_cache
