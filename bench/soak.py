@@ -17,39 +17,18 @@ import argparse
 import json
 import pathlib
 import shutil
-import subprocess
 import tempfile
 import time
-import urllib.request
 
 import numpy as np
 
 from bench.common import machine
-from bench.ui import ROOT, bench_account, browser, free_port, rss_bytes, sign_in
+from bench.ui import ROOT, bench_account, browser, free_port, rss_bytes, sign_in, start_server
 from callbacks.ids import PAGE_NAME
 
 RESULTS = pathlib.Path(__file__).parent / "results"
 LIMIT_MB = 1.5 * 1024
 GROWTH_LIMIT_MB_H = 50.0
-
-
-def start_server(db: str, port: int) -> subprocess.Popen:
-    """``townbrain serve --simulate`` on ``db``; returns once /health answers."""
-    exe = ROOT / ".venv" / "bin" / "townbrain"
-    proc = subprocess.Popen([str(exe), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
-                             "--simulate"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 120:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited: {proc.stderr.read().decode()[-2000:]}")
-    proc.kill()
-    raise SystemExit("the server did not answer /health within 120 s")
 
 
 def wall_state(driver) -> dict:
@@ -79,7 +58,7 @@ def run(minutes: int, warmup: int, rotate: int, db: str) -> dict:
         shutil.copy(db, copy)
         bench_account(str(copy))
         port = free_port()
-        proc = start_server(str(copy), port)
+        proc = start_server(str(copy), port, "--simulate")
         driver = browser(str(pathlib.Path(d) / "profile"))
         try:
             driver.set_window_size(1920, 1080)

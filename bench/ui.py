@@ -127,10 +127,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, port: int) -> subprocess.Popen:
+def start_server(db: str, port: int, *extra: str) -> subprocess.Popen:
+    """``townbrain serve`` on ``db`` (``extra``: more options, e.g. ``--simulate``); returns
+    once /health answers ok."""
     exe = ROOT / ".venv" / "bin" / "townbrain"
     cmd = [str(exe) if exe.exists() else "townbrain", "serve", "--db", db, "--host", "127.0.0.1",
-           "--port", str(port)]
+           "--port", str(port), *extra]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     t0 = time.monotonic()
     while time.monotonic() - t0 < 60:
