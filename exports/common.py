@@ -159,3 +159,20 @@ def finish(path: Path, *, export_id: str, made_by: str, kind: str, t0: float, **
     path = Path(path)
     return ExportResult(path=path, sha256=sha256_of(path), export_id=export_id, made_by=made_by, kind=kind,
                         seconds=round(time.perf_counter() - t0, 3), **kw)
+
+
+def plain_value(v):
+    """A cell as a plain Python value for JSON or a spreadsheet: missing (None, NA,
+    NaT, NaN) is None, a numpy scalar its Python twin, anything else as it is.
+
+    >>> import numpy as np
+    >>> [plain_value(x) for x in (np.int64(3), float("nan"), pd.NaT, "a")]
+    [3, None, None, 'a']
+    """
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from exports.common import ExportError
+from exports.common import ExportError, plain_value
 from exports.crs_out import OutCRS
 from geodata.schema import FIELDS_BY_LAYER, LAYERS
 
@@ -248,16 +248,6 @@ def write_kml(frame, out: Path, meta: Meta) -> dict:
 
 # ---- Excel ----------------------------------------------------------------------------
 
-def _excel_value(v):
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
 def write_xlsx(frame, out: Path, meta: Meta) -> dict:
     """Sheets: the data (local times, geometry as lon/lat or WKT), 数据字典 (the data
     dictionary of the layer's fields, from ``geodata.schema``) and 说明 (metadata:
@@ -287,7 +277,7 @@ def write_xlsx(frame, out: Path, meta: Meta) -> dict:
     header(ws, list(table.columns))
     cols = [table[c].astype(object).to_numpy() for c in table.columns]
     for row in zip(*cols):
-        ws.append([_excel_value(v) for v in row])
+        ws.append([plain_value(v) for v in row])
     dic = wb.create_sheet("数据字典 dictionary")
     header(dic, ["field 字段", "type 类型", "codes 代码", "range 范围", "meaning", "含义"])
     from geodata.schema import dictionary_rows

@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from exports import cartography as C
-from exports.common import ExportResult, Scope, default_user, finish, new_export_id
+from exports.common import ExportResult, Scope, default_user, finish, new_export_id, plain_value
 from exports.print_map import CREDIT_COLOURS, NO_DATA, MapRequest, _class_of, _fmt, _value_word, grid_classes
 from geodata import config
 from layers import modules as M
@@ -82,16 +82,6 @@ def _json_default(v):
     return str(v)
 
 
-def _clean(v):
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
 def _geojson(frame, props: list[str], extra: dict | None = None) -> dict:
     """A FeatureCollection, coordinates rounded to :data:`DIGITS`."""
     geoms = shapely.set_precision(np.asarray(frame.geometry.values, dtype=object), 10 ** -DIGITS)
@@ -100,7 +90,7 @@ def _geojson(frame, props: list[str], extra: dict | None = None) -> dict:
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
             continue
-        p = {k: _clean(v[i]) for k, v in cols.items()}
+        p = {k: plain_value(v[i]) for k, v in cols.items()}
         if extra:
             p.update({k: v[i] for k, v in extra.items()})
         feats.append({"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)})
@@ -215,7 +205,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
             table["_c"] = np.where(pts["status"].to_numpy() == "offline", "#7f7f7f", POINT_COLOURS["cameras"])
         layers.append({"name": label, "kind": "points", "color": POINT_COLOURS.get(name, "#444444"), "radius": 4,
                        "columns": list(table.columns),
-                       "rows": [[_clean(v) for v in row] for row in table.itertuples(index=False, name=None)],
+                       "rows": [[plain_value(v) for v in row] for row in table.itertuples(index=False, name=None)],
                        "tip": [[f[0], f[1] if zh else f[2]] for f in fields if f[0] in pts]})
     town = store_town_name(store) or ("青澜镇" if zh else "Qinglan")
     period = f"{snap.year_start:%Y-%m-%d} – {snap.now:%Y-%m-%d}"
@@ -229,7 +219,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
 
 
 def _tip_value(col: str, v, lang: str):
-    v = _clean(v)
+    v = plain_value(v)
     if v is None:
         return None
     if col in ("status", "credit", "sentiment") and isinstance(v, str):
