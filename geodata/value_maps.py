@@ -346,8 +346,8 @@ AHEAD_EVENT = pd.Timedelta(days=1)
 AHEAD_PLAN = pd.Timedelta(days=3653)
 
 
-def _strptime(txt: pd.Series, fmt: str) -> pd.Series:
-    """Naive times of ``fmt``, NaT where a value is not one.
+def _strptime_arrow(arr, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """Naive times of ``fmt`` in an Arrow string array: (microseconds, parsed) per value.
 
     Arrow's strptime is twenty times faster than pandas' for a format that is not
     ISO 8601, but it rolls an impossible date over (02/30 → 03/02, 04/31 → 05/01).
@@ -356,25 +356,82 @@ def _strptime(txt: pd.Series, fmt: str) -> pd.Series:
     ``%Y`` takes two digits, pandas' four). What Arrow cannot read at all, pandas cannot
     either (tests/geodata/test_loaders.py asks hypothesis for a counter-example), so a format that fits
     none of a column costs one Arrow pass, not a pandas one (that took 1 s a million).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
+    if isinstance(parsed, pa.ChunkedArray):
+        parsed = parsed.combine_chunks()
+    ok = parsed.is_valid().to_numpy(zero_copy_only=False)
+    us = parsed.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False).copy()
+    if not ok.any():
+        return us, ok
+    suspect = pc.fill_null(pc.or_(pc.less_equal(pc.day(parsed), 3),
+                                  pc.less(pc.year(parsed), 1000)), False).to_numpy(zero_copy_only=False)
+    if suspect.any():
+        where = np.flatnonzero(suspect)
+        again = pd.to_datetime(pd.Series(arr.take(pa.array(where)).to_pylist(), dtype=object),
+                               format=fmt, errors="coerce").astype("datetime64[us]")
+        ok[where] = again.notna().to_numpy()
+        us[where] = again.to_numpy().view("i8")
+    return us, ok
+
+
+def _strptime(txt: pd.Series, fmt: str) -> pd.Series:
+    """Naive times of ``fmt``, NaT where a value is not one (see :func:`_strptime_arrow`).
 
     >>> _strptime(pd.Series(["02/05/2023 04:50:57 PM", "2/5/2023 4:50:57 PM", "02/30/2023 01:00:00 AM",
     ...                      "03/02/2023 01:00:00 AM"], dtype=TEXT), "%m/%d/%Y %I:%M:%S %p").tolist()
     [Timestamp('2023-02-05 16:50:57'), Timestamp('2023-02-05 16:50:57'), NaT, Timestamp('2023-03-02 01:00:00')]
     """
+    us, ok = _strptime_arrow(_arrow_text(txt), fmt)
+    return pd.Series(np.where(ok, us, np.iinfo(np.int64).min).view("datetime64[us]"), index=txt.index)
+
+
+def _arrow_text(txt: pd.Series):
+    """``txt`` as one Arrow string array (no copy for an Arrow-backed column)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
-    arr = getattr(txt.array, "_pa_array", None)      # an Arrow-backed column as it is, no copy
+    arr = getattr(txt.array, "_pa_array", None)
     if arr is None or not pa.types.is_string(arr.type):
-        arr = pa.chunked_array([pa.array(txt.to_numpy(object), type=pa.string())])
-    parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
-    rolled = pc.less_equal(pc.day(parsed), 3)
-    short_year = pc.less(pc.year(parsed), 1000)     # Arrow's %Y takes '18' as the year 18
-    suspect = pc.fill_null(pc.or_(rolled, short_year), False).to_numpy(zero_copy_only=False)
-    out = pd.Series(parsed.to_numpy(zero_copy_only=False), index=txt.index).astype("datetime64[us]")
-    again = suspect & txt.notna().to_numpy()
-    if again.any():
-        out[again] = pd.to_datetime(txt[again], format=fmt, errors="coerce")
-    return out
+        return pa.array(txt.to_numpy(object), type=pa.string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _naive_times(txt: pd.Series, rest: np.ndarray, iso_like: np.ndarray) -> np.ndarray:
+    """Naive times (datetime64[us], NaT where none) of the values of ``txt`` under ``rest``.
+
+    Each value takes the first of :data:`DATE_FORMATS` that reads it. The values a
+    format read leave the pool, so a column in one form costs about one pass,
+    whatever that form's place in the list.
+    """
+    import pyarrow as pa
+    nat = np.iinfo(np.int64).min
+    out = np.full(len(txt), nat, dtype=np.int64)
+    idx = np.flatnonzero(rest)
+    pool = _arrow_text(txt).take(pa.array(idx))
+    for fmt in DATE_FORMATS:
+        if not len(idx):
+            break
+        if fmt == "ISO8601":
+            # pandas' ISO 8601 parser takes some garbage ('\\1' → year 0): only text
+            # that starts like a date goes to it.
+            sel = np.flatnonzero(iso_like[idx])
+            if not len(sel):
+                continue
+            got = pd.to_datetime(pd.Series(pool.take(pa.array(sel)).to_pylist(), dtype=object),
+                                 format="ISO8601", errors="coerce").astype("datetime64[us]").to_numpy().view("i8")
+            ok = np.zeros(len(idx), bool)
+            ok[sel] = got != nat
+            vals = np.full(len(idx), nat, dtype=np.int64)
+            vals[sel] = got
+        else:
+            vals, ok = _strptime_arrow(pool, fmt)
+        if ok.any():
+            out[idx[ok]] = vals[ok]
+            keep = ~ok
+            idx = idx[keep]
+            pool = pool.filter(pa.array(keep))
+    return out.view("datetime64[us]")
 
 
 class ParsedTimes(NamedTuple):
@@ -425,19 +482,8 @@ def parse_datetimes(values: pd.Series, tz: str | None = None, *,
         aware = pending & txt.str.match(_AWARE.pattern).fillna(False).to_numpy(bool)
         if aware.any():
             out[aware] = pd.to_datetime(txt[aware], format="ISO8601", utc=True, errors="coerce")
-        naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-        rest = pending & ~aware
-        # pandas' ISO 8601 parser takes some garbage ('\\1' → year 0): only text
-        # that starts like a date goes to it.
         iso_like = txt.str.match(_ISO_START.pattern).fillna(False).to_numpy(bool)
-        for fmt in DATE_FORMATS:
-            todo = rest & naive.isna().to_numpy()
-            if fmt == "ISO8601":
-                todo &= iso_like
-            if not todo.any():
-                continue
-            naive[todo] = pd.to_datetime(txt[todo], format=fmt, errors="coerce") if fmt == "ISO8601" \
-                else _strptime(txt[todo], fmt)
+        naive = pd.Series(_naive_times(txt, pending & ~aware, iso_like), index=s.index)
     # The window is checked on naive wall times (a zone moves them by hours, not
     # years) before tz_localize, which cannot handle year 1.
     far = np.zeros(len(s), bool)
