@@ -7,6 +7,9 @@ else needs a signed-in session allowed to make the request:
 
 * a page — ``/wall``, ``/console``, ``/audit``, … — redirects to ``/login?next=…``
   without one, and is 403 for a role that may not open it (access/roles.py);
+* the export routes under ``/export/`` (exports/web.py) are 403 for every role but
+  those that may export (``roles.EXPORT_ROLES``); the routes check the page and the
+  job's owner themselves;
 * Dash's endpoints (``/_dash-layout``, ``/_dash-dependencies``,
   ``/_dash-update-component``, ``/_reload-hash``, ``/_favicon.ico``) and the static
   files (``/assets/``, ``/_dash-component-suites/``, ``/static/``) answer 401 JSON
@@ -94,6 +97,8 @@ class Gate:
 
     def page_allowed(self, role: str, path: str) -> bool:
         """A known page by the role map; an unknown one (the 404 page) to any Dash role."""
+        if path.startswith(roles.EXPORT_PREFIX) or path == roles.EXPORT_PREFIX.rstrip("/"):
+            return roles.may_export(role)
         path = path.rstrip("/") or "/"
         known = {p for pages in roles.DASH_PAGES.values() for p in pages} | \
                 {p for pages in roles.OWN_PAGES.values() for p in pages}

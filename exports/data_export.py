@@ -35,13 +35,20 @@ from exports.data_writers import WRITERS, Meta
 from geodata import config
 from geodata.schema import LAYERS
 
-__all__ = ["export_layer", "read_for_export", "residents_to_grid_aggregates", "FORMATS", "format_of"]
+__all__ = ["export_layer", "export_frame", "read_for_export", "residents_to_grid_aggregates", "without_personal",
+           "FORMATS", "PERSONAL_COLUMNS", "format_of"]
 
 FORMATS = tuple(WRITERS)
 _SUFFIX = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".zip": "shp", ".shp": "shp",
            ".csv": "csv", ".kml": "kml", ".xlsx": "xlsx"}
 #: Layers of people: never leave record by record without a role that may see them.
 PERSONAL_LAYERS = ("residents",)
+#: Columns of a case that say who reported it and how to reach them, and the free text
+#: a citizen typed (intake/privacy.py: never public, or public only by the town's
+#: choice): they leave in an export only for a role that may see them
+#: (``access.roles.PERSONAL_ROLES``; the console's Export, exports/web.py).
+PERSONAL_COLUMNS = ("reported_by", "email", "phone", "first_name", "last_name", "device_id", "account_id",
+                    "api_client", "description", "address", "media_url", "attributes")
 #: Layers of the access work (accounts, sessions, audit): not data for planners at all.
 NEVER_EXPORTED = ("accounts", "sessions", "password_history", "audit_log", "api_keys", "idempotency_keys",
                   "kiosk_devices")
@@ -126,6 +133,15 @@ def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | N
     return frame.reset_index(drop=True), name
 
 
+def without_personal(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the :data:`PERSONAL_COLUMNS` it has.
+
+    >>> list(without_personal(pd.DataFrame({"case_id": ["C1"], "reported_by": ["S1"], "phone": ["139"]})))
+    ['case_id']
+    """
+    return frame.drop(columns=[c for c in PERSONAL_COLUMNS if c in frame.columns])
+
+
 def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", start=None, end=None,
                  scope: Scope | None = None, made_by: str | None = None, export_id: str | None = None,
                  geometry_as: str = "auto", progress=None) -> ExportResult:
@@ -149,6 +165,23 @@ def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", 
     """
     t0 = time.perf_counter()
     fmt = format_of(out, fmt)
+    parse_out_crs(crs)  # a bad --crs is said before the read
+    frame, name = read_for_export(store, layer, start=start, end=end, scope=scope)
+    if progress:
+        progress(f"read {len(frame):,} records of {layer}")
+    return export_frame(store, frame, out, fmt, layer=name, source_layer=layer, crs=crs, start=start, end=end,
+                        personal=bool(scope and scope.personal), made_by=made_by, export_id=export_id,
+                        geometry_as=geometry_as, t0=t0)
+
+
+def export_frame(store, frame: pd.DataFrame, out, fmt: str | None = None, *, layer: str, source_layer: str | None = None,
+                 crs="4326", start=None, end=None, personal: bool = False, made_by: str | None = None,
+                 export_id: str | None = None, geometry_as: str = "auto", t0: float | None = None) -> ExportResult:
+    """Write a frame already read and limited by the caller (:func:`export_layer`'s
+    read, or the console's filtered cases: exports/web.py) to ``out`` in ``fmt``,
+    in the CRS ``crs``, stating the export in the file like every data export."""
+    t0 = time.perf_counter() if t0 is None else t0
+    fmt = format_of(out, fmt)
     target: OutCRS = parse_out_crs(crs)
     out = Path(out)
     if fmt == "shp" and out.suffix.lower() != ".zip":
@@ -156,14 +189,11 @@ def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", 
     out.parent.mkdir(parents=True, exist_ok=True)
     export_id = export_id or new_export_id()
     made_by = made_by or default_user()
-    frame, name = read_for_export(store, layer, start=start, end=end, scope=scope)
-    if progress:
-        progress(f"read {len(frame):,} records of {layer}")
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame and frame.crs is not None:
         frame = to_out_crs(frame, target)
-    meta = Meta(layer=name, source_layer=layer, crs=target, export_id=export_id, made_by=made_by,
+    meta = Meta(layer=layer, source_layer=source_layer or layer, crs=target, export_id=export_id, made_by=made_by,
                 data_as_of=data_as_of(store), tz=config.timezone(), start=start, end=end,
-                personal=bool(scope and scope.personal), geometry_as=geometry_as)
+                personal=personal, geometry_as=geometry_as)
     details = WRITERS[fmt](frame, out, meta) or {}
     return finish(out, export_id=export_id, made_by=made_by, kind=f"data/{fmt}", t0=t0, records=len(frame),
-                  details={"layer": name, "crs": target.label, **details})
+                  details={"layer": layer, "crs": target.label, **details})

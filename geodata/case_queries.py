@@ -49,16 +49,17 @@ log = logging.getLogger(__name__)
 
 
 def read_cases(store, flt: CaseFilter = CaseFilter(), *, columns=CONSOLE_COLUMNS, names=None,
-               now=None, places=None) -> pd.DataFrame:
+               now=None, places=None, geometry: bool = False) -> pd.DataFrame:
     """The cases matching ``flt`` read with the filter pushed down to the store; search
     and "overdue now" are finished in pandas. ``names`` {code: name text} widens the
     search to category names (see :func:`category_names`), ``places`` {column: {code:
-    name}} to grid and district names (:func:`place_names`)."""
+    name}} to grid and district names (:func:`place_names`). ``columns=None`` reads
+    every column; ``geometry`` keeps the points (the console's Export, exports/web.py)."""
     present = set(store.columns("cases"))
-    cols = list(dict.fromkeys([*columns, "case_id", "category", "subcategory", "registered_at",
-                               "closed_at", "deadline", *(c for c in (*PLACE_COLUMNS, *TEXT_COLUMNS)
-                                                          if c in present)]))
-    df = store.read("cases", columns=cols, geometry=False, **flt.store_kwargs())
+    cols = None if columns is None else list(dict.fromkeys([
+        *columns, "case_id", "category", "subcategory", "registered_at", "closed_at", "deadline",
+        *(c for c in (*PLACE_COLUMNS, *TEXT_COLUMNS) if c in present)]))
+    df = store.read("cases", columns=cols, geometry=geometry, **flt.store_kwargs())
     keep = np.ones(len(df), dtype=bool)
     if flt.overdue:
         keep &= overdue_mask(df, now)

@@ -84,20 +84,21 @@ def test_every_server_callback_is_classified_and_refused_without_a_session(app):
     assert not unclassified, f"classify these callback modules in access/pages.py: {unclassified}"
     anon = app.server.test_client()
     auditor = signed_in(app, "aud", "auditor", secret=pyotp.random_base32())
-    planner = signed_in(app, "plan", "planner", secret=pyotp.random_base32())
+    # analysts see the wall, not the console (access/roles.py; planners open it to export)
+    analyst = signed_in(app, "ana", "analyst", secret=pyotp.random_base32())
     for output, module in modules.items():
         body = {"output": output, "outputs": [], "inputs": [], "changedPropIds": []}
         assert anon.post("/_dash-update-component", json=body).status_code == 401, output
         assert auditor.post("/_dash-update-component", json=body).status_code == 403, output
         if CALLBACK_PAGES[module] == "/console":
-            assert planner.post("/_dash-update-component", json=body).status_code == 403, output
+            assert analyst.post("/_dash-update-component", json=body).status_code == 403, output
     # the router asked for a page the role may not open
     router = next(k for k, m in modules.items() if m == "callbacks.routes")
     body = {"output": router, "inputs": [], "changedPropIds": [],
             "state": [{"id": "url", "property": "pathname", "value": "/console"}]}
-    assert planner.post("/_dash-update-component", json=body).status_code == 403
-    assert planner.get("/_dash-layout", headers={"Referer": "http://localhost/console"}).status_code == 403
-    assert planner.get("/console").status_code == 403
+    assert analyst.post("/_dash-update-component", json=body).status_code == 403
+    assert analyst.get("/_dash-layout", headers={"Referer": "http://localhost/console"}).status_code == 403
+    assert analyst.get("/console").status_code == 403
     for path in ("/_dash-layout", "/_dash-dependencies", "/assets/wall.css", "/wall"):
         assert auditor.get(path).status_code == 403, path
     assert auditor.get("/audit").status_code == 200
