@@ -17,6 +17,7 @@ import dash
 
 from callbacks.data import ScreenData
 from callbacks.console import register_console  # the duty console (/console)
+from callbacks.console_export import console_cases
 from callbacks.health import register_health
 from callbacks.module_data import ModuleData
 from callbacks.modules import register_modules
@@ -28,6 +29,7 @@ from geodata import config
 from geodata.store import open_store
 from intake import register_intake
 from access.web import install_access
+from exports.web import install_exports
 
 ROOT = Path(__file__).resolve().parent
 
@@ -87,6 +89,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     register_intake(app.server, data.store)  # Open311 + workflow + patrols API under /open311/v2/
     # deny by default: sign-in pages, the gate in front of every route, security headers (access/)
     install_access(app, data.store)
+    # the Export control's jobs (exports/web.py): behind the same gate, audited
+    install_exports(app.server, data.store, lambda search, scope: console_cases(data, search, scope))
     return app
 
 

@@ -157,7 +157,7 @@ def console_layout(data, search: str | None) -> html.Div:
         log.warning("console: cannot read the store: %s", exc)
         msg = t("notice.store", lang, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return html.Div(id=ids.CONSOLE, className="console", children=[
-            title_bar(None, lang, page_name=t("page.console", lang), show_as_of=False),
+            title_bar(None, lang, page_name=t("page.console", lang), show_as_of=False, page=None),
             html.Div(msg, id=ids.CONSOLE_NOTE, className="console-note")])
     s, _ = parse_state(search, known, data.now().date())
     names = _names(cache, lang)
@@ -167,7 +167,7 @@ def console_layout(data, search: str | None) -> html.Div:
         return html.Section(id=id_, className="console-panel " + cls)
 
     return html.Div(id=ids.CONSOLE, className="console console-page", lang="en" if lang == "en" else "zh-CN", children=[
-        title_bar(town, lang, page_name=t("page.console", lang), show_as_of=False, as_of=s.as_of),
+        title_bar(town, lang, page_name=t("page.console", lang), show_as_of=False, as_of=s.as_of, page="/console"),
         filter_bar(s, cache, names, shown.last_day),
         html.Div(id=ids.CONSOLE_NOTE, className="console-note", hidden=True),
         html.Div(className="console-body", children=[
@@ -466,6 +466,7 @@ def register_console(app, data) -> None:
             else:
                 if case is not None:
                     _audit_case("ok", s.case, None)
+                    case = _personal_masked(case)
         return to_html(case_detail(case, timeline, s, names, data.tz, now))
 
     @app.callback(Output(store_id(ids.CONSOLE_GRID_RANKING), "data"),
@@ -528,6 +529,19 @@ def _audit_case(outcome: str, case_id: str, detail: str | None) -> None:
     sess = flask.g.get("tb_session")
     access.audit.record("case_view", outcome=outcome, user=sess.name if sess else None,
                         source=flask.request.remote_addr, object=f"case {case_id}"[:200], detail=detail)
+
+
+def _personal_masked(case: dict) -> dict:
+    """The case as the reader may see it: who reported it and how to reach them only for
+    a role that may see personal data (access/roles.py ``PERSONAL_ROLES``; a planner
+    opens the console to pick cases to export, not to learn who reported them)."""
+    import flask
+    from access.roles import may_see_personal
+    from exports.data_export import PERSONAL_COLUMNS
+    sess = flask.g.get("tb_session") if flask.has_request_context() else None
+    if sess is None or may_see_personal(sess.role):
+        return case
+    return {k: (None if k in PERSONAL_COLUMNS else v) for k, v in case.items()}
 
 
 def _map_key(s: ConsoleState) -> tuple:

@@ -161,3 +161,12 @@ def module_kpi(name: str) -> str:
 def grid_card_value(name: str) -> str:
     """Id of one number on the grid card, e.g. ``grid-card-open``."""
     return f"grid-card-{name}"
+
+
+# ---- the title bar's Export control and sign-out link (callbacks/export_panel.py) ------------
+EXPORT = "export"                # <details>: the Export control (roles that may export only)
+EXPORT_BUTTON = "export-button"  # its <summary>, "导出 / Export"
+EXPORT_PANEL = "export-panel"    # the choices; data-page says which page's export
+EXPORT_GO = "export-go"          # starts the job (assets/export.js)
+EXPORT_STATUS = "export-status"  # progress, then the download link (assets/export.js)
+SIGN_OUT = "sign-out"            # a link to /logout for a signed-in person

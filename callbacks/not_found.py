@@ -69,7 +69,7 @@ def not_found_layout(data, search: str | None, path: str = "") -> html.Div:
     to the console, in the language of the link."""
     lang = parse_query(search)["lang"]
     return html.Div(id=ids.NOT_FOUND, className="console", children=[
-        title_bar(None, lang, page_name=t("page.not_found", lang), show_as_of=False),
+        title_bar(None, lang, page_name=t("page.not_found", lang), show_as_of=False, page=None),
         html.Main(className="placeholder", role="alert", children=[
             html.H2(t("page.not_found", lang), className="placeholder-title"),
             html.P(t("not_found.path", lang, path=path or "/") if path else t("not_found.body", lang),

@@ -1,0 +1,128 @@
+"""The title bar's "导出 / Export" control and "退出登录 / Sign out" link (issue 17, point 5).
+
+Drawn with the page, for the person it is drawn for: the export control only for a
+role that may export (``access.roles.EXPORT_ROLES``) on a page it may open, the
+sign-out link for any signed-in person — never for the wall as a kiosk device,
+which is revoked, not signed out. The control is a ``<details>`` with plain
+``<select>``s (uncontrolled: no Dash callback and no server round trip until the
+button); ``assets/export.js`` posts the choice with the page's query string to
+``/export/jobs`` (exports/web.py), shows the job's progress and then the link to
+the file. What the server makes and checks is decided there, not here: hiding the
+control is a courtesy, the gate and the route are the rule.
+"""
+from __future__ import annotations
+
+import json
+
+import flask
+from dash import html
+
+from access import roles
+from callbacks import ids
+from callbacks.i18n import LABELS, t
+
+EXPORT_LABELS = {
+    "zh": {
+        "export.button": "导出", "export.title": "导出", "export.kind": "内容", "export.kind.data": "筛选的案件（数据）",
+        "export.kind.map": "打印地图", "export.kind.html": "离线交互地图（HTML）", "export.kind.atlas": "图集（PDF）",
+        "export.format": "格式", "export.paper": "纸张", "export.orientation": "方向",
+        "export.orientation.landscape": "横向", "export.orientation.portrait": "纵向", "export.dpi": "分辨率",
+        "export.crs": "坐标系", "export.crs.4326": "WGS84（EPSG:4326）", "export.crs.4490": "CGCS2000（EPSG:4490）",
+        "export.crs.gcj02": "GCJ-02（国测局）", "export.by": "每页", "export.by.grid": "网格", "export.by.district": "片区",
+        "export.by.pro_grid": "专业网格", "export.go": "开始导出", "export.note.console": "导出当前筛选条件下的全部案件。",
+        "export.note.wall": "导出当前模块的地图。", "export.working": "正在导出…", "export.queued": "排队中…",
+        "export.done": "已完成：{records}", "export.records": "{n} 条记录", "export.pages": "{n} 页",
+        "export.download": "下载文件", "export.failed": "导出失败：{why}", "export.downloaded": "已下载",
+        "chrome.sign_out": "退出登录",
+    },
+    "en": {
+        "export.button": "Export", "export.title": "Export", "export.kind": "What", "export.kind.data": "Filtered cases (data)",
+        "export.kind.map": "Print map", "export.kind.html": "Offline interactive map (HTML)",
+        "export.kind.atlas": "Atlas (PDF)", "export.format": "Format", "export.paper": "Paper",
+        "export.orientation": "Orientation", "export.orientation.landscape": "Landscape",
+        "export.orientation.portrait": "Portrait", "export.dpi": "Resolution", "export.crs": "Coordinates",
+        "export.crs.4326": "WGS84 (EPSG:4326)", "export.crs.4490": "CGCS2000 (EPSG:4490)",
+        "export.crs.gcj02": "GCJ-02 (web maps)", "export.by": "One page per", "export.by.grid": "grid",
+        "export.by.district": "district", "export.by.pro_grid": "professional grid", "export.go": "Export",
+        "export.note.console": "Exports every case the current filters select.",
+        "export.note.wall": "Exports the map of the module on screen.", "export.working": "Exporting…",
+        "export.queued": "Queued…", "export.done": "Done: {records}", "export.records": "{n} records",
+        "export.pages": "{n} pages", "export.download": "Download the file", "export.failed": "Export failed: {why}",
+        "export.downloaded": "Downloaded", "chrome.sign_out": "Sign out",
+    },
+}
+for _lang, _labels in EXPORT_LABELS.items():
+    for _key, _text in _labels.items():
+        LABELS[_lang].setdefault(_key, _text)
+
+DATA_FORMATS = (("csv", "CSV"), ("gpkg", "GeoPackage"), ("geojson", "GeoJSON"), ("shp", "Shapefile (.zip)"),
+                ("kml", "KML"), ("xlsx", "Excel (.xlsx)"))
+
+
+def _person():
+    """The signed-in person the page is drawn for, or None (no request, nobody, a device)."""
+    if not flask.has_request_context():
+        return None
+    sess = flask.g.get("tb_session")
+    if sess is None or not sess.signed_in or sess.device:
+        return None
+    return sess
+
+
+def _select(name: str, label: str, options, cls: str = "") -> html.Label:
+    """A labelled plain ``<select>``: its first option is the default (no ``value`` prop:
+    React would make a select with one and no handler read-only)."""
+    return html.Label(className=f"export-field {cls}".strip(), children=[
+        html.Span(label, className="export-label"),
+        html.Select(name=name, id=f"{ids.EXPORT}-{name}", children=[html.Option(text, value=v) for v, text in options])])
+
+
+def export_panel(lang: str, page: str) -> html.Details:
+    """The Export control of ``page`` (``/console``: its filtered cases; ``/wall``: the
+    module's map, offline HTML or atlas)."""
+    if page == "/console":
+        fields = [
+            _select("kind", t("export.kind", lang), [("data", t("export.kind.data", lang))]),
+            _select("format", t("export.format", lang), DATA_FORMATS),
+            _select("crs", t("export.crs", lang), [(c, t(f"export.crs.{c}", lang)) for c in ("4326", "4490", "gcj02")]),
+        ]
+    else:
+        fields = [
+            _select("kind", t("export.kind", lang), [(k, t(f"export.kind.{k}", lang)) for k in ("map", "html", "atlas")]),
+            _select("format", t("export.format", lang), [("pdf", "PDF"), ("png", "PNG")], "only-map"),
+            _select("paper", t("export.paper", lang), [("A3", "A3"), ("A4", "A4"), ("A1", "A1")], "only-map"),
+            _select("orientation", t("export.orientation", lang),
+                    [(o, t(f"export.orientation.{o}", lang)) for o in ("landscape", "portrait")], "only-map"),
+            _select("dpi", t("export.dpi", lang), [("300", "300 dpi"), ("150", "150 dpi")], "only-map"),
+            _select("by", t("export.by", lang), [(b, t(f"export.by.{b}", lang)) for b in ("grid", "district", "pro_grid")],
+                    "only-atlas"),
+        ]
+    texts = {k.split(".", 1)[1]: t(k, lang) for k in ("export.working", "export.queued", "export.done",
+                                                       "export.records", "export.pages", "export.download",
+                                                       "export.failed", "export.downloaded")}
+    note = "export.note.console" if page == "/console" else "export.note.wall"
+    return html.Details(id=ids.EXPORT, className="export", children=[
+        html.Summary(t("export.button", lang), id=ids.EXPORT_BUTTON, className="export-button"),
+        html.Div(id=ids.EXPORT_PANEL, className="export-panel",
+                 **{"data-page": page, "data-kind": "data" if page == "/console" else "map",
+                    "data-texts": json.dumps(texts, ensure_ascii=False)}, children=[
+            html.Div(t(note, lang), className="export-note"),
+            *fields,
+            html.Button(t("export.go", lang), id=ids.EXPORT_GO, className="export-go", type="button"),
+            # filled by assets/export.js only: React keeps no children here
+            html.Div(id=ids.EXPORT_STATUS, className="export-status", role="status"),
+        ]),
+    ])
+
+
+def account_controls(lang: str, page: str | None) -> html.Div | None:
+    """The title bar's Export control and sign-out link for the person signed in, or None."""
+    sess = _person()
+    if sess is None:
+        return None
+    children = []
+    if page in ("/console", "/wall") and roles.may_export(sess.role) and roles.may_open(sess.role, page):
+        children.append(export_panel(lang, page))
+    children.append(html.A(t("chrome.sign_out", lang), id=ids.SIGN_OUT, className="sign-out",
+                           href="/logout" + ("?lang=en" if lang == "en" else ""), title=sess.name))
+    return html.Div(children, className="title-account")
