@@ -23,6 +23,7 @@ from callbacks.module_data import ModuleData
 from callbacks.modules import register_modules
 from callbacks.live import live_layer, register_live  # live feed, playback, rotation, stale banner
 from callbacks.not_found import register_not_found  # 404 for links that lead nowhere
+from callbacks.refusals import install_after_gate, install_refusals  # 400 / 503, never a 500
 from callbacks.routes import PAGES, register_routes, routed_layout, with_preloads
 from callbacks.wall import register_wall
 from geodata import config
@@ -59,7 +60,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     """The dashboard on the store at ``db_url`` (default ``$TOWNBRAIN_DB``, else
     ``data/town.gpkg``). Opening the store touches nothing: an unreachable store
     gives a degraded ``/health`` and a wall with a notice, not a failed start."""
-    data = ScreenData(open_store(db_url), tz=config.timezone())
+    # create=False: a missing GeoPackage is a store that is away (503), never an empty file made by a request
+    data = ScreenData(open_store(db_url, create=False), tz=config.timezone())
     data.modules = ModuleData(data.store, tz=config.timezone())  # the wall modules' snapshot
     app = dash.Dash(
         __name__,
@@ -87,8 +89,11 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     register_live(app, data)
     register_health(app.server, data)
     register_intake(app.server, data.store)  # Open311 + workflow + patrols API under /open311/v2/
+    # a callback body the gate cannot read is a 400 before it; a store that cannot be read, a 503
+    install_refusals(app, data.store)
     # deny by default: sign-in pages, the gate in front of every route, security headers (access/)
     install_access(app, data.store)
+    install_after_gate(app)  # then a callback's body against the callback map; a page asks the store first
     # the Export control's jobs (exports/web.py): behind the same gate, audited
     install_exports(app.server, data.store, lambda search, scope: console_cases(data, search, scope))
     return app

@@ -97,13 +97,20 @@ def _valid_period(p: str) -> bool:
 
 
 def _valid_date(d: str) -> bool:
+    """A real calendar day in the years a period may name (1901-2199, as ``period``):
+    pandas holds nanoseconds from 1677 to 2262, and a day outside them (``0001-01-01``,
+    ``9999-12-31``) used to reach the case filter and raise there.
+
+    >>> [_valid_date(d) for d in ("2024-02-29", "2024-02-30", "0001-01-01", "9999-12-31", "2199-12-31")]
+    [True, False, False, False, True]
+    """
     if not _DATE.match(d):
         return False
     try:
-        pd.Timestamp(d)
+        dt.date.fromisoformat(d)
     except ValueError:
         return False
-    return True
+    return _valid_period(d[:4])
 
 
 def parse_state(search: str | None, known: dict[str, set] | None = None,

@@ -49,6 +49,13 @@ class StoreError(Exception):
     """A request the store cannot honour, said in one sentence."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot be read or written now: its file is missing, corrupt, locked or
+    unreadable, or its server is unreachable. Not the request's fault: the server
+    answers 503 with ``Retry-After`` (README, issue 16 Deliver 6), and the message
+    (which may name a path or a driver's words) goes to the log, not to the caller."""
+
+
 def check_identifier(name: str) -> str:
     """Column and layer names are lower_snake_case identifiers, nothing else.
 

@@ -373,15 +373,17 @@ def records_to_frames(rows: dict[str, list[dict]]) -> list[tuple[str, pd.DataFra
     return out
 
 
-def open_store(url: str | None = None) -> Store:
+def open_store(url: str | None = None, create: bool = True) -> Store:
     """Open the store at ``url`` (default ``$TOWNBRAIN_DB``, else ``data/town.gpkg``).
 
     A ``postgresql://`` URL opens PostGIS; anything else is a GeoPackage path
-    (``gpkg:///abs/path.gpkg`` or a plain path), created on first write.
+    (``gpkg:///abs/path.gpkg`` or a plain path), created on first write — unless
+    ``create`` is False (the server): then a missing file is
+    :class:`~geodata.frames.StoreUnavailable`, and nothing creates it.
     """
     url = config.db_url(url)
     if config.is_postgis(url):
         from geodata.store_postgis import PostGISStore
         return PostGISStore(url)
     from geodata.store_gpkg import GeoPackageStore
-    return GeoPackageStore(url)
+    return GeoPackageStore(url, create=create)

@@ -20,9 +20,10 @@ import numpy as np
 import shapely
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from geodata import config
-from geodata.frames import StoreError
+from geodata.frames import StoreError, StoreUnavailable
 from geodata.gpkg_rtree import rtree_boxes, rtree_entries, rtree_rebuild
 from geodata.query import Filter, render_where
 from geodata.schema import Layer
@@ -36,6 +37,10 @@ _EMPTY_DTYPES = {"text": object, "int": "int64", "float": "float64", "bool": "bo
 #: them per row (issue 14: 1 M cases took 28 s through GDAL's per-row triggers).
 BULK_ROWS = 20_000
 BULK_CACHE_KIB = 256 * 1024  # page cache of a bulk write: the rows and index sorts stay in memory
+#: SQLite result codes (the primary code, the low byte) that mean the file cannot be used
+#: now, not that the statement was wrong: BUSY, LOCKED, IOERR, CORRUPT, CANTOPEN, NOTADB
+#: (https://www.sqlite.org/rescode.html). Anything else stays a bug of ours.
+_UNAVAILABLE_CODES = frozenset({5, 6, 10, 11, 14, 26})
 _GEOM_TYPES = {"Point": "Point", "LineString": "LineString", "Polygon": "Polygon",
                "MultiPolygon": "MultiPolygon", "Geometry": "Unknown"}
 
@@ -82,9 +87,12 @@ def _file_lock(path) -> threading.RLock:
 class GeoPackageStore(Store):
     """Layers in one GeoPackage file (created on first write)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, create: bool = True):
         self.url = url
         self.path = config.gpkg_path(url)
+        # The server opens its store with create=False: a missing file is a store that is
+        # away (503), and a request must not leave an empty GeoPackage in its place.
+        self.create = create
         self._lock = _file_lock(self.path)  # one GDAL or SQLite user of the file at a time, see _file_lock
 
     # ---- connections -------------------------------------------------------
@@ -94,8 +102,8 @@ class GeoPackageStore(Store):
         # SQLite closes the file (and with it checkpoints and truncates the WAL
         # index this connection has mapped) dies with SIGBUS, see _file_lock.
         if not self.path.exists():
-            raise StoreError(f"GeoPackage {self.path} does not exist yet")
-        with self._lock:
+            raise StoreUnavailable(f"GeoPackage {self.path} does not exist yet")
+        with self._lock, _unavailable_as_such(self.path):
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
                 con.execute("PRAGMA busy_timeout = 30000")
@@ -103,6 +111,14 @@ class GeoPackageStore(Store):
                 yield con
             finally:
                 con.close()
+
+    def _missing(self) -> bool:
+        """Whether the file is not there; a server's store (``create=False``) raises then."""
+        if self.path.exists():
+            return False
+        if not self.create:
+            raise StoreUnavailable(f"GeoPackage {self.path} not found")
+        return True
 
     def ping(self) -> dict:
         if not self.path.exists():
@@ -112,7 +128,7 @@ class GeoPackageStore(Store):
         return {"backend": "geopackage", "path": str(self.path), "layers": n}
 
     def layers(self) -> list[str]:
-        if not self.path.exists():
+        if self._missing():
             return []
         with self._sql() as con:
             return [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name")]
@@ -122,7 +138,7 @@ class GeoPackageStore(Store):
         return row[0] if row else None
 
     def _table_columns(self, name: str) -> dict[str, str] | None:
-        if not self.path.exists():
+        if self._missing():
             return None
         with self._sql() as con:
             if not con.execute("SELECT 1 FROM gpkg_contents WHERE table_name = ?", (name,)).fetchone():
@@ -133,6 +149,7 @@ class GeoPackageStore(Store):
 
     # ---- schema --------------------------------------------------------------
     def _create_table(self, decl: Layer, kinds: dict[str, str]) -> None:
+        self._missing()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         empty = pd.DataFrame({c: pd.Series([], dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
         kwargs = {}
@@ -184,7 +201,7 @@ class GeoPackageStore(Store):
             kwargs["where"] = where
         if limit is not None:
             kwargs["max_features"] = int(limit)
-        with self._lock:
+        with self._lock, _unavailable_as_such(self.path):
             df = pyogrio.read_dataframe(self.path, layer=decl.name, columns=columns, use_arrow=True,
                                         read_geometry=decl.geometry is not None, **kwargs)
         if decl.geometry is not None and df.crs is None and len(df):
@@ -404,6 +421,22 @@ class GeoPackageStore(Store):
         where = self._where(flt)
         with self._sql() as con:
             return con.execute(f'DELETE FROM "{decl.name}" WHERE {where}').rowcount
+
+
+@contextlib.contextmanager
+def _unavailable_as_such(path):
+    """Errors that say the file cannot be used now (corrupt, locked, unreadable) become
+    :class:`StoreUnavailable`; a wrong statement or a missing layer stays what it is."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _UNAVAILABLE_CODES:
+            raise StoreUnavailable(f"GeoPackage {path} cannot be used: {exc}") from exc
+        raise
+    except pyogrio.errors.DataSourceError as exc:
+        # GDAL cannot open the file as a GeoPackage at all (a missing layer is a DataLayerError)
+        raise StoreUnavailable(f"GeoPackage {path} cannot be opened: {str(exc).splitlines()[0]}") from exc
 
 
 def _sqlite_values(s: pd.Series) -> list:

@@ -23,7 +23,7 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
-from geodata.frames import StoreError, gc_paused
+from geodata.frames import StoreError, StoreUnavailable, gc_paused
 from geodata.query import Filter, render_where
 from geodata.schema import Layer
 from geodata.store import Store
@@ -87,7 +87,7 @@ class PostGISStore(Store):
             with self.engine.begin() as conn:
                 yield conn
         except _connect_errors() as exc:
-            raise StoreError(f"cannot reach PostGIS at {self._redacted()}: {str(exc).splitlines()[0]}") from exc
+            raise StoreUnavailable(f"cannot reach PostGIS at {self._redacted()}: {str(exc).splitlines()[0]}") from exc
 
     def _redacted(self) -> str:
         return sa.engine.make_url(self.engine.url).render_as_string(hide_password=True)
@@ -99,7 +99,7 @@ class PostGISStore(Store):
             try:
                 con = adbc.connect(self._libpq_url, autocommit=True)
             except Exception as exc:  # the driver raises its own OperationalError
-                raise StoreError(f"cannot reach PostGIS at {self._redacted()}: {exc}") from exc
+                raise StoreUnavailable(f"cannot reach PostGIS at {self._redacted()}: {exc}") from exc
             self._local.adbc = con
         return con
 
@@ -299,7 +299,7 @@ class PostGISStore(Store):
             if isinstance(exc, psycopg.errors.UniqueViolation):
                 raise StoreError(f"an id already exists ({str(exc).splitlines()[0]})") from exc
             if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
-                raise StoreError(f"cannot reach PostGIS at {self._redacted()}: {str(exc).splitlines()[0]}") from exc
+                raise StoreUnavailable(f"cannot reach PostGIS at {self._redacted()}: {str(exc).splitlines()[0]}") from exc
             raise
         return sum(len(r) for _, r in items)
 

@@ -11,6 +11,7 @@ import logging
 from flask import request
 from werkzeug.exceptions import HTTPException
 
+from geodata.frames import StoreUnavailable
 from intake.formats import georeport_error, json_response
 
 __all__ = ["ApiError", "georeport_error", "json_response", "register_error_pages", "guarded"]
@@ -51,6 +52,10 @@ def guarded(blueprint):
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return georeport_error(exc.code or 500, exc.description or exc.name)
+        if isinstance(exc, StoreUnavailable):  # the store is away, not a bug: 503, one log line
+            from intake.runtime import unavailable
+            err = unavailable(str(exc))
+            return georeport_error(err.status, err.description, err.headers)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return georeport_error(500, f"internal error ({type(exc).__name__}); it is logged")
     return blueprint

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
 import re
 
@@ -33,6 +34,7 @@ MAX_BATCH_BODY = int(os.environ.get("TOWNBRAIN_INTAKE_MAX_BATCH_BODY", 1024 * 10
 #: Seconds a request waits for its commit before 503 (the store may be restarting).
 COMMIT_TIMEOUT_S = float(os.environ.get("TOWNBRAIN_INTAKE_TIMEOUT", 10.0))
 RETRY_AFTER_S = 2
+_log = logging.getLogger("townbrain.intake")
 _RAW_KEEP = 64 * 1024  # bytes of a refused body kept in quarantine
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -169,7 +171,10 @@ def validate(model: type[BaseModel], body: dict, prefix: str = "") -> BaseModel:
 
 
 def unavailable(why: str) -> ApiError:
-    return ApiError(503, f"the store is unavailable ({why}); retry with the same Idempotency-Key",
+    """503: the reason (a path, a host, a driver's words) goes to the log, not to the caller
+    (issue 16: no paths or driver text to anyone without a role)."""
+    _log.warning("503 %s %s: store unavailable: %s", request.method, request.path, str(why).splitlines()[0][:300])
+    return ApiError(503, f"the store is unavailable; retry with the same Idempotency-Key in {RETRY_AFTER_S} s",
                     headers={"Retry-After": str(RETRY_AFTER_S)}, quarantine=False)
 
 
