@@ -20,6 +20,7 @@ from access import passwords
 from access.audit import AuditLog
 from access.roles import GRANTED_ROLES, check_role, needs_totp
 from access import totp as totp_mod
+from access.sealed import Sealer, is_sealed
 
 LAYER, HISTORY_LAYER = "users", "password_history"
 MAX_FAILURES = 5
@@ -50,6 +51,7 @@ def parse_grants(spec) -> list[str]:
 class Accounts:
     def __init__(self, store, audit: AuditLog, clock: Callable[[], pd.Timestamp]):
         self.store, self.audit, self.clock = store, audit, clock
+        self.sealer = Sealer(store)  # TOTP secrets are stored sealed (access/sealed.py)
 
     # ---- reading ------------------------------------------------------------------
     def get(self, name: str) -> dict | None:
@@ -59,8 +61,13 @@ class Accounts:
         if not len(rows):
             return None
         rec = rows.iloc[0].to_dict()
-        return {k: (None if (v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)) else v)
+        user = {k: (None if (v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)) else v)
                 for k, v in rec.items()}
+        if user.get("totp_secret") and not is_sealed(user["totp_secret"]):
+            # written in clear by an older TownBrain: sealed now, on its first use
+            user["totp_secret"] = self.sealer.seal(user["totp_secret"])
+            self._update(user["name"], totp_secret=user["totp_secret"])
+        return user
 
     def list(self) -> pd.DataFrame:
         """Accounts without hashes or secrets."""
@@ -113,7 +120,7 @@ class Accounts:
         self.store.append(LAYER, pd.DataFrame({
             "name": [name], "role": [role], "grants": [",".join(grants)],
             "password_hash": [passwords.hash_password(password)], "password_set_at": [now],
-            "must_change": [bool(must_change)], "totp_secret": [totp_secret],
+            "must_change": [bool(must_change)], "totp_secret": [self.sealer.seal(totp_secret) if totp_secret else None],
             "totp_enrolled_at": [now] if totp_secret else _nat(), "totp_last_step": pd.Series([None], dtype="Int64"),
             "failed_count": [0], "locked_until": _nat(), "created_at": [now], "created_by": [by],
             "disabled_at": _nat(), "last_sign_in": _nat()}))
@@ -233,14 +240,15 @@ class Accounts:
     def check_totp(self, user: dict, code: str, source: str | None, secret: str | None = None) -> bool:
         """Whether ``code`` is a fresh code of the user's secret (or of ``secret``,
         being enrolled); a wrong code counts as a failed sign-in."""
-        secret = secret or user.get("totp_secret")
+        enrolling = bool(secret) and secret != self.sealer.open(user.get("totp_secret"))
+        secret = secret or self.sealer.open(user.get("totp_secret"))
         step = totp_mod.accepted_step(secret, code, self.clock().timestamp(), user.get("totp_last_step"))
         if step is None:
             self.failed(user, source, "wrong second-factor code")
             return False
         cols = {"totp_last_step": step}
-        if secret != user.get("totp_secret"):
+        if enrolling:
             self.audit.record("totp_enrol", user=user["name"], source=source)
-            cols.update(totp_secret=secret, totp_enrolled_at=self.clock())
+            cols.update(totp_secret=self.sealer.seal(secret), totp_enrolled_at=self.clock())
         self._update(user["name"], **cols)
         return True

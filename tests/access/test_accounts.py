@@ -93,7 +93,8 @@ def test_totp_codes_are_checked_used_once_and_wrong_ones_count_as_failures(acces
     code = totp.code_at(secret, clock().timestamp())
     assert access.accounts.check_totp(user, code, None, secret=secret)  # enrols it
     user = access.accounts.get("boss")
-    assert user["totp_secret"] == secret and access.accounts.next_stage({**user, "must_change": False}) == "totp"
+    assert access.accounts.sealer.open(user["totp_secret"]) == secret and secret not in user["totp_secret"]
+    assert access.accounts.next_stage({**user, "must_change": False}) == "totp"
     assert not access.accounts.check_totp(user, code, None)  # replayed
     assert access.accounts.get("boss")["failed_count"] == 1
     clock.advance(seconds=30)
@@ -109,3 +110,40 @@ def test_an_account_change_that_cannot_be_audited_does_not_happen(access, monkey
     with pytest.raises(AuditError):
         access.accounts.create("li", "duty_officer", "town", by="os:test")
     assert access.accounts.get("li") is None
+
+
+def _stored_secret(access, name):
+    return access.store.read("users", where={"name": name})["totp_secret"].iloc[0]
+
+
+def test_totp_secrets_are_stored_sealed_with_a_key_kept_outside_the_store(access, clock):
+    secret = totp.new_secret()
+    access.accounts.create("aud", "auditor", "", by="os:test", password="Seal-Test-2026", must_change=False,
+                           totp_secret=secret)
+    stored = _stored_secret(access, "aud")
+    assert stored.startswith("fernet:") and secret not in stored and secret.lower() not in stored.lower()
+    # the key is not in the store; for a GeoPackage it sits beside it, readable by its owner only
+    path = getattr(access.store, "path", None)
+    if path is not None:
+        key_file = path.with_name("townbrain.key")
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    # signing in with the code still works, and the code is checked against the real secret
+    good = totp.code_at(secret, clock().timestamp())
+    assert not access.accounts.check_totp(access.accounts.get("aud"), f"{(int(good) + 1) % 10**6:06d}", None)
+    assert access.accounts.check_totp(access.accounts.get("aud"), totp.code_at(secret, clock().timestamp()), None)
+    # another server's key cannot open it
+    from access.sealed import Sealer, SealError
+    import tempfile, os
+    with pytest.raises(SealError):
+        Sealer(key_file=os.path.join(tempfile.mkdtemp(), "other.key")).open(stored)
+
+
+def test_a_secret_stored_in_clear_by_an_older_version_is_sealed_on_first_use(access, clock):
+    secret = totp.new_secret()
+    access.accounts.create("old", "sysadmin", "", by="os:test", password="Seal-Test-2026", must_change=False,
+                           totp_secret=secret)
+    access.store.update_columns("users", pd.DataFrame({"name": ["old"], "totp_secret": [secret]}))  # as before
+    assert _stored_secret(access, "old") == secret
+    user = access.accounts.get("old")
+    assert secret not in _stored_secret(access, "old") and _stored_secret(access, "old").startswith("fernet:")
+    assert access.accounts.check_totp(user, totp.code_at(secret, clock().timestamp()), None)
