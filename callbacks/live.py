@@ -30,6 +30,7 @@ import logging
 import threading
 import time
 
+import h3
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
@@ -186,22 +187,26 @@ def _label(row, names: dict, lang: str) -> str:
 
 
 def _point(row) -> tuple[float, float] | None:
+    """Where the wall may show a case: the centre of its heat cell (H3 at
+    :data:`changes.HEAT_RESOLUTION`, the cells the heat map already draws), never the
+    case's own point — residents' records never leave the server one by one; the wall
+    shows aggregates (brief.md; issue 16, Deliver 4 and 7)."""
     g = row.get("geometry")
     if g is None or g.is_empty:
         return None
-    return round(float(g.x), 6), round(float(g.y), 6)
+    lat, lon = h3.cell_to_latlng(h3.latlng_to_cell(float(g.y), float(g.x), changes.HEAT_RESOLUTION))
+    return round(lon, 5), round(lat, 5)
 
 
 def feed_items(frame: pd.DataFrame, names: dict, lang: str) -> list[dict]:
-    """Ticker entries of the changed cases: id, time, kind of change, label, place."""
+    """Ticker entries of the changed cases: id, time, kind of change, label — no place and
+    no text of the case (its description or address): the ticker needs none."""
     out = []
     for row in frame.head(TICKER_LEN).to_dict("records"):
         when = row.get("changed_at", row.get("reported_at"))
-        pt = _point(row)
         out.append({"id": str(row["case_id"]), "time": pd.Timestamp(when).strftime("%H:%M:%S"),
                     "kind": str(row.get("change") or "reported"), "label": _label(row, names, lang),
-                    "status": None if pd.isna(row.get("status", None)) else str(row["status"]),
-                    "lon": pt[0] if pt else None, "lat": pt[1] if pt else None})
+                    "status": None if pd.isna(row.get("status", None)) else str(row["status"])})
     return out
 
 
