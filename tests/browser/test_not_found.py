@@ -44,7 +44,9 @@ def test_an_unknown_path_is_a_404_page_with_the_way_back(served, lang):
     assert LABELS[lang]["page.not_found"] in page.text and "/nope" in page.text
     links = {a.text: a.get_attribute("href") for a in page.find_elements("css selector", "a")}
     assert links == {LABELS[lang]["console.to_wall"]: f"{served.server_url}/wall{query}",
-                     LABELS[lang]["not_found.to_console"]: f"{served.server_url}/console{query}"}
+                     LABELS[lang]["not_found.to_console"]: f"{served.server_url}/console{query}",
+                     # the title bar's sign-out link, for the person signed in (callbacks/export_panel.py)
+                     LABELS[lang]["chrome.sign_out"]: f"{served.server_url}/logout{query}"}
     assert logs_but_the_404(served, "/nope") == []
     # the way back works
     served.find_element(f"#{ids.NOT_FOUND} a[href*='/console']").click()
