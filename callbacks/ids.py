@@ -124,6 +124,11 @@ def kpi_value(period: str, name: str) -> str:
     return f"kpi-{period}-{name}"
 
 
+def kpi_trend(name: str) -> str:
+    """Id of the year panel's target and arrows under one figure, e.g. ``kpi-year-accepted-trend``."""
+    return f"kpi-year-{name}-trend"
+
+
 def rate_bar(period: str) -> str:
     """Id of the disposal-rate bar of a KPI period."""
     return f"rate-bar-{period}"

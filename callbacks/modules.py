@@ -255,17 +255,9 @@ def trend_delta(indicator, now, before, lang: str) -> tuple[str, str] | None:
     return f"{arrow} {text}", kind
 
 
-def tile_trends(snap, module: M.Module, name: str, lang: str) -> html.Div | None:
-    """The month-on-month and year-on-year arrows of a tile whose figure is a registry
-    indicator (:data:`TILE_INDICATORS`): the same function over this month to date
-    against last month to the same day, and over the year to date against last
-    year's to the same day (``TownSnapshot.comparisons``)."""
-    from indicators.registry import get
-    if snap is None or name not in TILE_INDICATORS or not hasattr(snap, "comparisons"):
-        return None
-    scope, key = TILE_INDICATORS[name]
-    ind = get(key)
-    pairs = snap.comparisons(module if scope == "theme" else None)
+def trend_line(ind, pairs: dict, key: str, lang: str) -> html.Div | None:
+    """The month-on-month and year-on-year arrows of ``key`` in ``pairs``
+    (``TownSnapshot.comparisons``), judged by the registry indicator ``ind``."""
     parts = []
     for which in ("mom", "yoy"):
         now, before = (pairs[which][0] or {}).get(key), (pairs[which][1] or {}).get(key)
@@ -283,13 +275,23 @@ def tile_trends(snap, module: M.Module, name: str, lang: str) -> html.Div | None
     return html.Div(parts, className="kpi-label kpi-trend")
 
 
-def tile_target(name: str, value, lang: str) -> html.Div | None:
-    """"目标 ≥ 98.6%" under a tile whose indicator has a ``target`` in the registry
-    (where brief.md gives one), coloured by whether the figure reaches it."""
+def tile_trends(snap, module: M.Module, name: str, lang: str) -> html.Div | None:
+    """The month-on-month and year-on-year arrows of a tile whose figure is a registry
+    indicator (:data:`TILE_INDICATORS`): the same function over this month to date
+    against last month to the same day, and over the year to date against last
+    year's to the same day (``TownSnapshot.comparisons``)."""
     from indicators.registry import get
-    if name not in TILE_INDICATORS:
+    if snap is None or name not in TILE_INDICATORS or not hasattr(snap, "comparisons"):
         return None
-    ind = get(TILE_INDICATORS[name][1])
+    scope, key = TILE_INDICATORS[name]
+    return trend_line(get(key), snap.comparisons(module if scope == "theme" else None), key, lang)
+
+
+def indicator_target(key: str, value, lang: str) -> html.Div | None:
+    """"目标 ≥ 98.6%" for registry indicator ``key`` when it has a ``target`` (where
+    brief.md gives one), coloured by whether ``value`` reaches it."""
+    from indicators.registry import get
+    ind = get(key)
     if ind.target is None:
         return None
     sign = "≥" if ind.higher_is_better else "≤"
@@ -299,6 +301,11 @@ def tile_target(name: str, value, lang: str) -> html.Div | None:
     return html.Div(t("trend.target", lang, sign=sign, value=shown), title=ind.target_source,
                     className="kpi-label kpi-target" + ("" if met is None else " is-met" if met else " is-missed"),
                     style={"color": colour})
+
+
+def tile_target(name: str, value, lang: str) -> html.Div | None:
+    """The target line of a tile whose figure is a registry indicator (:data:`TILE_INDICATORS`)."""
+    return indicator_target(TILE_INDICATORS[name][1], value, lang) if name in TILE_INDICATORS else None
 
 
 def module_tiles(snap, module: M.Module, lang: str) -> list:

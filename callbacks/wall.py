@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from types import SimpleNamespace
 
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
@@ -22,7 +23,7 @@ from callbacks.i18n import (LABELS, MODULE_IDS, format_compact, format_count, fo
                             t, wall_href)
 from callbacks.grid_card import grid_card_frame
 from callbacks.fragments import store_id
-from callbacks.modules import layer_control, module_panels, wall_class
+from callbacks.modules import indicator_target, layer_control, module_panels, trend_line, wall_class
 from callbacks.not_found import unknown_module_notice
 from callbacks.wall_map import map_stores, register_wall_map, wall_map
 from callbacks.wall_warnings import register_warnings, warnings_panel
@@ -37,12 +38,16 @@ COUNTED_LAYERS = ("districts", "grids", "pro_grids", "buildings", "residents", "
                   "roads", "rivers", "patrols", "cases")
 #: How often the KPIs are re-read (ms); single cases reach the screen sooner, by the live feed.
 REFRESH_MS = 30_000
+#: The year's open cases are no registry indicator but accepted − disposed (``CaseCounts``):
+#: judged like one, as a count of which fewer is better.
+OPEN_CASES = SimpleNamespace(rate=False, unit="cases", higher_is_better=False)
 
 
 # ---- panels ------------------------------------------------------------------------------
-def kpi_panel(period: str, lang: str, shown: ScreenPeriod) -> html.Section:
+def kpi_panel(period: str, lang: str, shown: ScreenPeriod, trends: dict | None = None) -> html.Section:
     """Four KPI tiles; the numbers are filled by the refresh callback. The year's
-    title names the day it runs to when the town is shown as of a day before 31 December."""
+    title names the day it runs to when the town is shown as of a day before 31 December;
+    its figures carry their target and arrows (:func:`year_trends`, refreshed with them)."""
     title = t("panel.all", lang) if period == "all" else year_title(shown, lang)
     tiles = []
     for name in KPI_NAMES:
@@ -53,12 +58,51 @@ def kpi_panel(period: str, lang: str, shown: ScreenPeriod) -> html.Section:
                      className="kpi-label"),
             html.Div([html.Span("—", id=ids.kpi_value(period, name), className="kpi-value"),
                       html.Span(unit, className="kpi-unit") if unit else None], className="kpi-figure"),
+            html.Div((trends or {}).get(name, []), id=ids.kpi_trend(name), className="kpi-trends")
+            if period == "year" else None,
         ]))
     # The disposal rate once more as a bar: the one figure leaders read from afar.
     bar = html.Div(html.Div(id=ids.rate_bar(period), className="rate-fill", style={"width": "0%"}),
                    className="rate-bar")
     return html.Section(className=f"panel-section kpi-period-{period}", children=[
         html.H2(title, className="panel-title"), html.Div(tiles, className="kpi-grid"), bar])
+
+
+def year_trends(snap, lang: str) -> dict[str, list]:
+    """{figure of the year panel: its target line (where brief.md gives one) and its
+    month-on-month and year-on-year arrows}: the registry's functions over the year
+    to date against last year's to the same day, and over this month to date against
+    last month's (``TownSnapshot.comparisons`` of the town), as the module tiles do.
+
+    >>> from indicators.registry import get
+    >>> now = {"accepted": 120, "disposed": 110, "disposal_rate": 110 / 120}
+    >>> snap = SimpleNamespace(comparisons=lambda module: {"mom": ({}, {}), "yoy": (now, {
+    ...     "accepted": 100, "disposed": 98, "disposal_rate": 0.98})})
+    >>> lines = year_trends(snap, "en")
+    >>> [c.children for c in lines["accepted"][0].children], [c.children for c in lines["open"][0].children]
+    (['YoY▲20%'], ['YoY▲400%'])
+    >>> lines["disposal_rate"][0].className
+    'kpi-label kpi-target is-missed'
+    """
+    from indicators.registry import get
+    if snap is None or not hasattr(snap, "comparisons"):
+        return {name: [] for name in KPI_NAMES}
+    pairs = snap.comparisons(None)
+
+    def open_of(k: dict | None) -> dict:
+        k = k or {}
+        have = k.get("accepted") is not None and k.get("disposed") is not None
+        return {"open": k["accepted"] - k["disposed"]} if have else {}
+    open_pairs = {which: tuple(open_of(k) for k in pair) for which, pair in pairs.items()}
+    out = {}
+    for name in KPI_NAMES:
+        if name == "open":
+            lines = [trend_line(OPEN_CASES, open_pairs, "open", lang)]
+        else:
+            lines = [indicator_target(name, (pairs["yoy"][0] or {}).get(name), lang),
+                     trend_line(get(name), pairs, name, lang)]
+        out[name] = [line for line in lines if line is not None]
+    return out
 
 
 def year_title(shown: ScreenPeriod, lang: str) -> str:
@@ -142,7 +186,7 @@ def wall_layout(data, search: str | None) -> html.Div:
         html.Aside(className="panel panel-left", children=[
             html.Section(id=ids.MODULE_PANEL, className="panel-section module-only module-panel"),
             dcc.Store(id=store_id(ids.MODULE_PANEL), data=tiles_html),
-            kpi_panel("year", lang, shown), kpi_panel("all", lang, shown),
+            kpi_panel("year", lang, shown, year_trends(snap, lang)), kpi_panel("all", lang, shown),
             warnings_panel(lang)]),
         # Nothing covers the town: notices and the legend are rows above the map, the
         # playback bar (callbacks/live.py) sits in the row kept free below it.
@@ -290,6 +334,22 @@ def register_wall(app, data) -> None:
             log.warning("wall: cannot count cases: %s", exc)
             return [*([no_update] * (len(value_ids) + len(bar_ids) + 1)), "as-of-value is-stale"]
         return [*(texts[i] for i in value_ids), *(texts[i] for i in bar_ids), texts[ids.DATA_AS_OF], "as-of-value"]
+
+    @app.callback(*(Output(ids.kpi_trend(name), "children") for name in KPI_NAMES),
+                  Input(ids.WALL_REFRESH, "n_intervals"), State(ids.WALL_URL, "search"), prevent_initial_call=True)
+    def refresh_year_trends(_n, search):
+        """The year panel's targets and arrows, from the modules' snapshot (re-read at
+        most once a minute); when the store cannot be read, the last ones stay."""
+        lang = parse_query(search)["lang"]
+        try:
+            snap = data.modules.snapshot(period_of(search, data.now()))
+        except BadAsOf:
+            raise PreventUpdate
+        except Exception as exc:  # noqa: BLE001 - the wall stays up; refresh_wall marks the stamp stale
+            log.warning("wall: cannot read the year's comparisons: %s", exc)
+            raise PreventUpdate
+        lines = year_trends(snap, lang)
+        return [lines[name] for name in KPI_NAMES]
 
     # A module link only changes ?module=: the browser re-marks the tabs, renames the
     # title, picks the module's layers and grid KPI and closes the grid card (assets/wall.js).

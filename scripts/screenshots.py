@@ -8,6 +8,9 @@ local port, drives the system Chromium headless with a page of exactly
     docs/screenshots/wall-overview-<lang>.png
     docs/screenshots/console.png
 
+and with ``--size 3840x2160`` (a 4K wall) or ``--size 5760x1080`` (three screens side
+by side) the same names with ``-<size>`` before ``.png``.
+
 Every page needs a signed-in session (access/, issue 16): the script creates the
 benchmark's account through access/ (a duty officer of the whole town, who reaches the
 wall and the console without a second factor; ``bench/ui.py``) and signs the browser in
@@ -16,7 +19,7 @@ first, as bench/ui does: the account and its audit records stay out of the town'
 store (``make run`` creates the first accounts only on a store with none).
 
 Usage:  .venv/bin/python scripts/screenshots.py [--db data/town.gpkg] [--out docs/screenshots]
-        [--only ecology,public] [--lang zh]
+        [--only ecology,public] [--lang zh] [--size 3840x2160]
 """
 from __future__ import annotations
 
@@ -72,19 +75,19 @@ def serve(db: str, port: int) -> None:
                      daemon=True).start()
 
 
-def browser() -> webdriver.Chrome:
+def browser(width: int = 1920, height: int = 1080) -> webdriver.Chrome:
     opts = Options()
     opts.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=1920,1080",
+                 "--hide-scrollbars", "--force-device-scale-factor=1", f"--window-size={width},{height}",
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_window_size(1920, 1080)
+    driver.set_window_size(width, height)
     iw, ih, ow, oh = driver.execute_script(
         "return [window.innerWidth, window.innerHeight, window.outerWidth, window.outerHeight]")
-    if (iw, ih) != (1920, 1080):
-        driver.set_window_size(1920 + ow - iw, 1080 + oh - ih)
+    if (iw, ih) != (width, height):
+        driver.set_window_size(width + ow - iw, height + oh - ih)
     return driver
 
 
@@ -107,7 +110,10 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="", help="comma-separated module ids (default: all + overview)")
     ap.add_argument("--lang", default="zh,en")
     ap.add_argument("--no-console", action="store_true")
+    ap.add_argument("--size", default="1920x1080", help="page size in CSS px, WIDTHxHEIGHT")
     args = ap.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    suffix = "" if (width, height) == (1920, 1080) else f"-{width}x{height}"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -117,7 +123,7 @@ def main(argv=None) -> int:
     serve(db, port)
     base = f"http://127.0.0.1:{port}"
     modules = [m for m in args.only.split(",") if m] or ["overview", *MODULE_IDS]
-    driver = browser()
+    driver = browser(width, height)
     try:
         sign_in(driver, base)
         for lang in args.lang.split(","):
@@ -131,7 +137,7 @@ def main(argv=None) -> int:
                 ok = wait(driver, MAP_READY_JS)
                 wait(driver, f"return document.getElementById('{ids.DATA_AS_OF}').textContent !== '—'", 20)
                 time.sleep(1.5)  # let the heat map fade in and the charts settle
-                path = out / f"wall-{module}-{lang}.png"
+                path = out / f"wall-{module}-{lang}{suffix}.png"
                 driver.save_screenshot(str(path))
                 print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
                       f"map {'drawn' if ok else 'NOT drawn'} in {time.monotonic() - t0:.1f} s")
@@ -140,8 +146,8 @@ def main(argv=None) -> int:
             wait(driver, f"return !!document.getElementById('{ids.CONSOLE}')", 30)
             wait(driver, CONSOLE_READY_JS, 60)
             time.sleep(2)
-            driver.save_screenshot(str(out / "console.png"))
-            print(out / "console.png")
+            driver.save_screenshot(str(out / f"console{suffix}.png"))
+            print(out / f"console{suffix}.png")
     finally:
         driver.quit()
         shutil.rmtree(tmp, ignore_errors=True)

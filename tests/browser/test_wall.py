@@ -192,3 +192,66 @@ def test_kpis_stay_on_screen_when_a_refresh_cannot_reach_postgis(dash_duo, pg_sc
             pass
         dash_duo.driver.get("about:blank")
         gate.close()
+
+
+def _change(now: float | None, before: float | None, rate: bool) -> str | None:
+    """The oracle's arrow text: a rate in percentage points, a count relative (or absolute from 0)."""
+    if now is None or before is None:
+        return None
+    d = now - before
+    arrow = "▲" if d > 0 else "▼" if d < 0 else "＝"
+    if rate:
+        return f"{arrow}{abs(d) * 100:.1f}pp"
+    return f"{arrow}{abs(d) / before:.0%}" if before else f"{arrow}{abs(d):,.0f}"
+
+
+def expected_year_trends(url: str) -> dict[str, dict[str, str | None]]:
+    """{figure: {"mom"/"yoy": arrow text}} by plain pandas: cases registered in the
+    year (month) to date, against those registered in last year's (month's) to the
+    same moment, each side counted as of its own end (a case closed later was open then)."""
+    from geodata.store import open_store
+    cases = open_store(url).read("cases", columns=["registered_at", "closed_at"])
+    now = pd.Timestamp.now(tz=TZ)
+    year0 = pd.Timestamp(year=now.year, month=1, day=1, tz=TZ)
+    month0 = now.normalize().replace(day=1)
+    windows = {"yoy": ((year0, now), (year0 - pd.DateOffset(years=1), now - pd.DateOffset(years=1))),
+               "mom": ((month0, now), (month0 - pd.DateOffset(months=1), now - pd.DateOffset(months=1)))}
+
+    def figures(start, end):
+        acc = (cases["registered_at"] >= start) & (cases["registered_at"] < end)
+        if not acc.any():
+            return None
+        disp = acc & (cases["closed_at"] < end)
+        a, d = int(acc.sum()), int(disp.sum())
+        return {"accepted": a, "disposed": d, "open": a - d, "disposal_rate": d / a}
+    out: dict[str, dict[str, str | None]] = {n: {} for n in ("accepted", "disposed", "disposal_rate", "open")}
+    for which, (this, before) in windows.items():
+        f_now, f_before = figures(*this), figures(*before)
+        for name in out:
+            out[name][which] = _change(f_now and f_now[name], f_before and f_before[name], name == "disposal_rate")
+    return out
+
+
+def test_the_years_figures_carry_their_target_and_arrows(served, fixture_town):
+    """Issue 15: targets, month-on-month and year-on-year arrows on the headline figures —
+    on screen, equal to a pandas count of the same store."""
+    open_wall(served)
+    want = expected_year_trends(fixture_town)
+    assert any(v for lines in want.values() for v in lines.values()), "the fixture has no comparison at all"
+    for name, lines in want.items():
+        box = f"#{ids.kpi_trend(name)}"
+        for which, text in lines.items():
+            label = LABELS["zh"][f"trend.{which}"]
+            if text is None:
+                assert label not in served.find_element(box).text, (name, which)
+            else:
+                served.wait_for_contains_text(box, f"{label}{text}")
+    # the disposal rate against the brief's target (98.6 %), coloured by whether it is met
+    served.wait_for_contains_text(f"#{ids.kpi_trend('disposal_rate')}", "目标≥98.6%")
+    rate = served.find_element(f"#{ids.kpi_value('year', 'disposal_rate')}").text
+    target = served.find_element(f"#{ids.kpi_trend('disposal_rate')} .kpi-target")
+    met = rate != "—" and float(rate.rstrip("%")) >= 98.6
+    assert ("is-met" if met else "is-missed") in target.get_attribute("class")
+    # the panel of all time has none: a comparison of all time with itself says nothing
+    assert served.find_elements(f".kpi-period-all .kpi-trend") == []
+    assert served.get_logs() == []
