@@ -260,7 +260,7 @@ _layers += [
               doc_zh="口令散列"),
         Field("password_set_at", _D, doc="when the password was last set", doc_zh="口令设置时间"),
         Field("must_change", _B, doc="the password must be changed at the next sign-in", doc_zh="须修改口令"),
-        Field("totp_secret", _T, doc="base32 TOTP secret of the second factor, empty = not enrolled",
+        Field("totp_secret", _T, doc="TOTP secret of the second factor, sealed (access/sealed.py: fernet:…), empty = not enrolled",
               doc_zh="动态口令密钥"),
         Field("totp_enrolled_at", _D, doc="second factor enrolled", doc_zh="动态口令绑定时间"),
         Field("totp_last_step", _I, doc="last TOTP time step accepted (a code is used once)",

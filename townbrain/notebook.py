@@ -138,6 +138,14 @@ def connect(url: str | os.PathLike | None = None, *, scope: str | Iterable[str] 
     return Town(store, scope=scope_from_grants(store, scope), url=u)
 
 
+
+def _sort_key(times: pd.Series) -> np.ndarray:
+    """Times as datetime64 (UTC), missing last: ``to_numpy()`` of zoned times gives an
+    object array of Timestamps, which took 0.6 s of the 1.8 s of ``cases()`` on 400k rows."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        return times.dt.tz_convert(None).to_numpy()
+    return times.to_numpy()
+
 class Town:
     """One town's store, read the way the wall and the console read it.
 
@@ -281,7 +289,7 @@ class Town:
         df = self._scoped(df)
         keep = list(dict.fromkeys(["case_id", *want])) if columns is None else want
         # one take for the order and the columns (400k rows: each extra copy costs ~0.1 s)
-        rows = (np.argsort(df["reported_at"].to_numpy(), kind="stable")
+        rows = (np.argsort(_sort_key(df["reported_at"]), kind="stable")
                 if "reported_at" in df and not df["reported_at"].is_monotonic_increasing else slice(None))
         out = df.iloc[rows, [df.columns.get_loc(c) for c in [*keep, "geometry"]]]
         out.index = pd.RangeIndex(len(out))
