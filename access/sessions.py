@@ -13,6 +13,7 @@ process (``townbrain user disable``/``revoke``) takes effect within that time, a
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from typing import Callable
 import pandas as pd
 
 from access.audit import AuditLog
+from geodata.frames import StoreUnavailable
 
 LAYER = "sessions"
 IDLE_MINUTES = 30
 PENDING_MINUTES = 10      # a sign-in half done (new password, second factor) expires sooner
 REVALIDATE_SECONDS = 5.0
+log = logging.getLogger(__name__)
 TOUCH_SECONDS = 60.0
 
 
@@ -76,7 +79,15 @@ class Sessions:
         with self._lock:
             sess = self._cache.get(sid)
         if sess is None or (now - sess.checked).total_seconds() >= REVALIDATE_SECONDS:
-            sess = self._load(sid, now, sess)
+            try:
+                sess = self._load(sid, now, sess)
+            except StoreUnavailable as exc:
+                # The store is away: a session already checked goes on as it was (the
+                # wall keeps its last numbers and says they are stale; the idle limit
+                # still holds), a new one cannot be checked and the request gets the 503.
+                if sess is None:
+                    raise
+                log.warning("session %s: store away, kept as last checked: %s", sid[:12], exc)
             if sess is None:
                 with self._lock:
                     self._cache.pop(sid, None)
@@ -88,8 +99,11 @@ class Sessions:
         if activity:
             sess.last_active = now
             if (now - sess.stored_last_seen).total_seconds() >= TOUCH_SECONDS:
-                self.store.update_columns(LAYER, pd.DataFrame({"session_id": [sid], "last_seen": [now]}))
-                sess.stored_last_seen = now
+                try:
+                    self.store.update_columns(LAYER, pd.DataFrame({"session_id": [sid], "last_seen": [now]}))
+                    sess.stored_last_seen = now
+                except StoreUnavailable as exc:  # written at the next request that can
+                    log.warning("session %s: last seen not stored, store away: %s", sid[:12], exc)
         return sess
 
     def _load(self, sid: str, now: pd.Timestamp, cached: Session | None) -> Session | None:

@@ -176,3 +176,37 @@ def test_a_revoked_wall_is_refused_at_its_next_request(app):  # noqa: F811
     assert "此大屏已被吊销" in page
     log = acc.audit.list(user="kiosk:wall-1")
     assert log["detail"].str.contains("revoked device kiosk:wall-1").sum() == 2
+
+
+def test_a_wall_and_a_session_checked_before_an_outage_go_on_through_it_a_new_one_does_not(tmp_path, clock):
+    """While the store is away (its file gone), the enrolled wall and a signed-in person
+    already checked keep their standing — the wall shows its last numbers as stale instead
+    of error pages — but nothing unknown is let in, and a revocation holds once it is readable."""
+    import os
+    from access.service import Access
+    from geodata.frames import StoreUnavailable
+    from geodata.store import open_store
+    from tests.access.conftest import small_town
+    path = tmp_path / "t.gpkg"
+    setup = open_store(str(path))
+    small_town(setup)
+    acc = Access(setup, clock=clock)
+    acc.accounts.create("duty", "duty_officer", "town", by="os:test", password="Duty-2026-ok", must_change=False)
+    token, _ = acc.devices.enroll(acc.devices.issue("wall-1", by="os:test"), source=None)
+    stranger, _ = acc.devices.enroll(acc.devices.issue("wall-2", by="os:test"), source=None)
+    setup.close()
+    served = Access(open_store(str(path), create=False), clock=clock)   # as the server opens it
+    sid = served.sessions.create("duty", "signed_in", None)
+    assert served.devices.check(token)[0].name == "kiosk:wall-1"
+    assert served.sessions.resolve(sid).name == "duty"
+    os.rename(path, tmp_path / "away.gpkg")
+    clock.advance(seconds=TOUCH_SECONDS + 1)       # past revalidation and the last-seen touch
+    sess, refused = served.devices.check(token)
+    assert refused is None and sess.name == "kiosk:wall-1" and sess.role == "kiosk"
+    assert served.sessions.resolve(sid).name == "duty"
+    with pytest.raises(StoreUnavailable):
+        served.devices.check(stranger)              # never checked: cannot be let in blind
+    assert not (tmp_path / "t.gpkg").exists()       # and nothing created the file again
+    os.rename(tmp_path / "away.gpkg", path)
+    served.devices.revoke("wall-1", by="os:test")
+    assert served.devices.check(token) == (None, "revoked device kiosk:wall-1")

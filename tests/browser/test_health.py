@@ -18,11 +18,22 @@ def test_health_of_a_served_app_is_ok(served, fixture_town):
         {"status": "ok"}
 
 
+def empty_town(tmp_path) -> str:
+    """A GeoPackage with the schema and no town in it yet (where accounts can live);
+    a missing file is a store that is away: 503 (tests/callbacks/test_refusals.py)."""
+    from geodata.store import open_store
+    path = str(tmp_path / "empty.gpkg")
+    store = open_store(path)
+    store.create_schema()
+    store.close()
+    return path
+
+
 def test_health_shows_the_store_to_the_system_administrator(tmp_path):
     import pyotp
     from app import create_app
     from access.service import Access
-    app = create_app(str(tmp_path / "missing.gpkg"))
+    app = create_app(empty_town(tmp_path))
     access: Access = app.server.extensions["townbrain_access"]
     secret = pyotp.random_base32()
     access.accounts.create("ops", "sysadmin", by="os:test", password="Ops-2026-ok", must_change=False,
@@ -42,9 +53,9 @@ def test_health_is_degraded_not_failing_when_the_store_is_missing(tmp_path):
     assert resp.json == {"status": "degraded"}
 
 
-def test_wall_page_is_served_even_when_the_store_is_missing(tmp_path):
+def test_wall_page_is_served_even_when_the_town_has_no_layers_yet(tmp_path):
     from app import create_app
-    app = create_app(str(tmp_path / "missing.gpkg"))
+    app = create_app(empty_town(tmp_path))
     app.server.extensions["townbrain_access"].accounts.create(
         "duty", "duty_officer", "town", by="os:test", password="Duty-2026-ok", must_change=False)
     client = app.server.test_client()
