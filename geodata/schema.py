@@ -202,6 +202,8 @@ _layers = [
               doc_zh="密钥散列"),
         Field("created_at", _D, doc="issued", doc_zh="签发时间"),
         Field("revoked_at", _D, doc="revoked; empty = valid", doc_zh="吊销时间"),
+        Field("scopes", _T, doc="what the key may do, comma-separated (geodata/apikeys.py SCOPES); "
+              "empty = issued before scopes: requests:write,requests:read-own", doc_zh="权限范围"),
     ), doc="API clients, keys stored hashed", doc_zh="接口密钥"),
     Layer("idempotency_keys", "id", None, (
         Field("id", _T, True, doc="key_id:idempotency key — one per client and key", doc_zh="幂等编号"),

@@ -41,7 +41,7 @@ def _place(case_id: str, spot: LocationIn, ctx):
 @bp.post("/requests/<case_id>/location.json")
 @endpoint("cases")
 def post_location(case_id: str):
-    body, client, idem = begin_post()
+    body, client, idem = begin_post("workflow:write")
     case_id = path_id(case_id, "service request")
     spot = validate(LocationIn, body)
     ctx = served_town()

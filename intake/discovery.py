@@ -22,7 +22,8 @@ def discovery_of(base_url: str, town_name: str) -> dict:
     return {
         "changeset": CHANGESET,
         "contact": f"{town_name}: the command centre's duty desk; the API is described at {base_url}/openapi.json",
-        "key_service": "a key for POST is issued by the town's system administrator (townbrain apikey create)",
+        "key_service": "a key for POST is issued by the town's system administrator with the scopes the client "
+                       "needs (townbrain apikey create NAME --scope …; the scopes are in openapi.json)",
         "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base_url,
                        "changeset": CHANGESET, "type": "production",
                        "formats": [XML_TYPE, "application/json"]}],

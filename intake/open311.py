@@ -4,7 +4,8 @@ service requests (GET and POST), one request by id, each as ``.json`` or ``.xml`
 and TownBrain's batch POST (contract: "The screen and the API").
 
 Reads need no key; without one they show only the town's public fields
-(intake/privacy.py). ``jurisdiction_id`` may be left out or be this town's
+(intake/privacy.py), and with one what its scopes allow (intake/scopes.py); each
+POST needs its scope. ``jurisdiction_id`` may be left out or be this town's
 (:meth:`geodata.intake_town.TownContext.serves`); another is 404. A service code
 may hold ``/`` (``street_order/vendor``): ``services/street_order/vendor.json``
 is its definition. A POST with ``address_string`` and no coordinates is kept
@@ -23,9 +24,9 @@ from geodata.intake_queries import AWAITING, get_request, list_requests
 from intake.errors import ApiError, georeport_error, guarded
 from intake.formats import georeport_response
 from intake.models import BatchIn, ServiceRequestIn, describe_errors
-from intake.privacy import redact
-from intake.runtime import (MAX_BATCH_BODY, begin_post, commit, endpoint, intake, now_utc, path_id, plausible_id, quarantine,
+from intake.runtime import (MAX_BATCH_BODY, begin_post, commit, endpoint, now_utc, path_id, plausible_id, quarantine,
                             reader_of, submission, town, unavailable, validate)
+from intake.scopes import reader
 
 bp = guarded(Blueprint("open311", __name__, url_prefix="/open311/v2"))
 _MAX_PAGE = 1000
@@ -47,11 +48,6 @@ def served_town(jurisdiction_id: str | None = None):
         raise ApiError(404, f"jurisdiction_id {jur[:60]!r} is not served here; this endpoint serves "
                             f"{', '.join(repr(j) for j in ctx.jurisdictions)} (or leave jurisdiction_id out)")
     return ctx
-
-
-def _public() -> tuple[str, ...] | None:
-    """The fields a reader may see: None (all) with a valid key, else the public ones."""
-    return None if reader_of() is not None else intake().public_fields
 
 
 @bp.get(f"/services.{FMT}")
@@ -117,7 +113,7 @@ def answer_of(row: dict) -> dict:
 @bp.post(f"/requests.{FMT}")
 @endpoint("cases")
 def post_request(fmt: str):
-    body, client, idem = begin_post()
+    body, client, idem = begin_post("requests:write")
     layer, row = _report_of(validate(ServiceRequestIn, body), client, now_utc())
     return commit(submission(client, body, idem, rows={layer: [row]}, outcome=Outcome(201, [answer_of(row)])))
 
@@ -125,7 +121,7 @@ def post_request(fmt: str):
 @bp.post(f"/requests/batch.{FMT}")
 @endpoint("cases")
 def post_batch(fmt: str):
-    body, client, idem = begin_post(MAX_BATCH_BODY)
+    body, client, idem = begin_post("requests:write", MAX_BATCH_BODY)
     batch = validate(BatchIn, body)
     now = now_utc()
     answers, rows = [], {}
@@ -201,7 +197,7 @@ def _statuses() -> list[str]:
 @bp.get(f"/requests.{FMT}")
 @endpoint("cases")
 def get_requests(fmt: str):
-    public = _public()
+    who = reader()
     ctx = served_town()
     statuses = _statuses()
     start, end = _time_arg("start_date"), _time_arg("end_date")
@@ -212,24 +208,26 @@ def get_requests(fmt: str):
     try:
         rows, total = list_requests(ctx.store, ctx, ids=ids[:_MAX_PAGE], service_codes=codes, statuses=statuses,
                                     start=start, end=end, page=page, page_size=size, lang=_lang())
+        shown = who.show(ctx.store, rows)
     except StoreError as exc:
         raise unavailable(str(exc)) from None
-    return georeport_response([redact(r, public) for r in rows], 200, {"X-Total-Count": str(total)})
+    return georeport_response(shown, 200, {"X-Total-Count": str(total)})
 
 
 @bp.get(f"/requests/<case_id>.{FMT}")
 @endpoint("cases")
 def get_one(case_id: str, fmt: str):
-    public = _public()
+    who = reader()
     case_id = path_id(case_id, "service request")
     ctx = served_town()
     try:
         found = get_request(ctx.store, ctx, case_id, _lang())
+        shown = who.show(ctx.store, [found] if found is not None else [])
     except StoreError as exc:
         raise unavailable(str(exc)) from None
     if found is None:
         raise ApiError(404, f"no service request {case_id!r}")
-    return georeport_response([redact(found, public)])
+    return georeport_response(shown)
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

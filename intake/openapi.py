@@ -3,6 +3,9 @@ generated from the pydantic models that validate the requests (intake/models.py)
 and describe the answers (below), so the document is what the server does.
 
 OpenAPI 3.1 (its schemas are JSON Schema 2020-12, which is what pydantic writes).
+Each POST names the API key scope it needs in its security requirement (OpenAPI 3.1
+allows role names there for an ``apiKey`` scheme) and in its description; the scopes
+are described once, in ``info.description``, from geodata/apikeys.py's table.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from flask import Blueprint
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from geodata.apikeys import DEFAULT_SCOPES, SCOPES
 from intake.errors import guarded, json_response
 from intake.formats import XML_TYPE
 from intake.models import (BatchSchema, LocationIn, PatrolEndIn, PatrolStartIn, PointsIn, ServiceRequestIn,
@@ -143,6 +147,8 @@ _MODELS = (ServiceRequestIn, BatchSchema, LocationIn, TransitionIn, PatrolStartI
            CaseState, PatrolStarted, PointsAccepted, PatrolEnded)
 _REASONS = {400: "invalid request: the description says what to fix (quarantined)",
             401: "api_key missing or not valid (a read needs none; a key that is sent must be valid)",
+            403: "the api_key lacks the scope this endpoint needs (named in the description); nothing is "
+                 "stored, the refusal is audited",
             404: "no such request, service or patrol, or a jurisdiction_id that is not this town's",
             409: "the lifecycle does not allow it (the allowed actions are named), or already placed",
             413: "body over the size limit", 415: "content type not JSON or form",
@@ -180,19 +186,33 @@ def _path_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
 
 
-def _post(model: str, ok: int, ok_schema: dict, summary: str, *, path: str | None = None,
-          errors=(400, 401, 413, 415, 422, 503), form: bool = False) -> dict:
+def _post(model: str, ok: int, ok_schema: dict, summary: str, *, scope: str, path: str | None = None,
+          errors=(400, 401, 403, 413, 415, 422, 503), form: bool = False) -> dict:
     content = {"application/json": {"schema": _ref(model)}}
     if form:
         content["application/x-www-form-urlencoded"] = {"schema": _ref(model)}
     return {"post": {
-        "summary": summary, "parameters": [_KEY, _IDEM] + ([_path_param(path)] if path else []),
+        "summary": summary, "description": f"Needs an API key with the scope `{scope}`.",
+        "security": [{"ApiKeyHeader": [scope]}, {"ApiKeyQuery": [scope]}],
+        "parameters": [_KEY, _IDEM] + ([_path_param(path)] if path else []),
         "requestBody": {"required": True, "content": content},
         "responses": {str(ok): _json(ok_schema, "done (committed)"), **_errors(*errors)}}}
 
 
+def scopes_description() -> str:
+    """The scopes of an API key, as the document's ``info.description`` gives them."""
+    lines = [f"- `{name}`: {what}" for name, what in SCOPES.items()]
+    return ("Reads need no API key; without one, or with a key that has no read scope, they show the town's "
+            "public fields only. Every POST needs a key "
+            "(`api_key` body or query field, or the `X-Api-Key` header) with the scope it names; "
+            "a key without it is answered 403. A key's scopes are chosen when it is issued "
+            "(`townbrain apikey create NAME --scope …`):\n\n" + "\n".join(lines) +
+            f"\n\nA key issued without `--scope`, or before keys had scopes, holds "
+            f"{' and '.join(f'`{s}`' for s in DEFAULT_SCOPES)}.")
+
+
 def _read(summary: str, ok_schema: dict, *params: dict, errors=(400, 401, 404, 503)) -> dict:
-    """A GeoReport read: no key needed (with one, personal fields are shown too)."""
+    """A GeoReport read: no key needed (with a key's read scope, personal fields are shown too)."""
     return {"get": {"summary": summary, "parameters": [_KEY, _JURISDICTION, *params],
                     "security": [{}, {"ApiKeyHeader": []}, {"ApiKeyQuery": []}],
                     "responses": {"200": _json(ok_schema, summary), **_errors(*errors)}}}
@@ -230,7 +250,8 @@ def openapi_document() -> dict:
                 "description": "comma-separated ids; the other filters are then ignored"},
                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
                {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}]
-    lifecycle_errors = (400, 401, 404, 409, 413, 415, 422, 503)
+    lifecycle_errors = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+    request_errors = (400, 401, 403, 404, 413, 415, 422, 503)
     paths = {
         "/open311/v2/services.json": _read("the category tree as GeoReport services", _array("Service"), _LANG),
         "/open311/v2/services/{service_code}.json": _read(
@@ -240,39 +261,41 @@ def openapi_document() -> dict:
         "/open311/v2/requests.json": {
             **_read("service requests, newest first, paged", _array("ServiceRequestOut"), *listing),
             **_post("ServiceRequestIn", 201, _array("Created"), "report a case (lat/long, or address_string "
-                    "alone: then it awaits location)", form=True,
-                    errors=(400, 401, 404, 413, 415, 422, 503))},
+                    "alone: then it awaits location)", form=True, scope="requests:write", errors=request_errors)},
         "/open311/v2/requests/batch.json": _post(
             "BatchSchema", 201, {"type": "array", "items": {"anyOf": [_ref("BatchAccepted"),
                                                                       _ref("GeoReportError")]}},
-            "up to 500 reports; the answer lists each one's id or error",
-            errors=(400, 401, 404, 413, 415, 422, 503)),
+            "up to 500 reports; the answer lists each one's id or error", scope="requests:write",
+            errors=request_errors),
         "/open311/v2/requests/{service_request_id}.json": _read(
             "one service request", _array("ServiceRequestOut"), _LANG, _path_param("service_request_id")),
         "/open311/v2/requests/{service_request_id}/location.json": _post(
             "LocationIn", 201, _array("Created"), "place a report that came without coordinates: it becomes a case",
-            path="service_request_id", errors=lifecycle_errors),
+            path="service_request_id", scope="workflow:write", errors=lifecycle_errors),
         "/open311/v2/requests/{service_request_id}/transitions.json": _post(
             "TransitionIn", 200, _ref("CaseState"), "a workflow step", path="service_request_id",
-            errors=lifecycle_errors),
-        "/open311/v2/patrols.json": _post("PatrolStartIn", 201, _ref("PatrolStarted"), "start a patrol"),
+            scope="workflow:write", errors=lifecycle_errors),
+        "/open311/v2/patrols.json": _post("PatrolStartIn", 201, _ref("PatrolStarted"), "start a patrol",
+                                          scope="patrols:write"),
         "/open311/v2/patrols/{patrol_id}/points.json": _post(
-            "PointsIn", 201, _ref("PointsAccepted"), "GPS points of a patrol", path="patrol_id",
-            errors=lifecycle_errors),
+            "PointsIn", 201, _ref("PointsAccepted"), "GPS points of a patrol (by the key that started it)",
+            path="patrol_id", scope="patrols:write", errors=lifecycle_errors),
         "/open311/v2/patrols/{patrol_id}/end.json": _post(
-            "PatrolEndIn", 200, _ref("PatrolEnded"), "end a patrol and build its track", path="patrol_id",
-            errors=lifecycle_errors),
+            "PatrolEndIn", 200, _ref("PatrolEnded"), "end a patrol and build its track (by the key that started it)",
+            path="patrol_id", scope="patrols:write", errors=lifecycle_errors),
     }
     for name in _GEOREPORT:
         path = f"/open311/v2/{name}"
         paths[path.removesuffix(".json") + ".xml"] = _as_xml(paths[path])
     return {"openapi": "3.1.0",
             "info": {"title": "TownBrain live intake (Open311 GeoReport v2 + workflow + patrols)",
-                     "version": "1.1"},
+                     "version": "1.2", "description": scopes_description()},
             "paths": paths,
             "components": {"schemas": schemas, "securitySchemes": {
-                "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-                "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"}}},
+                "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                                 "description": "an API key; its scopes are in info.description"},
+                "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key",
+                                "description": "an API key; its scopes are in info.description"}}},
             "security": [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]}
 
 

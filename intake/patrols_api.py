@@ -3,7 +3,9 @@
 Points go to ``patrol_points`` as they come (any order, up to 5,000 a batch);
 ending a patrol builds its track — points sorted by time, repeated fixes dropped —
 as the LineString of the contract's ``patrols`` layer (patrol_id, staff_id,
-started_at, ended_at), which the 3-5-10 rule counts (brief.md).
+started_at, ended_at), which the 3-5-10 rule counts (brief.md). Every step needs the
+key's ``patrols:write`` scope, and points and the end only the key that started the
+patrol (intake/scopes.py).
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ import pandas as pd
 import shapely
 from flask import Blueprint
 
+from geodata.frames import StoreError
 from geodata.intake import Outcome, new_case_id
 from geodata.schema import METRIC_CRS, STORAGE_CRS
 from intake.errors import ApiError, guarded
 from intake.models import PatrolEndIn, PatrolStartIn, PointsIn
-from intake.runtime import MAX_BATCH_BODY, begin_post, commit, endpoint, now_utc, path_id, quarantine, submission, town, validate
+from intake.runtime import (MAX_BATCH_BODY, begin_post, commit, endpoint, now_utc, path_id, quarantine, submission, town,
+                            unavailable, validate)
+from intake.scopes import refuse
 
 bp = guarded(Blueprint("open311_patrols", __name__, url_prefix="/open311/v2"))
 
@@ -29,10 +34,24 @@ def _session(store, patrol_id: str) -> dict:
     return found.iloc[0].to_dict()
 
 
+def _own_session(store, patrol_id: str, client: dict) -> dict:
+    """The session of ``patrol_id`` when ``client``'s key started it; an audited 403
+    when another key did (a patrol is one inspector's, through one app)."""
+    try:
+        session = _session(store, patrol_id)
+    except StoreError as exc:
+        raise unavailable(str(exc)) from None
+    owner = session.get("key_id")
+    if isinstance(owner, str) and owner and owner != client["key_id"]:
+        raise refuse(client, f"patrol {patrol_id!r} was started by another API client; only the key that "
+                             "started a patrol sends its points and ends it")
+    return session
+
+
 @bp.post("/patrols.json")
 @endpoint("patrol_sessions")
 def start_patrol():
-    body, client, idem = begin_post()
+    body, client, idem = begin_post("patrols:write")
     req = validate(PatrolStartIn, body)
     now = now_utc()
     pid = "P" + new_case_id()[1:]
@@ -46,11 +65,11 @@ def start_patrol():
 @bp.post("/patrols/<patrol_id>/points.json")
 @endpoint("patrol_points")
 def add_points(patrol_id: str):
-    body, client, idem = begin_post(MAX_BATCH_BODY)
+    body, client, idem = begin_post("patrols:write", MAX_BATCH_BODY)
     patrol_id = path_id(patrol_id, "patrol")
     req = validate(PointsIn, body)
     ctx = town()
-    session = _session(ctx.store, patrol_id)
+    session = _own_session(ctx.store, patrol_id, client)
     if pd.notna(session.get("ended_at")):
         raise ApiError(409, f"patrol {patrol_id!r} has ended; start a new one", quarantine=False)
     rows, refused = [], []
@@ -117,7 +136,8 @@ def _local_iso(t) -> str:
 @bp.post("/patrols/<patrol_id>/end.json")
 @endpoint("patrols")
 def end_patrol(patrol_id: str):
-    body, client, idem = begin_post()
+    body, client, idem = begin_post("patrols:write")
     patrol_id = path_id(patrol_id, "patrol")
     req = validate(PatrolEndIn, body)
+    _own_session(town().store, patrol_id, client)
     return commit(submission(client, body, idem, run=_end(patrol_id, req.ended_at)))

@@ -4,7 +4,8 @@ GeoReport v2 lets anyone read services and service requests without a key; brief
 asks that personal data be protected. A service request read back carries the
 fields of :data:`REQUEST_FIELDS`. Without a key only the town's public fields leave
 the server (``TOWNBRAIN_OPEN311_PUBLIC_FIELDS``, default :data:`DEFAULT_PUBLIC`);
-with a valid key all of them do.
+with a key, all of them for the requests its scopes open to it: those it created
+(``requests:read-own``) or every one (``requests:read-all``), intake/scopes.py.
 
 Never in any read, with or without a key, whatever the setting says: who reported
 (``reported_by``, a staff id), the contact fields a citizen's app posts (``email``,
@@ -63,8 +64,8 @@ def public_fields(names: list[str] | None = None) -> tuple[str, ...]:
 
 
 def redact(request_row: dict, public: tuple[str, ...] | None) -> dict:
-    """``request_row`` as a reader sees it: every field with a key (``public`` None),
-    else only the public ones (the others are left out, not emptied)."""
+    """``request_row`` as a reader sees it: every field (``public`` None), else only
+    the public ones (the others are left out, not emptied)."""
     if public is None:
         return request_row
     return {k: v for k, v in request_row.items() if k in public}

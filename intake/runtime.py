@@ -14,6 +14,7 @@ import pandas as pd
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
+from access.audit import AuditLog
 from geodata.apikeys import ApiKeys, KeyThrottled
 from geodata.frames import StoreError
 from geodata.intake import GroupWriter, Outcome, Submission, Unavailable, fingerprint
@@ -57,6 +58,8 @@ class Intake:
         self.refusals = RefusalLog()
         #: Requests per address and per key (intake/limits.py).
         self.limits = RateLimits(rate_per_address, rate_per_key)
+        #: Where a known client's refusals are recorded (intake/scopes.py).
+        self.audit = AuditLog(store)
 
 
 def intake() -> Intake:
@@ -269,17 +272,22 @@ def endpoint(layer: str):
     return wrap
 
 
-def begin_post(limit: int = MAX_BODY) -> tuple[dict, dict, str | None]:
-    """Body (at most ``limit`` bytes), client and idempotency key of a POST (in that
-    order of checks)."""
+def begin_post(scope: str, limit: int = MAX_BODY) -> tuple[dict, dict, str | None]:
+    """Body (at most ``limit`` bytes), client, its key's ``scope`` (an audited 403
+    without it, intake/scopes.py) and idempotency key of a POST, in that order of checks."""
     from flask import g
+
+    from intake.scopes import require
     g.raw_body = raw_body(limit)
     try:
         body = read_body(g.raw_body)
     except ApiError:
-        # a body that cannot be read is kept only for a client known by its header or query key
+        # a body that cannot be read is kept only for a client known by its header or query key,
+        # and allowed to make this request
         if request.args.get("api_key") or request.headers.get("X-Api-Key"):
             g.client = client_of({})
+            require(g.client, scope)
         raise
     g.client = client_of(body)
+    require(g.client, scope)  # its 403 stores nothing of the request (quarantine=False)
     return body, g.client, idempotency_key(body)

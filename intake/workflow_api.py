@@ -54,7 +54,7 @@ def _transition(case_id: str, step: TransitionIn, at: pd.Timestamp):
 @bp.post("/requests/<case_id>/transitions.json")
 @endpoint("case_history")
 def post_transition(case_id: str):
-    body, client, idem = begin_post()
+    body, client, idem = begin_post("workflow:write")
     case_id = path_id(case_id, "service request")
     step = validate(TransitionIn, body)
     at = now_utc() if step.at is None else pd.Timestamp(step.at)

@@ -294,52 +294,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-apikey_app = typer.Typer(help="API keys of the live intake's clients (stored hashed).", no_args_is_help=True)
+from townbrain.cli_apikey import apikey_app  # noqa: E402 - the live intake's API keys and their scopes
 app.add_typer(apikey_app, name="apikey")
-
-
-@apikey_app.command("create")
-def apikey_create(name: str = typer.Option(..., "--name", help="Client the key is for, e.g. inspector-app"),
-                  db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
-    """Print a new API key for a client of /open311/v2/ (shown once; only its hash is kept)."""
-    from geodata.apikeys import ApiKeys
-    from geodata.store import StoreError
-    try:
-        print(ApiKeys(_store(db)).create(name))
-    except StoreError as exc:
-        fail(str(exc))
-
-
-@apikey_app.command("list")
-def apikey_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
-    """The issued keys (key id, client, issued, revoked) — never the keys themselves."""
-    from geodata.apikeys import ApiKeys
-    from geodata.store import StoreError
-    try:
-        keys = ApiKeys(_store(db)).list()
-    except StoreError as exc:
-        fail(str(exc))
-    t = Table("key_id", "name", "created_at", "revoked_at")
-    for r in keys.itertuples():
-        t.add_row(str(r.key_id), str(r.name), _fmt(r.created_at), "" if pd_isna(r.revoked_at) else _fmt(r.revoked_at))
-    out.print(t)
-
-
-@apikey_app.command("revoke")
-def apikey_revoke(key_id: str = typer.Argument(..., help="key_id (from `apikey list`) or the whole key"),
-                  db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
-    """Revoke a key: the server refuses it within a minute (its verification cache)."""
-    from geodata.apikeys import ApiKeys
-    from geodata.store import StoreError
-    try:
-        done = ApiKeys(_store(db)).revoke(key_id)
-    except StoreError as exc:
-        fail(str(exc))
-    if not done:
-        fail(f"no API key {key_id!r}; see `townbrain apikey list`")
-    out.print(f"revoked {key_id}")
-
-
 from townbrain.cli_access import audit_app, kiosk_app, user_app  # noqa: E402 - accounts, walls, the audit trail
 app.add_typer(user_app, name="user")
 app.add_typer(kiosk_app, name="kiosk")

@@ -9,9 +9,12 @@ import pytest
 import shapely
 from flask import Flask
 
+from geodata.apikeys import SCOPES
 from tests.grids.handmade import B, partition
 
 TOWN_NAME = "青澜镇"
+#: Every scope: the fixtures' key may do everything (tests/intake/test_scopes.py takes them away).
+ALL_SCOPES = tuple(SCOPES)
 
 
 def handmade_town(store) -> None:
@@ -61,7 +64,7 @@ def intake_app(town_store):
     server = Flask("intake-test")
     state = register_intake(server, town_store, timeout_s=5.0)
     server.config["TESTING"] = True
-    key = state.keys.create("test-client")
+    key = state.keys.create("test-client", ALL_SCOPES)
     server.intake_key = key
     return server
 
@@ -91,7 +94,7 @@ def served_intake(tmp_path, app: Flask | None = None, **limits):
     handmade_town(store)
     app = app or Flask("served")
     state = register_intake(app, store, timeout_s=5.0, **limits)
-    key = state.keys.create("served")
+    key = state.keys.create("served", ALL_SCOPES)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     port = server.socket.getsockname()[1]

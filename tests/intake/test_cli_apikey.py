@@ -54,3 +54,57 @@ def test_a_wrong_key_costs_one_hash_until_its_verdict_expires(town_store, monkey
     keys.verify(wrong + "x")
     keys.verify(wrong + "x")
     assert len(calls) == 2  # revoked and unknown ids are refused without hashing
+
+
+def test_apikey_create_with_scopes_list_them_and_change_them(town_store):
+    """`create NAME --scope …` (repeatable, comma lists), the default scopes without
+    it, `list` showing them (an old key's as the default), `scopes` replacing them,
+    one sentence for a bad scope — each change audited under the operator's name."""
+    import os
+
+    import pandas as pd
+
+    from access.audit import AuditLog
+    from geodata.apikeys import DEFAULT_SCOPES
+    url = town_store.url
+    made = _cli("apikey", "create", "dispatch", "--scope", "workflow:write", "--scope",
+                "requests:read-all,patrols:write", "--db", url)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert ApiKeys(town_store).verify(key)["scopes"] == ("requests:read-all", "workflow:write", "patrols:write")
+    assert "scopes: requests:read-all, workflow:write, patrols:write" in made.stderr
+    plain = _cli("apikey", "create", "--name", "citizen-app", "--db", url)  # the older form, no --scope
+    assert plain.returncode == 0, plain.stderr
+    assert ApiKeys(town_store).verify(plain.stdout.strip())["scopes"] == DEFAULT_SCOPES
+    old = _cli("apikey", "create", "old-app", "--db", url).stdout.strip()
+    old_id = old.split("_")[1]
+    town_store.update_columns("api_keys", pd.DataFrame({"key_id": [old_id], "scopes": [None]}))  # before scopes
+
+    listed = subprocess.run([sys.executable, "-m", "townbrain.cli", "apikey", "list", "--db", url],
+                            capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "220"})
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split("│")[2].strip(): line.split("│")[3].strip() for line in listed.stdout.splitlines()
+            if line.count("│") >= 5}
+    assert rows["dispatch"] == "requests:read-all, workflow:write, patrols:write"
+    assert rows["citizen-app"] == "requests:write, requests:read-own"
+    assert rows["old-app"] == "requests:write, requests:read-own  (default: issued before scopes)"
+
+    changed = _cli("apikey", "scopes", old_id, "--scope", "patrols:write", "--db", url)
+    assert changed.returncode == 0 and "patrols:write" in changed.stdout, changed.stderr
+    assert ApiKeys(town_store).verify(old)["scopes"] == ("patrols:write",)
+
+    before = town_store.count("api_keys")
+    for args, said in ((("create", "x", "--scope", "requests:admin"), "unknown API key scope 'requests:admin'"),
+                       (("create", "x", "--scope", " , "), "names no scope"),
+                       (("create", "x", "--name", "y"), "two client names"),
+                       (("scopes", "nope", "--scope", "requests:write"), "no such API key")):
+        bad = _cli("apikey", *args, "--db", url)
+        assert bad.returncode == 1 and said in bad.stderr and "Traceback" not in bad.stderr, (args, bad.stderr)
+    assert town_store.count("api_keys") == before
+
+    trail = AuditLog(town_store).list()
+    mine = trail[trail.action.str.startswith("apikey_")]
+    assert mine.action.tolist() == ["apikey_create"] * 3 + ["apikey_scopes"]
+    assert mine.username.str.startswith("os:").all()
+    assert mine.object.iloc[-1] == f"apikey:{old_id}" and mine.detail.iloc[-1] == "scopes=patrols:write"
+    assert "scopes=requests:read-all,workflow:write,patrols:write" in mine.detail.iloc[0]

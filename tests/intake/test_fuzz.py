@@ -11,7 +11,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geodata.store import open_store
-from tests.intake.conftest import INSIDE, handmade_town
+from tests.intake.conftest import ALL_SCOPES, INSIDE, handmade_town
 
 POSTS = ["/open311/v2/requests.json", "/open311/v2/requests/batch.json", "/open311/v2/patrols.json",
          "/open311/v2/requests/X1/transitions.json", "/open311/v2/patrols/P1/points.json",
@@ -26,7 +26,7 @@ def fuzz_app(tmp_path_factory):
     handmade_town(store)
     server = Flask("fuzz")
     state = register_intake(server, store, timeout_s=5.0)
-    server.intake_key = state.keys.create("fuzzer")
+    server.intake_key = state.keys.create("fuzzer", ALL_SCOPES)
     yield server
     store.close()
 
