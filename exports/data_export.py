@@ -1,9 +1,9 @@
 """``townbrain export data``: a layer, or a period's cases, in the formats offices use.
 
 The exporter reads one layer through the store (the period pushed down to the
-database), keeps what the scope admits, turns residents into aggregates unless the
-scope lets personal records out (brief.md, "Security": personal data is protected),
-moves the geometry into the asked CRS and hands the frame to one writer of
+database), keeps what the scope admits, turns residents into aggregates and leaves
+a case's reporter, contacts and own words (:data:`PERSONAL_COLUMNS`) out unless the
+scope lets personal data out (brief.md, "Security": personal data is protected), moves the geometry into the asked CRS and hands the frame to one writer of
 :mod:`exports.data_writers`. The file states its CRS, its export id, who made it and
 when the data stood (GeoPackage ``gpkg_contents.description`` and its SRS, a
 Shapefile's ``.prj`` and ``README.txt``, GeoJSON ``description`` and ``crs``, CSV a
@@ -122,7 +122,9 @@ def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | N
                                              if c in store.columns("grids")]) if store.has_layer("grids") else None
         frame, name = residents_to_grid_aggregates(people, grids), f"{layer}_by_grid"
     else:
-        frame = store.read(layer, start=start, end=end)
+        # personal columns are not even read unless they may leave
+        keep = None if scope.personal else [c for c in store.columns(layer) if c not in PERSONAL_COLUMNS]
+        frame = store.read(layer, start=start, end=end, columns=keep)
     if not scope.is_town:
         if scope.has_unit_columns(frame):
             frame = frame[scope.mask(frame)]
@@ -134,12 +136,13 @@ def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | N
 
 
 def without_personal(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` without the :data:`PERSONAL_COLUMNS` it has.
+    """``frame`` without the :data:`PERSONAL_COLUMNS` it has (itself when it has none).
 
     >>> list(without_personal(pd.DataFrame({"case_id": ["C1"], "reported_by": ["S1"], "phone": ["139"]})))
     ['case_id']
     """
-    return frame.drop(columns=[c for c in PERSONAL_COLUMNS if c in frame.columns])
+    personal = [c for c in PERSONAL_COLUMNS if c in frame.columns]
+    return frame.drop(columns=personal) if personal else frame
 
 
 def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", start=None, end=None,
@@ -179,8 +182,12 @@ def export_frame(store, frame: pd.DataFrame, out, fmt: str | None = None, *, lay
                  export_id: str | None = None, geometry_as: str = "auto", t0: float | None = None) -> ExportResult:
     """Write a frame already read and limited by the caller (:func:`export_layer`'s
     read, or the console's filtered cases: exports/web.py) to ``out`` in ``fmt``,
-    in the CRS ``crs``, stating the export in the file like every data export."""
+    in the CRS ``crs``, stating the export in the file like every data export.
+    :data:`PERSONAL_COLUMNS` leave only with ``personal`` (a role that may see them,
+    or the CLI's ``--with-personal-data``): this is the one place that decides it."""
     t0 = time.perf_counter() if t0 is None else t0
+    if not personal:
+        frame = without_personal(frame)
     fmt = format_of(out, fmt)
     target: OutCRS = parse_out_crs(crs)
     out = Path(out)

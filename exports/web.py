@@ -18,7 +18,6 @@ fails (brief.md "Security": leaks must be traceable to who exported what).
 """
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from pathlib import Path
@@ -29,6 +28,7 @@ import flask
 from access import roles
 from access.audit import AuditError
 from access.scope import request_scope
+from exports.audited import run_audited
 from exports.common import ExportError, Scope, new_export_id
 from exports.jobs import ExportJobs, JobRefused
 
@@ -161,20 +161,11 @@ def install_exports(server, store, console_cases, root: Path | None = None) -> E
         def work(job):
             export_id = new_export_id()
             try:
-                result = make(store, job, req, limit, cases, who, export_id)
-                record = audit_detail(req, scope.describe(), personal, result)
-                access.audit.record("export", user=who, source=source, object=f"export {export_id}",
-                                    detail=json.dumps(record, ensure_ascii=False, default=str))
+                result = run_audited(access.audit, lambda: make(store, job, req, limit, cases, who, export_id),
+                                     user=who, source=source, export_id=export_id,
+                                     detail=lambda r: audit_detail(req, scope.describe(), personal, r))
             except AuditError:
                 raise RuntimeError("the audit trail cannot be written: the export was not kept") from None
-            except Exception as exc:
-                try:
-                    access.audit.record("export", outcome="failed", user=who, source=source,
-                                        object=f"export {export_id}", detail=str(exc).splitlines()[0][:300]
-                                        if str(exc) else type(exc).__name__)
-                except AuditError:
-                    pass
-                raise
             return result.path, {"export_id": export_id, "records": result.records, "pages": result.pages,
                                  "sha256": result.sha256}
 
@@ -229,11 +220,10 @@ def _mimetype(path: Path) -> str:
 def make(store, job, req: dict, scope: Scope, cases, made_by: str, export_id: str):
     """Run the one exporter of :mod:`exports` the request names, into the job's folder."""
     if req["kind"] == "data":
-        from exports.data_export import export_frame, without_personal
-        frame = cases if scope.personal else without_personal(cases)
+        from exports.data_export import export_frame
         job.progress = 0.3
         out = job.folder / f"cases-{export_id}{SUFFIX[req['format']]}"
-        return export_frame(store, frame, out, req["format"], layer="cases", crs=req["crs"],
+        return export_frame(store, cases, out, req["format"], layer="cases", crs=req["crs"],
                             start=req["filters"]["start"], end=req["filters"]["end"], personal=scope.personal,
                             made_by=made_by, export_id=export_id)
     if req["kind"] == "map":
@@ -258,7 +248,8 @@ def make(store, job, req: dict, scope: Scope, cases, made_by: str, export_id: st
 
 def audit_detail(req: dict, scope: str, personal: bool, result) -> dict:
     """What the audit record says of an export: kind, format, module or layer, filters,
-    scope, whether personal columns left, the record or page count, and the file's SHA-256."""
+    scope, whether personal columns left, the record or page count (the file's name and
+    SHA-256 are added by :func:`exports.audited.run_audited`)."""
     what = {"kind": req["kind"], "format": req.get("format", "pdf" if req["kind"] == "atlas" else "html"),
             "page": req["page"]}
     if req["kind"] == "data":
@@ -269,5 +260,4 @@ def audit_detail(req: dict, scope: str, personal: bool, result) -> dict:
             what.update(paper=req["paper"], orientation=req["orientation"], dpi=int(req["dpi"]))
         if req["kind"] == "atlas":
             what.update(by=req["by"])
-    return {"export_id": result.export_id, **what, "scope": scope, "personal": personal, "file": result.path.name,
-            "sha256": result.sha256}
+    return {**what, "scope": scope, "personal": personal}

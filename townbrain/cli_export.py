@@ -18,23 +18,36 @@ export_app = typer.Typer(no_args_is_help=True,
 _ID_HELP = "Export id printed on the layout and written into the file (default: a new one)"
 
 
-def _run(status: str | None, make: Callable) -> None:
-    """Run one exporter: a status line on a terminal, its errors as one sentence, then
-    one line a script can read with what an audit record needs."""
-    from exports.common import ExportError
+def _run(store, status: str | None, make: Callable, what: dict, export_id: str | None) -> None:
+    """Run one exporter as the operator and audit it (contract: the CLI's exports are
+    audited under the operating-system user's name, ``os:NAME``; no record, no file:
+    exports/audited.py): a status line on a terminal, its errors as one sentence, then
+    one line a script can read with what the audit record holds.
+
+    ``make(export_id, made_by)`` writes the file; ``what`` is what the record says of it."""
+    from access.audit import AuditError, AuditLog
+    from access.service import operator
+    from exports.audited import run_audited
+    from exports.common import ExportError, new_export_id
     from geodata.frames import StoreError
+    export_id, who = export_id or new_export_id(), operator()
+
+    def audited():
+        return run_audited(AuditLog(store), lambda: make(export_id, who), user=who, source="cli",
+                           export_id=export_id, detail=lambda r: {**what, "records": r.records, "pages": r.pages})
     try:
         if status:
             with out.status(status):
-                result = make()
+                result = audited()
         else:
-            result = make()
-    except (ExportError, StoreError) as exc:
+            result = audited()
+    except (ExportError, StoreError, AuditError) as exc:
         fail(str(exc))
-    what = f"{result.records:,} records" if result.records is not None else f"{result.pages} pages"
-    out.print(f"{result.path}  {what}  {result.path.stat().st_size / 1e6:.2f} MB  "
-              f"{result.seconds:.1f} s  export {result.export_id} by {result.made_by}  sha256 {result.sha256}",
-              highlight=False)
+    count = f"{result.records:,} records" if result.records is not None else f"{result.pages} pages"
+    personal = "  WITH PERSONAL DATA" if what.get("personal") else ""
+    out.print(f"{result.path}  {count}  {result.path.stat().st_size / 1e6:.2f} MB  "
+              f"{result.seconds:.1f} s  export {result.export_id} by {result.made_by}{personal}  "
+              f"sha256 {result.sha256}", highlight=False)
 
 
 @export_app.command("data")
@@ -49,16 +62,31 @@ def export_data(layer: str = typer.Option(..., "--layer", help="Layer to export 
                 end: Optional[str] = typer.Option(None, "--to", help="Day after the last (YYYY-MM-DD)"),
                 crs: str = typer.Option("4326", "--crs", help="4326 (WGS84), 4490 (CGCS2000) or gcj02"),
                 geometry_as: str = typer.Option("auto", "--geometry", help="CSV/Excel: auto, lonlat or wkt"),
+                with_personal: bool = typer.Option(False, "--with-personal-data",
+                                                   help="Let personal data out: a case's reporter, contacts and "
+                                                        "own words, residents record by record. Default: left "
+                                                        "out (residents as per-grid counts). The audit record "
+                                                        "names you and says so"),
                 export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                 db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
-    """A layer, or a period's cases, as GeoPackage, GeoJSON, zipped Shapefile, CSV, KML or Excel."""
+    """A layer, or a period's cases, as GeoPackage, GeoJSON, zipped Shapefile, CSV, KML or Excel.
+
+    Personal fields stay home unless --with-personal-data is given; every export is
+    audited under the operating-system user's name (os:NAME)."""
+    from exports.common import ExportError, Scope
     from exports.data_export import export_layer
     if geometry_as not in ("auto", "lonlat", "wkt"):
         fail(f"--geometry must be auto, lonlat or wkt, not {geometry_as!r}")
+    try:
+        first, stop = _day(start, "--from"), _day(end, "--to")
+    except ExportError as exc:
+        fail(str(exc))
     store = store_or_fail(db)
-    _run(f"exporting {layer}…", lambda: export_layer(
-        store, layer, out_path, fmt, crs=crs, start=_day(start, "--from"), end=_day(end, "--to"),
-        export_id=export_id, geometry_as=geometry_as))
+    what = {"kind": "data", "layer": layer, "format": fmt or out_path.suffix.lstrip("."), "crs": crs,
+            "from": start, "to": end, "scope": "town", "personal": with_personal}
+    _run(store, f"exporting {layer}…", lambda eid, who: export_layer(
+        store, layer, out_path, fmt, crs=crs, start=first, end=stop, scope=Scope(personal=with_personal),
+        made_by=who, export_id=eid, geometry_as=geometry_as), what, export_id)
 
 
 def _day(value: Optional[str], option: str):
@@ -103,7 +131,10 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
     req = MapRequest(module=module, fmt=fmt, paper=paper.upper(), orientation=orientation, dpi=dpi,
                      lang=lang, grid=grid, bbox=box, buildings=buildings)
     store = store_or_fail(db)
-    _run(f"drawing the {module} map…", lambda: export_map(store, out_path, req, export_id=export_id))
+    what = {"kind": "map", "module": module, "format": fmt, "paper": req.paper, "orientation": orientation,
+            "dpi": dpi, "grid": grid, "bbox": bbox, "scope": "town", "personal": False}
+    _run(store, f"drawing the {module} map…",
+         lambda eid, who: export_map(store, out_path, req, made_by=who, export_id=eid), what, export_id)
 
 
 @export_app.command("html")
@@ -115,8 +146,10 @@ def export_html_cmd(out_path: Path = typer.Option(..., "--out", help="HTML file 
     """One self-contained offline interactive map (every script, style and font inlined; fetches nothing)."""
     from exports.html_map import export_html
     store = store_or_fail(db)
-    _run(f"building the offline {module} map…",
-         lambda: export_html(store, out_path, module, lang=lang, export_id=export_id))
+    what = {"kind": "html", "module": module, "scope": "town", "personal": False}
+    _run(store, f"building the offline {module} map…",
+         lambda eid, who: export_html(store, out_path, module, lang=lang, made_by=who, export_id=eid), what,
+         export_id)
 
 
 @export_app.command("atlas")
@@ -131,5 +164,7 @@ def export_atlas_cmd(out_path: Path = typer.Option(..., "--out", help="PDF to wr
     store = store_or_fail(db)
     with Progress(console=out, transient=True, disable=not out.is_terminal) as bar:
         task = bar.add_task(f"atlas by {by}", total=None)
-        _run(None, lambda: export_atlas(store, out_path, by, lang=lang, export_id=export_id,
-                                        progress=lambda i, n: bar.update(task, completed=i, total=n)))
+        _run(store, None, lambda eid, who: export_atlas(
+            store, out_path, by, lang=lang, made_by=who, export_id=eid,
+            progress=lambda i, n: bar.update(task, completed=i, total=n)),
+            {"kind": "atlas", "by": by, "scope": "town", "personal": False}, export_id)
