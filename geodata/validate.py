@@ -119,15 +119,21 @@ def _as_text(s: pd.Series) -> pd.Series:
                 return "true" if v else "false"
             return str(v)
         s = s.astype(object).map(one)
-    t = s.astype(TEXT).str.replace(_SPACES, " ", regex=True).str.strip()
+    t = s.astype(TEXT)
+    if t.str.contains(_SPACES, regex=True).any():   # a scan is cheaper than rewriting every value
+        t = t.str.replace(_SPACES, " ", regex=True)
+    t = t.str.strip()
     return t.mask(t.isin(NA_TOKENS))
 
 
-def _objects(s: pd.Series) -> np.ndarray:
-    """Values as an object array with None (not NaN) for what is missing."""
-    arr = s.to_numpy(object).copy()
-    arr[pd.isna(arr)] = None
-    return arr
+def _objects(s: pd.Series):
+    """Text values as the frame's text column will hold them (Arrow-backed ``str``,
+    NaN for what is missing): no object array between the file and the store.
+
+    >>> _objects(pd.Series(["a", None, pd.NA], dtype=object)).tolist()
+    ['a', nan, nan]
+    """
+    return s.astype("str").array
 
 
 def _set_aside(out: dict, name: str, texts: pd.Series, mask: np.ndarray, problem, codes=None) -> list[dict]:
@@ -420,8 +426,10 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
                 vals = vals.mask(ctl)
             if f.codes:
                 lookup = code_lookup(layer, name, f.codes, (value_maps or {}).get(name))
-                spellings = vals.dropna().unique()   # a handful of spellings for a million rows
-                mapped = vals.astype(object).map({v: lookup.get(normalise_code(v)) for v in spellings})
+                # a handful of spellings for a million rows: each looked up once
+                where, spellings = pd.factorize(vals)
+                codes = np.array([lookup.get(normalise_code(v)) for v in spellings] + [None], dtype=object)
+                mapped = pd.Series(codes[where], index=vals.index)   # -1 (missing) takes the None at the end
                 unknown = (vals.notna() & mapped.isna()).to_numpy()
                 allowed = ", ".join(f.codes)
                 if f.required or name == idf:

@@ -368,8 +368,17 @@ def _strptime_arrow(arr, fmt: str) -> tuple[np.ndarray, np.ndarray]:
         return us, ok
     suspect = pc.fill_null(pc.or_(pc.less_equal(pc.day(parsed), 3),
                                   pc.less(pc.year(parsed), 1000)), False).to_numpy(zero_copy_only=False)
+    where = np.empty(0, np.intp)
     if suspect.any():
         where = np.flatnonzero(suspect)
+        # A suspect that Arrow writes back exactly as the text it read was read
+        # right (a rolled-over date writes back as another day): only the others
+        # go to pandas — in a zero-padded column, none.
+        seconds = pc.cast(parsed.take(pa.array(where)), pa.timestamp("s"), safe=False)  # %S: no fraction
+        back = pc.strftime(seconds, format=fmt)
+        same = pc.fill_null(pc.equal(back, arr.take(pa.array(where))), False).to_numpy(zero_copy_only=False)
+        where = where[~same]
+    if len(where):
         again = pd.to_datetime(pd.Series(arr.take(pa.array(where)).to_pylist(), dtype=object),
                                format=fmt, errors="coerce").astype("datetime64[us]")
         ok[where] = again.notna().to_numpy()
@@ -392,9 +401,10 @@ def _arrow_text(txt: pd.Series):
     """``txt`` as one Arrow string array (no copy for an Arrow-backed column)."""
     import pyarrow as pa
     arr = getattr(txt.array, "_pa_array", None)
-    if arr is None or not pa.types.is_string(arr.type):
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return pa.array(txt.to_numpy(object), type=pa.string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.string()) if pa.types.is_large_string(arr.type) else arr
 
 
 def _naive_times(txt: pd.Series, rest: np.ndarray, iso_like: np.ndarray) -> np.ndarray:
