@@ -16,6 +16,7 @@ node to its parent; the root is node 1. ``SELECT rtreecheck('<rtree>')`` checks 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,6 +51,22 @@ def rtree_entries(con: sqlite3.Connection, rtree: str) -> tuple[np.ndarray, np.n
     return np.array([r[0] for r in rows], dtype=np.int64), arr[:, 1:].astype(np.float32)
 
 
+@dataclass
+class Packed:
+    """An R-tree packed but not yet written (:func:`rtree_pack`): node blobs, the leaf
+    of each entry (in id order) and the parent of each inner node."""
+
+    node_size: int
+    nodes: list[tuple[int, bytes]]
+    rowids: tuple[np.ndarray, np.ndarray]
+    parents: list[tuple[int, int]]
+
+
+def node_size(con: sqlite3.Connection, rtree: str) -> int:
+    """Bytes of a node of ``rtree`` (from the page size of its file)."""
+    return con.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
+
+
 def rtree_rebuild(con: sqlite3.Connection, rtree: str, create_sql: str,
                   ids: np.ndarray, boxes: np.ndarray) -> None:
     """Replace the R-tree ``rtree`` (created by ``create_sql``) by one holding
@@ -57,10 +74,27 @@ def rtree_rebuild(con: sqlite3.Connection, rtree: str, create_sql: str,
     Sort-Tile-Recursive. Runs in the caller's transaction."""
     con.execute(f'DROP TABLE "{rtree}"')
     con.execute(create_sql)
-    if len(ids) == 0:
-        return
-    node_size = con.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
-    fanout = (node_size - 4) // _CELL.itemsize
+    if len(ids):
+        rtree_write(con, rtree, rtree_pack(ids, boxes, node_size(con, rtree)))
+
+
+def rtree_replace(con: sqlite3.Connection, rtree: str, create_sql: str, packed: Packed,
+                  staged_rowids: str) -> None:
+    """As :func:`rtree_rebuild` with the tree packed beforehand and its entry → leaf
+    map already in the table ``staged_rowids`` (columns ``id``, ``nodeno``), copied
+    with one ``INSERT … SELECT``: for a million entries 0.1 s against 1.2 s bound
+    one by one."""
+    con.execute(f'DROP TABLE "{rtree}"')
+    con.execute(create_sql)
+    if node_size(con, rtree) != packed.node_size:   # cannot differ within one file; never write a bad tree
+        raise ValueError(f"R-tree {rtree} was packed for nodes of {packed.node_size} bytes")
+    if len(packed.rowids[0]):
+        rtree_write(con, rtree, packed, staged_rowids)
+
+
+def rtree_pack(ids: np.ndarray, boxes: np.ndarray, size: int) -> Packed:
+    """Pack ``ids`` with ``boxes`` Sort-Tile-Recursive into nodes of ``size`` bytes."""
+    fanout = (size - 4) // _CELL.itemsize
     nodes, rowids, parents = [], None, []
     next_no, depth = 2, 0
     child_ids, child_boxes = np.asarray(ids, np.int64), np.asarray(boxes, np.float32)
@@ -72,11 +106,11 @@ def rtree_rebuild(con: sqlite3.Connection, rtree: str, create_sql: str,
         sorted_ids, sorted_boxes = child_ids[order], child_boxes[order]
         if depth == 0:
             by_id = np.argsort(sorted_ids, kind="stable")  # in id order: B-tree appends
-            rowids = zip(sorted_ids[by_id].tolist(), numbers[node_of][by_id].tolist())
+            rowids = (sorted_ids[by_id], numbers[node_of][by_id])
         else:
             parents.extend(zip(sorted_ids.tolist(), numbers[node_of].tolist()))
         nodes.extend(zip(numbers.tolist(), _node_blobs(sorted_ids, sorted_boxes, node_of, n_nodes,
-                                                       fanout, node_size, depth if n_nodes == 1 else 0)))
+                                                       fanout, size, depth if n_nodes == 1 else 0)))
         if n_nodes == 1:
             break
         starts = np.flatnonzero(np.r_[True, node_of[1:] != node_of[:-1]])
@@ -85,9 +119,19 @@ def rtree_rebuild(con: sqlite3.Connection, rtree: str, create_sql: str,
                                        np.minimum.reduceat(sorted_boxes[:, 2], starts),
                                        np.maximum.reduceat(sorted_boxes[:, 3], starts)])
         child_ids, depth = numbers, depth + 1
-    con.executemany(f'INSERT OR REPLACE INTO "{rtree}_node" (nodeno, data) VALUES (?, ?)', nodes)
-    con.executemany(f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) VALUES (?, ?)', rowids)
-    con.executemany(f'INSERT INTO "{rtree}_parent" (nodeno, parentnode) VALUES (?, ?)', parents)
+    return Packed(size, nodes, rowids, parents)
+
+
+def rtree_write(con: sqlite3.Connection, rtree: str, packed: Packed, staged_rowids: str | None = None) -> None:
+    """Write a packed tree into the (new, empty) shadow tables of ``rtree``."""
+    con.executemany(f'INSERT OR REPLACE INTO "{rtree}_node" (nodeno, data) VALUES (?, ?)', packed.nodes)
+    if staged_rowids:
+        con.execute(f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) SELECT id, nodeno FROM {staged_rowids} '
+                    "ORDER BY id")
+    else:
+        con.executemany(f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) VALUES (?, ?)',
+                        zip(packed.rowids[0].tolist(), packed.rowids[1].tolist()))
+    con.executemany(f'INSERT INTO "{rtree}_parent" (nodeno, parentnode) VALUES (?, ?)', packed.parents)
 
 
 def _str_pack(boxes: np.ndarray, fanout: int) -> tuple[np.ndarray, np.ndarray]:

@@ -203,3 +203,37 @@ def test_bulk_polygons_get_the_envelopes_gdal_gives_them(gpkg, tmp_path):
     assert rtree_by_id(gpkg.path, "parcels", "id") == rtree_by_id(ref, "parcels", "id")
     query = "SELECT id, geom FROM parcels"
     assert dict(sql(gpkg, query)) == dict(sql(ref, query))
+
+
+def test_a_bulk_write_into_an_empty_layer_builds_the_rtree_gdal_builds(gpkg, tmp_path):
+    # the tree is packed before the transaction and its entry → leaf map staged with the rows
+    _, new, _ = old_and_new()
+    assert gpkg.upsert("cases", new) == len(new)
+    ref = gdal_reference(tmp_path, new)
+    assert rtree_by_id(gpkg.path, "cases", "case_id") == rtree_by_id(ref, "cases", "case_id")
+    assert sql(gpkg, "SELECT rtreecheck('rtree_cases_geom')") == [("ok",)]
+    assert sql(gpkg, "SELECT count(*) FROM rtree_cases_geom") == [(len(new) - 2,)]  # None, empty: no entry
+    minx, miny, maxx, maxy = BBOX
+    x, y = shapely.bounds(new.geometry.values)[:, :2].T
+    inside = new.case_id[(x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)]
+    assert sorted(gpkg.read("cases", bbox=BBOX).case_id) == sorted(inside)
+
+
+def test_a_writer_between_the_rtree_plan_and_the_write_is_not_lost(gpkg, tmp_path, monkeypatch):
+    # Another writer adds rows after the bulk write packed its tree for an empty layer:
+    # the transaction sees the next fid moved and packs again with the new rows in.
+    _, new, _ = old_and_new()
+    early = make_cases(5, seed=7).assign(case_id=[f"E{i}" for i in range(5)])
+    real = gpkg._rtree_plan
+
+    def plan_then_other_writer(decl, df):
+        plan = real(decl, df)
+        open_store(str(gpkg.path)).append("cases", early)  # the per-row path: GDAL, its triggers
+        return plan
+
+    monkeypatch.setattr(gpkg, "_rtree_plan", plan_then_other_writer)
+    gpkg.upsert("cases", new)
+    both = gpd.GeoDataFrame(pd.concat([early, new], ignore_index=True), geometry="geometry", crs=4326)
+    assert sql(gpkg, "SELECT rtreecheck('rtree_cases_geom')") == [("ok",)]
+    ref = gdal_reference(tmp_path, both)
+    assert rtree_by_id(gpkg.path, "cases", "case_id") == rtree_by_id(ref, "cases", "case_id")
