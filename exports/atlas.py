@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from exports import cartography as C
-from exports.common import ExportError, ExportResult, Scope, default_user, finish, new_export_id
+from exports.common import ExportError, ExportResult, Places, Scope, default_user, finish, new_export_id
 from geodata import config
 
 __all__ = ["export_atlas", "ATLAS_KPIS", "UNITS"]
@@ -62,15 +62,26 @@ def _prepare(store, by: str, scope: Scope | None):
     data = read_map_data(store, M.get("public"), snapshot=snap)
     units = store.read(layer, columns=[c for c in (col, "name", "district_id") if c in store.columns(layer)])
     units[col] = units[col].astype(str)
-    if scope is not None and not scope.is_town:
-        units = units[scope.mask(units)]
+    limited = scope is not None and not scope.is_town
+    places = Places.of(store, scope) if limited else None
+    if limited:
+        units = units[scope.mask(units, places)]
     units = units.sort_values(col).reset_index(drop=True)
     period = {"start": snap.year_start, "end": snap.year_end, "as_of": snap.now, "now": snap.now}
     year = snap.year_cases()
     ids = units[col].tolist()
     table = compute_all(year, None, by=by, groups=ids, **period) if len(year) and col in year else \
         pd.DataFrame(index=pd.Index(ids, name=col))
-    town = compute_kpis(year, snap.patrols, reports=snap.reports, **period) if len(year) else {}
+    # what a unit is set beside: the town, or for a limited scope the scope's own totals
+    # (its reader sees its own cases and counts, not the town's: issue 16 Deliver 3)
+    year_c, patrols_c, reports_c = year, snap.patrols, snap.reports
+    if limited:
+        year_c = year[scope.mask(year, places)]
+        patrols_c = None if patrols_c is None else patrols_c[scope.mask(patrols_c, places)]
+        if reports_c is not None and "reported_by" in reports_c:
+            reporters = reports_c[["reported_by"]].rename(columns={"reported_by": "staff_id"})
+            reports_c = reports_c[scope.mask(reporters, places)]
+    town = compute_kpis(year_c, patrols_c, reports=reports_c, **period) if len(year_c) else {}
     reg = load_all()
     # 12 months of accepted cases per unit (snapshot: registered in the last 12 months)
     months = pd.period_range((snap.now - pd.DateOffset(months=11)).strftime("%Y-%m"), snap.now.strftime("%Y-%m"),
@@ -84,10 +95,12 @@ def _prepare(store, by: str, scope: Scope | None):
     # open cases now, with their place and deadline
     open_cases = pd.DataFrame()
     if store.has_layer("cases"):
-        cols = [x for x in ("case_id", "category", "reported_at", "registered_at", "deadline", col)
-                if x in store.columns("cases")]
+        cols = [x for x in ("case_id", "category", "reported_at", "registered_at", "deadline", "grid_id",
+                            "district_id", "pro_grid_id") if x in store.columns("cases")]
         open_cases = store.read_points("cases", where={"closed_at": None}, columns=cols)
         open_cases = open_cases[open_cases["registered_at"].notna() & (open_cases["registered_at"] <= snap.now)]
+        if limited:  # the pages' maps show the scope's open cases only, not the neighbours'
+            open_cases = open_cases[scope.mask(open_cases, places)]
         open_cases["overdue"] = (open_cases["deadline"].notna() & (open_cases["deadline"] < snap.now)).to_numpy()
         open_cases = C.to_metric(open_cases) if len(open_cases) else open_cases
     # inspectors (officers for professional grids) and their 3-5-10 record this year
@@ -106,7 +119,7 @@ def _prepare(store, by: str, scope: Scope | None):
     units_m = C.to_metric(units)
     base_m = {k: C.to_metric(v) for k, v in data["base"].items()}
     return {"snap": snap, "units": units, "units_m": units_m, "base_m": base_m, "table": table, "town": town,
-            "reg": reg, "monthly": monthly, "open": open_cases, "staff": staff, "record": record, "col": col}
+            "versus": "scope_value" if limited else "town_value", "reg": reg, "monthly": monthly, "open": open_cases, "staff": staff, "record": record, "col": col}
 
 
 def export_atlas(store, out, by: str = "grid", *, lang: str = "zh", scope: Scope | None = None,
@@ -304,7 +317,7 @@ def _unit_page(P, i, by, lang, as_of, foot, page):
         mine_rec["inspector_days"].sum() else None
     rows.append(["3-5-10", _fmt_value(unit_3510, "ratio"), _fmt_value(town.get("rule_3510_compliance"), "ratio")])
     kax = fig.add_axes([0.06, 0.30, 0.42, 0.22])
-    _text_table(kax, [C.w("kpi", lang), C.w("unit_value", lang), C.w("town_value", lang)], rows,
+    _text_table(kax, [C.w("kpi", lang), C.w("unit_value", lang), C.w(P["versus"], lang)], rows,
                 col_x=[0, 0.62, 0.83], title=f"{C.w('kpi', lang)} · {P['snap'].year_start:%Y}")
 
     # 12-month trend

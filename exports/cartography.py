@@ -59,7 +59,7 @@ WORDS = {
            "legend": "图例", "inset": "全镇位置", "crs": "坐标系：CGCS2000 / 3度带高斯-克吕格 CM 120°E (EPSG:4549)",
            "filters": "范围", "town": "全镇", "grid": "网格", "no_data": "无数据", "cases_points": "近{days}日案件",
            "page": "第 {n} 页", "contents": "目 录", "open_cases": "在办案件", "overdue": "其中超期",
-           "kpi": "指标", "unit_value": "本单元", "town_value": "全镇", "trend": "近12个月受理案件",
+           "kpi": "指标", "unit_value": "本单元", "town_value": "全镇", "scope_value": "所辖范围", "trend": "近12个月受理案件",
            "inspectors": "网格员及3-5-10执行情况", "inspector": "网格员", "days": "巡查天数",
            "comply": "达标天数", "rate": "达标率", "atlas_title": "{town}网格图册", "by_grid": "综合网格",
            "by_district": "片区", "by_pro_grid": "专业网格", "district": "片区", "made": "编制", "none": "无",
@@ -72,7 +72,7 @@ WORDS = {
            "(EPSG:4549)", "filters": "Extent", "town": "whole town", "grid": "grid", "no_data": "no data",
            "cases_points": "Cases, last {days} days", "page": "page {n}", "contents": "Contents",
            "open_cases": "Open cases", "overdue": "of them overdue", "kpi": "Indicator", "unit_value": "This unit",
-           "town_value": "Town", "trend": "Cases accepted, last 12 months", "inspectors": "Inspectors and the "
+           "town_value": "Town", "scope_value": "Scope", "trend": "Cases accepted, last 12 months", "inspectors": "Inspectors and the "
            "3-5-10 rule", "inspector": "Inspector", "days": "Days", "comply": "Complying",
            "rate": "Compliance", "atlas_title": "{town} grid atlas", "by_grid": "Comprehensive grids",
            "by_district": "Districts", "by_pro_grid": "Professional grids", "district": "District",

@@ -27,14 +27,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geodata import config
 
-__all__ = ["ExportResult", "ExportError", "Scope", "new_export_id", "default_user", "sha256_of",
+__all__ = ["ExportResult", "ExportError", "Scope", "Places", "GEOGRAPHY", "new_export_id", "default_user", "sha256_of",
            "data_as_of", "finish"]
 
 #: Columns that place a record in the town's units (``townbrain assign``).
 UNIT_COLUMNS = {"grids": "grid_id", "districts": "district_id", "pro_grids": "pro_grid_id"}
+#: Layers of the town's geography, not records of its work: a limited scope sees them
+#: whole on a map (a data export clips them to the scope's area).
+GEOGRAPHY = frozenset({"town", "districts", "rivers", "roads", "buildings", "bus_routes"})
 
 
 class ExportError(ValueError):
@@ -67,18 +71,55 @@ class Scope:
                 return True
         return False
 
-    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+    def mask(self, frame: pd.DataFrame, places: "Places | None" = None) -> np.ndarray:
         """Rows of ``frame`` inside the scope, by their grid / district / pro-grid ids.
-        A frame with none of those columns is outside a limited scope entirely
-        (callers clip such layers by :meth:`area` instead)."""
+        With ``places`` (:meth:`Places.of` the store) a record known by its grid alone
+        is in its district's grant too, and a record with no unit of its own but a
+        ``staff_id`` (a patrol) is placed through that staff member. Anything else with
+        none of those columns is outside a limited scope entirely (fail closed; callers
+        clip geography by :meth:`area` instead).
+
+        >>> places = Places(grid_district={"G1": "D1", "G3": "D2"},
+        ...                 staff=pd.DataFrame({"staff_id": ["S0", "S3"], "grid_id": ["G1", "G3"]}))
+        >>> d1 = Scope(districts=frozenset({"D1"}))
+        >>> d1.mask(pd.DataFrame({"patrol_id": ["P1", "P2"], "staff_id": ["S3", "S0"]}), places).tolist()
+        [False, True]
+        >>> d1.mask(pd.DataFrame({"grid_id": ["G1", "G3"]}), places).tolist(), d1.mask(pd.DataFrame({"x": [1]})).tolist()
+        ([True, False], [False])
+        """
         if self.is_town:
             return np.ones(len(frame), dtype=bool)
         keep = np.zeros(len(frame), dtype=bool)
+
+        def member(values, ids) -> np.ndarray:
+            return pd.Series(values).astype("string").isin(list(ids)).fillna(False).to_numpy(dtype=bool)
         for unit, col in UNIT_COLUMNS.items():
             ids = getattr(self, unit)
             if ids is not None and col in frame:
-                keep |= frame[col].astype("string").isin(list(ids)).fillna(False).to_numpy(dtype=bool)
+                keep |= member(frame[col], ids)
+        if places is None:
+            return keep
+        if self.districts and "grid_id" in frame and "district_id" not in frame:
+            keep |= member(frame["grid_id"].astype("string").map(places.grid_district), self.districts)
+        if self.has_unit_columns(frame):
+            return keep
+        if "staff_id" in frame:
+            if places.staff is not None:
+                staff = places.staff.drop_duplicates("staff_id").set_index("staff_id")
+                placed = staff.reindex(frame["staff_id"].astype("string").to_numpy()).reset_index(drop=True)
+                keep |= self.mask(placed, places) if self.has_unit_columns(placed) else False
+        elif places.area is not None and _all_points(frame):
+            # a point placed by nothing but where it lies: as `townbrain assign` would place it
+            geom = frame.geometry if frame.crs is None or frame.crs.equals(4326) else frame.geometry.to_crs(4326)
+            keep |= shapely.intersects_xy(places.area, geom.x.to_numpy(), geom.y.to_numpy())
         return keep
+
+    def keep(self, layer: str, frame, places: "Places | None" = None):
+        """``frame`` (a layer ``layer`` of a map) as the scope may see it: geography
+        (:data:`GEOGRAPHY`) whole, any other layer's records by :meth:`mask`."""
+        if self.is_town or frame is None or layer in GEOGRAPHY:
+            return frame
+        return frame[self.mask(frame, places)]
 
     def has_unit_columns(self, frame: pd.DataFrame) -> bool:
         return any(c in frame for c in UNIT_COLUMNS.values())
@@ -96,6 +137,36 @@ class Scope:
                 g = store.read(unit, where={col: sorted(ids)}, columns=[col])
                 parts.extend(g.geometry.to_numpy())
         return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where records without a district of their own lie: each grid's district, each
+    staff member's grid / professional grid (a patrol is placed through its
+    inspector) and the scope's area (a bare point by where it lies), read once per
+    export."""
+
+    grid_district: dict
+    staff: pd.DataFrame | None = None
+    area: object = None
+
+    @classmethod
+    def of(cls, store, scope: "Scope | None" = None) -> "Places":
+        g2d, staff = {}, None
+        if store.has_layer("grids") and "district_id" in store.columns("grids"):
+            g = store.read("grids", columns=["grid_id", "district_id"], geometry=False).dropna()
+            g2d = dict(zip(g["grid_id"].astype(str), g["district_id"].astype(str)))
+        if store.has_layer("staff"):
+            cols = [c for c in ("staff_id", "grid_id", "pro_grid_id") if c in store.columns("staff")]
+            if "staff_id" in cols:
+                staff = store.read("staff", columns=cols, geometry=False)
+        area = None if scope is None or scope.is_town else scope.area(store)
+        return cls(grid_district=g2d, staff=staff, area=area)
+
+
+def _all_points(frame) -> bool:
+    geom = getattr(frame, "geometry", None) if getattr(frame, "_geometry_column_name", None) in frame else None
+    return geom is not None and bool((geom.geom_type.dropna() == "Point").all())
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from exports.common import ExportError, ExportResult, Scope, data_as_of, default_user, finish, new_export_id
+from exports.common import ExportError, ExportResult, Places, Scope, data_as_of, default_user, finish, new_export_id
 from exports.crs_out import OutCRS, parse_out_crs, to_out_crs
 from exports.data_writers import WRITERS, Meta
 from geodata import config
@@ -126,10 +126,11 @@ def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | N
         keep = None if scope.personal else [c for c in store.columns(layer) if c not in PERSONAL_COLUMNS]
         frame = store.read(layer, start=start, end=end, columns=keep)
     if not scope.is_town:
-        if scope.has_unit_columns(frame):
-            frame = frame[scope.mask(frame)]
+        places = Places.of(store, scope)
+        if scope.has_unit_columns(frame) or "staff_id" in frame:  # by its units, a patrol by its inspector
+            frame = frame[scope.mask(frame, places)]
         elif isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
-            frame = frame[frame.intersects(scope.area(store))]
+            frame = frame[frame.intersects(places.area)]        # geography: what meets the scope's area
         else:
             frame = frame.iloc[0:0]
     return frame.reset_index(drop=True), name

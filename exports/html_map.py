@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from exports import cartography as C
-from exports.common import ExportResult, Scope, default_user, finish, new_export_id, plain_value
+from exports.common import ExportResult, Places, Scope, default_user, finish, new_export_id, plain_value
 from exports.print_map import CREDIT_COLOURS, NO_DATA, MapRequest, _class_of, _fmt, _value_word, grid_classes
 from geodata import config
 from layers import modules as M
@@ -114,9 +114,8 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         return C.display_name(v, lang)
 
     d = base.get("districts")
-    grids = base.get("grids")
-    if grids is not None and not scope.is_town:
-        grids = grids[scope.mask(grids)]
+    places = None if scope.is_town else Places.of(store, scope)
+    grids = scope.keep("grids", base.get("grids"), places)
     # grids coloured by the module's KPI: the wall's numbers (callbacks.module_data)
     kpi = module.choropleth
     values = snap.grid_values(kpi, module)
@@ -181,10 +180,9 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
     for name, frame in data["layers"].items():
         if name in ("case_heat", "population"):
             continue
+        frame = scope.keep(name, frame, places)
         if frame is None or not len(frame):
             continue
-        if not scope.is_town and scope.has_unit_columns(frame):
-            frame = frame[scope.mask(frame)]
         label = t(f"layer.{name}", lang)
         if name in ("patrols", "bus_routes", "pro_grids"):
             colour = {"patrols": "#7b3294", "bus_routes": "#2166ac", "pro_grids": "#01665e"}[name]

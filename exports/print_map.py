@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from exports import cartography as C
-from exports.common import ExportError, ExportResult, Scope, default_user, finish, new_export_id
+from exports.common import ExportError, ExportResult, Places, Scope, default_user, finish, new_export_id
 from geodata import config
 from layers import modules as M
 
@@ -199,14 +199,17 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
     from callbacks.i18n import t
     lang = req.lang
     snap = data["snap"]
+    layers = data["layers"]
     base_m = {k: C.to_metric(v) for k, v in data["base"].items()}
-    layers_m = {k: C.to_metric(v) for k, v in data["layers"].items()}
     grids_m = base_m.get("grids")
     limited = scope is not None and not scope.is_town
     if limited:
-        # a limited scope shows its own grids and records only, framed on them
-        grids_m = grids_m[scope.mask(grids_m)] if grids_m is not None else None
-        layers_m = {k: v[scope.mask(v)] if scope.has_unit_columns(v) else v for k, v in layers_m.items()}
+        # a limited scope shows its own grids and records only, framed on them; the
+        # town's geography (the basemap, bus routes) stays whole
+        places = Places.of(store, scope)
+        grids_m = scope.keep("grids", grids_m, places)
+        layers = {k: scope.keep(k, v, places) for k, v in layers.items()}
+    layers_m = {k: C.to_metric(v) for k, v in layers.items()}
     focus, focus_words = _focus(req, grids_m)
     if limited and focus is None and grids_m is not None and len(grids_m):
         focus = grids_m.geometry.union_all().buffer(300)
