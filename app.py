@@ -85,7 +85,7 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     # live feed, playback, rotation, stale banner (callbacks/live.py): its timers and
     # overlay ride in the shell so they survive page and language changes
     # (the shell and the page of the URL asked for come in one layout: callbacks/routes.py)
-    app.layout = routed_layout(data, config.timezone(), extras=[live_layer()])
+    app.layout = routed_layout(data, config.timezone(), extras=[live_layer()], app=app)
     register_live(app, data)
     register_health(app.server, data)
     register_intake(app.server, data.store)  # Open311 + workflow + patrols API under /open311/v2/

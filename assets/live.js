@@ -11,6 +11,15 @@
     // the module on screen and since when (ms): the rotation's position, taken from the
     // URL, so a click or Back moves it; any change of the URL restarts the period
     var rotation = {module: null, since: null};
+    /* The app's own path of a pathname: the requests prefix the page is served under
+       (/user/<name>/proxy/<port>/ behind JupyterHub) taken off (callbacks/paths.py). */
+    function localPath(pathname) {
+        var el = document.getElementById('_dash-config');
+        var prefix = ((el && JSON.parse(el.textContent).requests_pathname_prefix) || '/').replace(/\/+$/, '');
+        var path = pathname || '/';
+        if (prefix && (path === prefix || path.indexOf(prefix + '/') === 0)) { path = path.slice(prefix.length); }
+        return path.replace(/\/+$/, '') || '/';
+    }
     function urlChanged() {
         var m = new URLSearchParams(window.location.search).get('module');
         if (rotation.since !== null && m !== rotation.module) { rotation.module = m; rotation.since = Date.now(); }
@@ -97,7 +106,7 @@
             /* The rotation's clock: a tick a few times per period, so a step comes on
                time after the module last changed (callbacks/live.py: rotation). */
             rotationConf: function (pathname, search) {
-                var path = (pathname || '/').replace(/\/+$/, '') || '/';
+                var path = localPath(pathname);
                 var secs = parseInt(new URLSearchParams(search || '').get('rotate'), 10);
                 var on = (path === '/' || path === '/wall') && secs > 0;
                 return [on ? Math.min(ROTATE_TICK_MS, secs * 250) : 60000, !on];
@@ -112,7 +121,7 @@
             rotate: function (_n, focus, conf) {
                 var params = new URLSearchParams(window.location.search);
                 var secs = parseInt(params.get('rotate'), 10);
-                var path = window.location.pathname.replace(/\/+$/, '') || '/';
+                var path = localPath(window.location.pathname);
                 if (!(secs > 0) || (path !== '/' && path !== '/wall')) { return NO(); }
                 var now = Date.now();
                 var m = params.get('module');

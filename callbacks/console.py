@@ -41,6 +41,7 @@ from callbacks.fragments import register_fragment, store_id, to_html
 from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_count_layer, grid_ranking,
                                     inspector_ranking, map_spec, pager, period_text, scope_text, selected_layer)
 from callbacks.i18n import format_count, parse_query, t, wall_href
+from callbacks.paths import local_path
 from access.scope import request_scope  # what the signed-in reader may see (issue 16, Deliver 3)
 from geodata import case_queries as cq
 from geodata.schema import SOURCES, STATUSES
@@ -330,7 +331,7 @@ def register_console(app, data) -> None:
         """Form → URL, and URL → form (back/forward, links, a grid clicked on the map):
         one callback, so no cycle. Only controls whose value differs are written, so a
         page or a case link redraws no dropdown."""
-        if (pathname or "").rstrip("/") != "/console":
+        if local_path(pathname, app.config.requests_pathname_prefix) != "/console":
             raise PreventUpdate
         s, _ = state_of(search)
         shown = [period, date_from or "", date_to or "", list(cats or []), list(statuses or []),

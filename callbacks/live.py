@@ -39,6 +39,7 @@ from callbacks import ids
 from callbacks.as_of import BadAsOf
 from callbacks.i18n_names import english_name
 from callbacks.i18n import MODULE_IDS, format_count, format_time, parse_query, t
+from callbacks.paths import local_path
 from geodata import changes
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,7 @@ def register_live(app, data) -> None:
         arrive now belong to another day (a wall showing 2018 must not fly to today's
         urgent case), so the screen shows that day's counts and nothing after it; a
         link without as_of is the live wall. A link with a bad as_of gets no overlay."""
-        on_wall = ((pathname or "/").rstrip("/") or "/") in WALL_PATHS
+        on_wall = local_path(pathname, app.config.requests_pathname_prefix) in WALL_PATHS
         try:
             as_of = data.period_of(search).key
         except BadAsOf:

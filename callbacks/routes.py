@@ -22,6 +22,7 @@ from callbacks.as_of import as_of_text
 from callbacks.console import console_layout
 from callbacks.i18n import HTML_LANGS, parse_query
 from callbacks.not_found import not_found_layout
+from callbacks.paths import local_path
 from callbacks.wall import wall_layout
 
 PAGE_KEY = "page-key"  # dcc.Store: [path, lang, as_of] of the page on screen
@@ -43,13 +44,15 @@ def shell(tz: str, page=None, key: list | None = None, lang: str = "zh", extras=
     ])
 
 
-def routed_layout(data, tz: str, extras=()):
+def routed_layout(data, tz: str, extras=(), app=None):
     """``app.layout``: a function Dash calls for each ``/_dash-layout``, answering with
     the shell and the page of the URL the request came from. Without a usable
     ``Referer`` (a privacy setting, a proxy) the page slot is left empty and the
-    router callback fills it, one round trip later."""
+    router callback fills it, one round trip later. ``app``: the Dash app, whose
+    requests prefix (read per request: the notebook sets it after creation) is taken
+    off the page's path."""
     def layout():
-        url = _page_url()
+        url = _page_url(app.config.requests_pathname_prefix if app is not None else "/")
         if url is None:
             return shell(tz, extras=extras)
         path, search = url
@@ -76,7 +79,7 @@ def page_key(path: str, search: str | None) -> list:
     return [path, parse_query(search)["lang"], as_of_text(search) or None]
 
 
-def _page_url() -> tuple[str, str] | None:
+def _page_url(prefix: str = "/") -> tuple[str, str] | None:
     """(path, "?query") of the page that asked for the layout, when it is this server's."""
     if not flask.has_request_context():
         return None
@@ -86,7 +89,7 @@ def _page_url() -> tuple[str, str] | None:
     parts = urlsplit(ref)
     if parts.netloc != flask.request.host:
         return None
-    return (parts.path.rstrip("/") or "/"), (f"?{parts.query}" if parts.query else "")
+    return local_path(parts.path, prefix), (f"?{parts.query}" if parts.query else "")
 
 
 #: What each page's first render loads lazily, by the end of its path; the wall (every
@@ -119,12 +122,12 @@ def html_lang_tag(html_text: str, search: str | None) -> str:
 def with_preloads(app) -> None:
     """Serve each page's index with its :func:`preload_links` in the ``<head>`` and its
     ``<html lang>`` in the language of the link (:func:`html_lang_tag`)."""
-    prefix = app.config.requests_pathname_prefix
     base = app.interpolate_index
 
     def interpolate_index(**kwargs):
         path = flask.request.path if flask.has_request_context() else "/"
-        kwargs["css"] = preload_links(path, prefix) + kwargs.get("css", "")
+        # the prefix of now: the notebook sets it after the app is made (townbrain/nb_dashboard.py)
+        kwargs["css"] = preload_links(path, app.config.requests_pathname_prefix) + kwargs.get("css", "")
         query = flask.request.query_string.decode("utf-8", "replace") if flask.has_request_context() else ""
         return html_lang_tag(base(**kwargs), f"?{query}" if query else "")
 
@@ -143,7 +146,7 @@ def register_routes(app, data) -> None:
                   Input(ids.PAGE_WANTED, "data"), State(ids.URL, "pathname"), State(ids.URL, "search"),
                   State(PAGE_KEY, "data"), State(ids.SCREEN_CONF, "data"))
     def route(_wanted, pathname, search, shown, conf):
-        path = (pathname or "/").rstrip("/") or "/"
+        path = local_path(pathname, app.config.requests_pathname_prefix)
         key = page_key(path, search)
         if shown == key:
             raise PreventUpdate  # only ?module= (or ?rotate=) changed
