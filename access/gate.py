@@ -39,6 +39,7 @@ import flask
 from access import roles
 from access.audit import AuditError
 from access.pages import SHELL, callback_modules, callback_page
+from callbacks.paths import local_path
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def _activity(path: str, request) -> bool:
         return False
     if path == "/_dash-update-component":
         body = request.get_json(silent=True, cache=True) or {}
-        changed = body.get("changedPropIds") or []
+        changed = (body.get("changedPropIds") if isinstance(body, dict) else None) or []
         return not changed or not all(str(c).endswith(".n_intervals") for c in changed)
     return True
 
@@ -108,8 +109,14 @@ class Gate:
             return True
         return roles.has_dash(role)
 
+    def _prefix(self) -> str:
+        """The app's requests prefix now (the notebook sets it after the app is made)."""
+        return self.dash_app.config.requests_pathname_prefix if self.dash_app is not None else "/"
+
     def callback_refusal(self, role: str, body: dict) -> str | None:
         """Why ``role`` may not make this callback, or None."""
+        if not isinstance(body, dict):
+            return "a callback body that is no JSON object"
         output = body.get("output")
         module = self.modules().get(output)
         page = callback_page(module)
@@ -121,7 +128,8 @@ class Gate:
             items = item if isinstance(item, list) else [item]
             for it in items:
                 if isinstance(it, dict) and it.get("property") == "pathname" and isinstance(it.get("value"), str):
-                    if not self.page_allowed(role, it["value"]):
+                    # the page as the router reads it: under a proxy's prefix too (callbacks/paths.py)
+                    if not self.page_allowed(role, local_path(it["value"], self._prefix())):
                         return f"callback for page {it['value'][:80]}"
         return None
 
@@ -162,7 +170,7 @@ class Gate:
                 return self.refuse(403, sess, f"the {sess.role} role has no Dash page")
             if path == "/_dash-layout" and req.referrer:
                 ref = urlsplit(req.referrer)
-                if ref.netloc == req.host and not self.page_allowed(sess.role, ref.path):
+                if ref.netloc == req.host and not self.page_allowed(sess.role, local_path(ref.path, self._prefix())):
                     return self.refuse(403, sess, f"layout of {ref.path[:80]}")
             if path == "/_dash-update-component":
                 why = self.callback_refusal(sess.role, req.get_json(silent=True, cache=True) or {})

@@ -119,6 +119,25 @@ def test_a_signed_in_duty_officer_reaches_wall_console_and_dash_and_the_headers_
     assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
 
 
+def test_under_a_proxy_prefix_the_pages_a_role_may_not_open_stay_closed(app):
+    # the notebook's wall behind JupyterHub: the router reads pages under the prefix
+    # (callbacks/paths.py), so the gate must too — /user/…/console is the console
+    prefix = "/user/ana/proxy/8050/"
+    dict.__setitem__(app.config, "requests_pathname_prefix", prefix)   # as townbrain/nb_dashboard.py does
+    analyst = signed_in(app, "ana", "analyst", secret=pyotp.random_base32())
+    router = next(k for k, m in callback_modules(app).items() if m == "callbacks.routes")
+    for path, status in ((prefix + "console", 403), (prefix + "wall", 200)):
+        body = {"output": router, "outputs": {"id": "page", "property": "children"}, "inputs": [],
+                "changedPropIds": [], "state": [{"id": "url", "property": "pathname", "value": path}]}
+        r = analyst.post("/_dash-update-component", json=body)
+        assert r.status_code == status if status == 403 else r.status_code != 403, (path, r.status_code)
+        r = analyst.get("/_dash-layout", headers={"Referer": f"http://localhost{path}"})
+        assert r.status_code == status, (path, r.status_code)
+    # a body that is no JSON object is refused as a bad request, never a server error
+    for body in ([1, 2], "text", 3):
+        assert analyst.post("/_dash-update-component", json=body).status_code == 400, body
+
+
 def test_a_callback_from_a_foreign_origin_is_refused(app):
     c = signed_in(app, "duty", "duty_officer")
     router = next(k for k, m in callback_modules(app).items() if m == "callbacks.routes")
