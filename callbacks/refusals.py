@@ -34,7 +34,8 @@ import traceback
 import flask
 from werkzeug.exceptions import HTTPException
 
-from access.gate import COOKIE, DEVICE_COOKIE
+from access.audit import AuditError
+from access.gate import COOKIE, DEVICE_COOKIE, client_address
 from geodata.frames import StoreUnavailable
 
 log = logging.getLogger("townbrain.refusals")
@@ -156,7 +157,25 @@ class Refusals:
 
     def _bad_body(self, why: str):
         log.warning("refused POST %s: %s", CALLBACK, why)
-        return _json(400, why)
+        return self._audited(400, why) or _json(400, why)
+
+    def _audited(self, status: int, why: str):
+        """Write the refusal to the audit trail (issue 16, Deliver 5: "every refusal"):
+        the session's account when the gate has seen it (a body refused before the gate
+        comes from a caller holding a session cookie, not yet checked, and is recorded
+        without a name). None when written; the 503 of an audit that cannot be written
+        (then the refusal does not happen silently)."""
+        access = self.dash_app.server.extensions.get("townbrain_access")
+        if access is None:
+            return None
+        sess = flask.g.get("tb_session")
+        try:
+            access.audit.record("refused", outcome="refused", user=getattr(sess, "name", None),
+                                source=client_address(), object=f"POST {CALLBACK}",
+                                detail=f"{status}: {why}"[:300])
+        except AuditError:
+            return self.unavailable(AuditError("the audit trail cannot be written"))
+        return None
 
     def check_store_for_pages(self):
         """``before_request`` after the gate: a page (Dash's index) needs a readable store."""
@@ -191,7 +210,8 @@ class Refusals:
             body = flask.request.get_json(silent=True, cache=True) or {}
             output = str(body.get("output"))[:120]
             log.warning("refused POST %s %s: its inputs raised %s", CALLBACK, output, _one_line(exc))
-            return _json(400, f"the callback cannot use these inputs ({type(exc).__name__})")
+            why = f"the callback cannot use these inputs ({type(exc).__name__})"
+            return self._audited(400, f"{output}: {why}") or _json(400, why)
         raise exc  # anything else is a bug of ours: Flask's 500, with its traceback in the log
 
 

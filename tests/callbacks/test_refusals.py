@@ -93,6 +93,11 @@ def test_every_callback_refuses_malformed_bodies_and_bad_values_with_4xx_and_one
                     assert len([x for x in caplog.records if x.levelno >= logging.WARNING]) == 1, caplog.text
                     refused += 1
     assert calls > 200 and refused > 100
+    # every refusal is in the audit trail, once; those the gate saw under the account's name
+    log = app.server.extensions["townbrain_access"].audit.list()
+    bad = log[(log["action"] == "refused") & log["detail"].astype(str).str.startswith("400:")]
+    assert len(bad) == refused
+    assert (bad["username"] == "duty").sum() > 0 and set(bad["username"].dropna()) == {"duty"}
     # not JSON at all
     r = c.post(CALLBACK, data="{not json", content_type="application/json")
     assert r.status_code == 400
