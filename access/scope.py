@@ -9,6 +9,13 @@ that decides which rows of a frame of cases (or anything carrying ``district_id`
 ``grid_id`` / ``pro_grid_id``) a scope lets through; readers in ``geodata/`` take a
 ``scope`` and call it (tests/access/test_scope.py walks them).
 
+A district grant reaches the grids inside it (``Scope.district_grids``, from the grids
+layer's ``district_id``), so a record placed by its grid alone — a staff member, the
+live feed's cases — is inside its district's grant too. A record placed by nothing of
+its own is placed through what it belongs to, then gated the same way: a patrol by its
+inspector (:func:`scope_mask_by`), a building by the grid its footprint lies in
+(:func:`placed_in_grids`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -18,10 +25,13 @@ Examples
 >>> df = pd.DataFrame({"district_id": ["D1", "D2", "D2", None], "grid_id": ["G1", "G2", "G3", None]})
 >>> scope_mask(df, s).tolist(), scope_mask(df, TOWN).tolist(), scope_mask(df, NOTHING).tolist()
 ([True, False, True, False], [True, True, True, True], [False, False, False, False])
+>>> d1 = scope_of("D1", {"district_id": {"D1"}, "grid_district": {"G1": "D1", "G2": "D2"}})
+>>> scope_mask(pd.DataFrame({"grid_id": ["G1", "G2"]}), d1).tolist()   # staff: a grid, no district
+[True, False]
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +46,9 @@ class Scope:
     districts: frozenset = frozenset()
     grids: frozenset = frozenset()
     pro_grids: frozenset = frozenset()
+    #: the grids inside the granted districts (not a grant of their own: ``describe``
+    #: names the districts), through which a record known only by its grid is placed
+    district_grids: frozenset = field(default=frozenset(), repr=False)
 
     @property
     def empty(self) -> bool:
@@ -49,23 +62,35 @@ class Scope:
 
 TOWN = Scope(town=True)
 NOTHING = Scope()
+#: Layers of the town's geography, not records of its work: every reader sees them
+#: whole (the map of a district still shows the canal that runs through the town).
+GEOGRAPHY = frozenset({"roads", "rivers", "bus_routes", "town"})
 
 
-def scope_of(grants, known: dict[str, set]) -> Scope:
+def scope_of(grants, known: dict) -> Scope:
     """Grants (``"town"``, ids, comma-separated or a list) → a Scope; ``known`` maps a
-    column (``district_id``, ``grid_id``, ``pro_grid_id``) to the ids its layer holds."""
+    column (``district_id``, ``grid_id``, ``pro_grid_id``) to the ids its layer holds,
+    and ``grid_district`` (optional) each grid to its district."""
     items = grants if isinstance(grants, (list, tuple, set, frozenset)) else str(grants or "").split(",")
     ids = {str(g).strip() for g in items if str(g).strip()}
     if "town" in ids:
         return TOWN
     parts = {f: frozenset(ids & set(known.get(col, ()))) for f, col in COLUMNS.items()}
-    return Scope(**parts)
+    inside = frozenset(g for g, d in (known.get("grid_district") or {}).items() if d in parts["districts"])
+    return Scope(**parts, district_grids=inside)
+
+
+def _member(values: pd.Series, wanted) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the console's frame: by its few categories
+        return values.isin(list(wanted)).to_numpy(bool)
+    return values.astype(object).isin(list(wanted)).to_numpy(bool)
 
 
 def scope_mask(df: pd.DataFrame, scope: Scope | None) -> np.ndarray:
     """The gate: which rows of ``df`` ``scope`` lets through. None is nothing (fail
-    closed); a record matches when its district, grid or professional grid is granted;
-    a column a frame lacks grants nothing through it."""
+    closed); a record matches when its district, grid or professional grid is granted
+    (a grid also when it lies in a granted district); a column a frame lacks grants
+    nothing through it."""
     n = len(df)
     if scope is None or scope.empty:
         return np.zeros(n, dtype=bool)
@@ -73,10 +98,47 @@ def scope_mask(df: pd.DataFrame, scope: Scope | None) -> np.ndarray:
         return np.ones(n, dtype=bool)
     m = np.zeros(n, dtype=bool)
     for f, col in COLUMNS.items():
-        wanted = getattr(scope, f)
+        wanted = getattr(scope, f) | (scope.district_grids if f == "grids" else frozenset())
         if wanted and col in df.columns:
-            m |= df[col].astype(object).isin(list(wanted)).to_numpy(bool)
+            m |= _member(df[col], wanted)
     return m
+
+
+def scope_mask_by(df: pd.DataFrame, scope: Scope | None, places: pd.DataFrame | None, key: str) -> np.ndarray:
+    """The gate for records placed through what they belong to: a row of ``df`` is in
+    ``scope`` when its own place columns are (:func:`scope_mask`) or when the row of
+    ``places`` with the same ``key`` is — a patrol through its inspector (``staff_id``
+    → the staff member's grid or professional grid).
+
+    >>> staff = pd.DataFrame({"staff_id": ["S1", "S2"], "grid_id": ["G1", "G2"]})
+    >>> patrols = pd.DataFrame({"patrol_id": ["P1", "P2", "P3"], "staff_id": ["S2", "S1", None]})
+    >>> scope_mask_by(patrols, Scope(grids=frozenset({"G1"})), staff, "staff_id").tolist()
+    [False, True, False]
+    """
+    m = scope_mask(df, scope)
+    if places is None or key not in df.columns or key not in places.columns or scope is None or scope.town:
+        return m
+    cols = [c for c in COLUMNS.values() if c in places.columns]
+    by_key = places[[key, *cols]].dropna(subset=[key]).drop_duplicates(key)
+    placed = pd.DataFrame({key: df[key].to_numpy(object)}).merge(by_key.astype({key: object}), on=key, how="left")
+    return m | scope_mask(placed, scope)
+
+
+def placed_in_grids(frame, grids) -> pd.DataFrame:
+    """``grid_id`` and ``district_id`` of each record of a frame with a geometry and no
+    place of its own (a building's footprint): the grid its representative point lies
+    in, as ``townbrain assign`` places a point; none outside every grid."""
+    import geopandas as gpd
+    n = len(frame)
+    if grids is None or not len(grids) or n == 0 or getattr(frame, "geometry", None) is None:
+        return pd.DataFrame({"grid_id": [None] * n, "district_id": [None] * n})
+    pts = gpd.GeoDataFrame({"_row": np.arange(n)}, geometry=frame.geometry.representative_point().to_numpy(),
+                           crs=frame.crs)
+    cols = [c for c in ("grid_id", "district_id") if c in grids.columns]
+    hit = gpd.sjoin(pts, grids[[*cols, "geometry"]].to_crs(pts.crs) if pts.crs else grids[[*cols, "geometry"]],
+                    how="left", predicate="within").drop_duplicates("_row").sort_values("_row")
+    return pd.DataFrame({c: hit[c].astype(object).where(hit[c].notna(), None).to_numpy() if c in hit else [None] * n
+                         for c in ("grid_id", "district_id")})
 
 
 def in_scope(record: dict | None, scope: Scope | None) -> bool:
@@ -87,11 +149,17 @@ def in_scope(record: dict | None, scope: Scope | None) -> bool:
 
 
 # ---- the scope of the request being answered ------------------------------------------------
-def known_ids(store) -> dict[str, set]:
-    ids: dict[str, set] = {}
+def known_ids(store) -> dict:
+    """The ids grants may name, per column, and ``grid_district``: each grid's district."""
+    ids: dict = {}
     for layer, col in (("districts", "district_id"), ("grids", "grid_id"), ("pro_grids", "pro_grid_id")):
         if store.has_layer(layer):
-            ids[col] = set(store.read(layer, columns=[col], geometry=False)[col].dropna().astype(str))
+            cols = [col, "district_id"] if layer == "grids" and "district_id" in store.columns(layer) else [col]
+            df = store.read(layer, columns=cols, geometry=False)
+            ids[col] = set(df[col].dropna().astype(str))
+            if len(cols) == 2:
+                df = df.dropna()
+                ids["grid_district"] = dict(zip(df[col].astype(str), df["district_id"].astype(str)))
     return ids
 
 

@@ -38,11 +38,14 @@ from callbacks.chrome import FONT_STACK, title_bar
 from callbacks.console_state import (PRESETS, ConsoleState, console_href, parse_state, state_filter,
                                      state_to_search)
 from callbacks.fragments import register_fragment, store_id, to_html
+from callbacks.data import case_cache
 from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_count_layer, grid_ranking,
                                     inspector_ranking, map_spec, pager, period_text, scope_text, selected_layer)
 from callbacks.i18n import format_count, parse_query, t, wall_href
 from callbacks.paths import local_path
-from access.scope import request_scope  # what the signed-in reader may see (issue 16, Deliver 3)
+# what the signed-in reader may see (issue 16, Deliver 3): the table, counts, map, lists,
+# rankings and filter choices all go through the one gate
+from access.scope import request_scope, scope_mask, scope_mask_by
 from geodata import case_queries as cq
 from geodata.schema import SOURCES, STATUSES
 
@@ -56,13 +59,8 @@ REFRESH_MS = 60_000
 FIRST_YEAR = 2018  # the demo town's cases start in 2018 (contract, "The demo town")
 
 
-def cache_of(data) -> cq.CaseCache:
-    """The console's case cache, one per screen-data object (created on first use)."""
-    cache = getattr(data, "_console_cases", None)
-    if cache is None:
-        cache = cq.CaseCache(data.store, ttl_s=60.0)
-        data._console_cases = cache
-    return cache
+#: The console's case cache, one per screen-data object (created on first use).
+cache_of = case_cache
 
 
 def _known(cache: cq.CaseCache) -> dict[str, set]:
@@ -98,17 +96,24 @@ def _dropdown(id_, options, value, lang, placeholder_key, multi=True):
                         className="console-dropdown", searchable=True)
 
 
-def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, today: pd.Timestamp) -> html.Div:
+def scoped_units(cache: cq.CaseCache, layer: str, scope):
+    """The districts or grids (side tables of the console's frame) ``scope`` may see."""
+    units = cache.extra(layer)
+    return None if units is None else units[scope_mask(units, scope)]
+
+
+def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, today: pd.Timestamp, scope) -> html.Div:
+    """The filters; the district and grid choices are those ``scope`` may see."""
     lang = s.lang
     frame = cache.get()
     cats = cache.extra("categories")
     top = (cats[cats["parent"].isna()]["code"].astype(str).tolist() if cats is not None and "parent" in cats
            else frame.values("category"))
     top += [c for c in frame.values("category") if c not in top]
-    grids = cache.extra("grids")
-    grid_ids = sorted(grids["grid_id"].astype(str)) if grids is not None else frame.values("grid_id")
-    dists = cache.extra("districts")
-    dist_ids = sorted(dists["district_id"].astype(str)) if dists is not None else frame.values("district_id")
+    grids = scoped_units(cache, "grids", scope)
+    grid_ids = sorted(grids["grid_id"].astype(str)) if grids is not None else []
+    dists = scoped_units(cache, "districts", scope)
+    dist_ids = sorted(dists["district_id"].astype(str)) if dists is not None else []
 
     def field(label_key, control, cls=""):
         return html.Label([html.Span(t(label_key, lang), className="field-label"), control],
@@ -169,7 +174,7 @@ def console_layout(data, search: str | None) -> html.Div:
 
     return html.Div(id=ids.CONSOLE, className="console console-page", lang="en" if lang == "en" else "zh-CN", children=[
         title_bar(town, lang, page_name=t("page.console", lang), show_as_of=False, as_of=s.as_of, page="/console"),
-        filter_bar(s, cache, names, shown.last_day),
+        filter_bar(s, cache, names, shown.last_day, request_scope()),
         html.Div(id=ids.CONSOLE_NOTE, className="console-note", hidden=True),
         html.Div(className="console-body", children=[
             html.Section(className="console-panel table-panel", children=[
@@ -228,15 +233,21 @@ RANK_TTL_S = 600
 
 
 @functools.lru_cache(maxsize=16)
-def _period_rankings(cache: cq.CaseCache, start, end, bucket: int):
+def _period_rankings(cache: cq.CaseCache, start, end, bucket: int, scope):
     """(grid ranking of every grid, compliance of every inspector with their grid and
-    district) of the period, from the frame of the ten-minute ``bucket`` it is first
+    district) of the period over what ``scope`` may see — its cases, its inspectors'
+    patrols, its grids — from the frame of the ten-minute ``bucket`` it is first
     asked in: the costly part (~0.3 s on the demo town), shared by every place."""
     from indicators.composite_score import composite_ranking
     from indicators.rule_3510 import compliance_by, inspector_days
     frame = cache.get()
     df, patrols, staff = frame.to_frame(), cache.extra("patrols"), cache.extra("staff")
     all_grids = cache.extra("grids")
+    if not scope.town:
+        df = df[frame.mask(cq.CaseFilter(scope=scope))]
+        patrols = None if patrols is None else patrols[scope_mask_by(patrols, scope, staff, "staff_id")]
+        staff = None if staff is None else staff[scope_mask(staff, scope)]
+        all_grids = None if all_grids is None else all_grids[scope_mask(all_grids, scope)]
     groups = sorted(all_grids["grid_id"].astype(str)) if all_grids is not None else None
     rank = composite_ranking(df, by="grid", start=start, end=end, patrols=patrols, groups=groups)
     rank.index = rank.index.astype(object)
@@ -247,19 +258,22 @@ def _period_rankings(cache: cq.CaseCache, start, end, bucket: int):
         if len(days):
             comp = compliance_by(days, "staff_id").reset_index()
             if staff is not None:
-                comp = comp.merge(staff[["staff_id", "grid_id", "district_id"]].astype(object), on="staff_id",
-                                  how="left")
+                cols = [c for c in ("staff_id", "grid_id", "district_id") if c in staff]
+                comp = comp.merge(staff[cols].astype(object), on="staff_id", how="left")
+                for c in ("grid_id", "district_id"):
+                    if c not in comp:
+                        comp[c] = None
             else:
                 comp["grid_id"], comp["district_id"] = None, None
             comp = comp.sort_values(["compliance", "inspector_days", "staff_id"], ascending=[False, False, True])
     return rank, comp
 
 
-def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int):
-    """(grid ranking, inspector compliance) of the period and place: the period's
-    rankings (:func:`_period_rankings`) narrowed to the districts, and the inspectors
-    to the districts and grids."""
-    rank, comp = _period_rankings(cache, start, end, bucket)
+def _rankings(cache: cq.CaseCache, start, end, districts, grids, bucket: int, scope):
+    """(grid ranking, inspector compliance) of the period and place within ``scope``:
+    the period's rankings (:func:`_period_rankings`) narrowed to the districts, and the
+    inspectors to the districts and grids."""
+    rank, comp = _period_rankings(cache, start, end, bucket, scope)
     all_grids = cache.extra("grids")
     if districts and all_grids is not None:
         inside = set(all_grids[all_grids["district_id"].isin(districts)]["grid_id"].astype(str))
@@ -390,9 +404,10 @@ def register_console(app, data) -> None:
         lang, now, tz = s.lang, at_of(s), data.tz
         frame = cache.get()
         names = _names(cache, lang)
-        flt = state_filter(s, now).replace(scope=request_scope())  # table, counts, map and lists alike
+        scope = request_scope()
+        flt = state_filter(s, now).replace(scope=scope)  # table, counts, map and lists alike
         page = frame.page(flt, sort=s.sort, descending=s.desc, page=s.page, size=PAGE_SIZE, now=now)
-        grids = cache.extra("grids")
+        grids = scoped_units(cache, "grids", scope)  # the map draws the grids the reader may see
         # what the map and the lists show depends on part of the state only: a page, a
         # sort or a case opened leaves them as they are (the minute's refresh redoes all)
         keys = {"map": repr(_map_key(s)), "lists": repr(_lists_key(s))}
@@ -462,8 +477,9 @@ def register_console(app, data) -> None:
             try:
                 case, timeline = read_detail(s.case, now, s.as_of, request_scope())
             except cq.OutOfScope:
-                # shown as "no such case" (its existence is not told) and audited as a refusal
+                # refused (403, the gate's answer) and audited as a refusal (issue 16, Deliver 3)
                 _audit_case("refused", s.case, "outside the reader's scope")
+                _refuse_out_of_scope()
             else:
                 if case is not None:
                     _audit_case("ok", s.case, None)
@@ -483,27 +499,28 @@ def register_console(app, data) -> None:
         if flt.start is not None and flt.end is not None and flt.start >= flt.end:
             # a year after the as_of day (?period=2020&as_of=2018-12-31): nothing to rank
             return to_html(grid_ranking(_NO_RANK, s, names, period)), to_html(inspector_ranking(None, s, names, period))
-        key = (s.lang, s.as_of, s.period, s.date_from, s.date_to, s.districts, s.grids, bucket_of(now))
+        scope = request_scope()
+        key = (s.lang, s.as_of, s.period, s.date_from, s.date_to, s.districts, s.grids, bucket_of(now), scope)
         with rank_lock:
             hit = rank_memo.get(key)
         if hit is None:  # the two tables as HTML, kept: their links carry only what they change
-            rank, comp = _rankings(cache, flt.start, flt.end, s.districts, s.grids, bucket_of(now))
+            rank, comp = _rankings(cache, flt.start, flt.end, s.districts, s.grids, bucket_of(now), scope)
             hit = to_html(grid_ranking(rank, s, names, period)), to_html(inspector_ranking(comp, s, names, period))
             with rank_lock:
                 if len(rank_memo) >= 16:
                     rank_memo.pop(next(iter(rank_memo)))
                 rank_memo[key] = hit
-        warm_presets(s, now)
+        warm_presets(s, now, scope)
         return hit
 
     warmed: set = set()
     rank_lock = threading.Lock()
     rank_memo: dict = {}
 
-    def warm_presets(s: ConsoleState, now: pd.Timestamp) -> None:
-        """Rank every period preset once per ten minutes, behind the page, so that
-        picking a period finds its ranking ready."""
-        key = (s.as_of, bucket_of(now))
+    def warm_presets(s: ConsoleState, now: pd.Timestamp, scope) -> None:
+        """Rank every period preset once per ten minutes for ``scope``, behind the page,
+        so that picking a period finds its ranking ready."""
+        key = (s.as_of, bucket_of(now), scope)
         if key in warmed:
             return
         if len(warmed) > 64:  # old buckets: bounded, nothing kept per request
@@ -514,7 +531,7 @@ def register_console(app, data) -> None:
             for p in ("all", *PRESETS):
                 f = state_filter(s.replace(period=None if p == "all" else p, date_from=None, date_to=None), now)
                 try:
-                    _period_rankings(cache, f.start, f.end, bucket_of(now))
+                    _period_rankings(cache, f.start, f.end, bucket_of(now), scope)
                 except Exception as exc:  # noqa: BLE001 - a warm-up only; the click computes it
                     log.debug("console: warming the rankings failed: %s", exc)
         threading.Thread(target=work, name="console-rank-warm", daemon=True).start()
@@ -530,6 +547,16 @@ def _audit_case(outcome: str, case_id: str, detail: str | None) -> None:
     sess = flask.g.get("tb_session")
     access.audit.record("case_view", outcome=outcome, user=sess.name if sess else None,
                         source=flask.request.remote_addr, object=f"case {case_id}"[:200], detail=detail)
+
+
+def _refuse_out_of_scope():
+    """A 403 for a case outside the reader's scope, in the body the gate answers a
+    refused callback with (access/gate.py); its existence is not told."""
+    import flask
+    resp = flask.jsonify({"error": "not allowed for this account", "status": 403})
+    resp.status_code = 403
+    resp.headers["Cache-Control"] = "no-store"
+    flask.abort(resp)
 
 
 def _personal_masked(case: dict) -> dict:

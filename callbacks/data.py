@@ -4,6 +4,12 @@ The screen only reads through ``geodata.store``. Base layers (districts, grids,
 rivers, roads) change rarely, so they are cached for a few minutes; case counts
 are asked of the database on every refresh as ``COUNT`` queries, so the screen
 never pulls the case table itself into memory.
+
+A reader whose grants are less than the town (access/scope.py) is answered by the
+``*_for`` methods: the same figures over what the one gate lets through — the
+console's frame of every case (``geodata.case_queries.CaseCache``, shared with the
+console) for the case counts, the scoped module snapshot for the units and
+entities. A town grant takes the COUNT queries above, unchanged.
 """
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from callbacks.as_of import ScreenPeriod, period_of
+from access.scope import GEOGRAPHY
+from callbacks.as_of import ScreenPeriod, period_of, screen_period
 from indicators.view import CaseView
 from layers import BASE_LAYERS
 
@@ -60,6 +67,17 @@ def _counts_at(cases: pd.DataFrame, start, period: ScreenPeriod) -> CaseCounts:
     return CaseCounts(int(view.accepted.sum()), int(view.open_at_as_of.sum()))
 
 
+def case_cache(data):
+    """The frame of every case the console queries and a limited reader's wall counts
+    (:class:`geodata.case_queries.CaseCache`), one per screen-data object, made on first use."""
+    from geodata.case_queries import CaseCache
+    cache = getattr(data, "_console_cases", None)
+    if cache is None:
+        cache = CaseCache(data.store, ttl_s=60.0)
+        data._console_cases = cache
+    return cache
+
+
 class ScreenData:
     """The screen's window on a store; safe to share between server threads."""
 
@@ -73,6 +91,7 @@ class ScreenData:
         self.past_ttl_s = 60.0
         self._as_of_counts: dict = {}
         self._newest: tuple[float, pd.Timestamp | None] | None = None
+        self._scoped_base: dict = {}
 
     def now(self) -> pd.Timestamp:
         return pd.Timestamp.now(tz=self.tz).floor("s")
@@ -98,6 +117,27 @@ class ScreenData:
         with self._lock:
             self._base, self._base_at = frames, time.monotonic()
         return frames
+
+    def base_layers_for(self, scope) -> dict:
+        """:meth:`base_layers` as ``scope`` may see them: the districts and grids through
+        the gate (a district duty officer's map is its district), rivers and roads whole.
+        One dict per base read and scope, so the map's layer cache keys on it."""
+        from access.scope import scope_mask
+        base = self.base_layers()
+        if scope is not None and scope.town:
+            return base
+        key = (id(base), scope)
+        with self._lock:
+            hit = self._scoped_base.get(key)
+            if hit is not None and hit[0] is base:
+                return hit[1]
+        out = {k: (v[scope_mask(v, scope)] if v is not None and k in ("districts", "grids") else v)
+               for k, v in base.items()}
+        with self._lock:
+            if len(self._scoped_base) >= 16:
+                self._scoped_base.pop(next(iter(self._scoped_base)))
+            self._scoped_base[key] = (base, out)
+        return out
 
     def town_name(self) -> str | None:
         """The town's name from the optional ``town`` layer, else ``None``."""
@@ -168,6 +208,23 @@ class ScreenData:
             self._as_of_counts[key] = (time.monotonic(), out)
         return out
 
+    def case_counts_for(self, scope, now: pd.Timestamp | None = None,
+                        period: ScreenPeriod | None = None) -> dict[str, CaseCounts]:
+        """:meth:`case_counts` of the cases ``scope`` may see: for the town the COUNT
+        queries; otherwise the console's frame of every case through the gate, counted
+        by the KPI engine's masks (``_counts_at``: accepted in the period, open at its
+        instant) — "all" from the first case on."""
+        from geodata.case_filter import CaseFilter
+        if scope is not None and scope.town:
+            return self.case_counts(now, period)
+        period = period if period is not None else screen_period(None, now or self.now())
+        if not self.store.has_layer("cases"):
+            self.store.ping()
+            return {"year": CaseCounts(0, 0), "all": CaseCounts(0, 0)}
+        frame = case_cache(self).get()
+        cases = frame.to_frame(columns=["registered_at", "closed_at"])[frame.mask(CaseFilter(scope=scope))]
+        return {name: _counts_at(cases, start, period) for name, start in (("year", period.start), ("all", None))}
+
     def newest_case_day(self, recent_days: int = 30) -> pd.Timestamp | None:
         """The local day of the newest case reported before now when none was reported in
         the last ``recent_days`` days (a town that loaded a past year's export), else
@@ -193,6 +250,42 @@ class ScreenData:
         """Record count of each of ``layers``; ``None`` for a layer the store lacks
         (StoreError when the store itself is away, as for :meth:`case_counts`)."""
         out = {name: self.store.count(name) if self.store.has_layer(name) else None for name in layers}
+        if any(v is None for v in out.values()):
+            self.store.ping()
+        return out
+
+    def layer_counts_for(self, scope, layers, snap) -> dict[str, int | None]:
+        """:meth:`layer_counts` of what ``scope`` may see: units, entities and residents
+        of the scoped module snapshot ``snap`` (``ModuleData.snapshot_for``), cases of the
+        console's frame and patrols (through their inspector) of its side tables, all
+        through the gate; buildings by the grid each lies in; rivers and roads whole."""
+        from access.scope import scope_mask, scope_mask_by
+        from geodata.case_filter import CaseFilter
+        if scope is not None and scope.town:
+            return self.layer_counts(layers)
+        out: dict[str, int | None] = {}
+        for name in layers:
+            if not self.store.has_layer(name):
+                out[name] = None
+            elif name in GEOGRAPHY:
+                out[name] = self.store.count(name)
+            elif name == "cases":
+                out[name] = int(case_cache(self).get().mask(CaseFilter(scope=scope)).sum())
+            elif name == "patrols":
+                cache = case_cache(self)
+                patrols = cache.extra("patrols")
+                out[name] = 0 if patrols is None else int(
+                    scope_mask_by(patrols, scope, cache.extra("staff"), "staff_id").sum())
+            elif name == "residents":
+                out[name] = (snap.residents_total or 0) if snap is not None else 0
+            elif name == "buildings":
+                b = self.modules.buildings_for(scope) if getattr(self, "modules", None) is not None else None
+                out[name] = 0 if b is None else len(b)
+            else:
+                frame = getattr(snap, name, None) if snap is not None else None
+                if frame is None and snap is not None:
+                    frame = snap.theme_frames.get(name)
+                out[name] = 0 if frame is None else int(scope_mask(frame, scope).sum())
         if any(v is None for v in out.values()):
             self.store.ping()
         return out

@@ -16,6 +16,7 @@ import shapely
 from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from access.scope import request_scope  # what the wall's reader may see (issue 16, Deliver 3)
 from callbacks import ids
 from callbacks.bar_chart import bar_chart
 from callbacks.fragments import fragment_store, register_fragment, store_id, to_html
@@ -114,7 +115,7 @@ def register_grid_card(app, data, modules_data) -> None:
         if ctx.triggered_id == ids.GRID_CARD_CLOSE:
             return [*([no_update] * (len(outputs) - 1)), True]
         try:
-            snap = modules_data.snapshot(data.period_of(search))
+            snap = modules_data.snapshot_for(request_scope(), data.period_of(search))
         except Exception as exc:  # noqa: BLE001 - no card while the store is away; the stamp says why (a bad as_of: the page)
             log.warning("grid card: cannot read the store: %s", exc)
             raise PreventUpdate

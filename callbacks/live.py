@@ -11,6 +11,9 @@ cases, and a focus target when a case is urgent or has just become overdue. The
 browser (``assets/live.js``) then bumps ``ids.WALL_REFRESH`` so the wall re-counts
 its KPIs, draws the changed cells on the map, and flies the map to a focus case.
 Nothing here keeps per-client state on the server; the cursor lives in the page.
+A reader whose grants are less than the town gets the feed, the ticker, the focus
+and the playback of the cases the gate lets through (access/scope.py, issue 16
+Deliver 3), and no count of what it leaves out.
 
 When the store is unreachable the feed keeps its cursor and the screen its last
 data, and a banner says since when the data is stale; the next successful poll
@@ -35,6 +38,7 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from access.scope import COLUMNS as PLACES, scope_mask, request_scope  # issue 16, Deliver 3
 from callbacks import ids
 from callbacks.as_of import BadAsOf
 from callbacks.i18n_names import english_name
@@ -80,7 +84,7 @@ class LiveData:
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
         self._names: tuple[float, dict] | None = None
-        self._days: tuple[float, str, dict] | None = None
+        self._days: dict = {}   # (last day, scope) → (read at, days)
 
     def category_names(self) -> dict[str, tuple[str, str]]:
         """{code: (Chinese name, English name)} from the optional ``categories`` layer."""
@@ -102,19 +106,47 @@ class LiveData:
             self._names = (time.monotonic(), names)
         return names
 
-    def playback(self, last_day: pd.Timestamp) -> dict:
+    def playback(self, last_day: pd.Timestamp, scope) -> dict:
         """The :data:`PLAYBACK_DAYS` days ending on ``last_day`` (today when live, the
-        as_of day otherwise), kept a minute per last day (a live and a past wall may
-        share the server)."""
-        key = last_day.strftime("%Y-%m-%d")
+        as_of day otherwise) of the cases ``scope`` may see, kept a minute per last day
+        and scope (a live and a past wall may share the server)."""
+        key = (last_day.strftime("%Y-%m-%d"), scope)
         with self._lock:
-            if self._days and self._days[1] == key and time.monotonic() - self._days[0] < self.ttl_s:
-                return self._days[2]
-        days = changes.daily_cells(self.store, PLAYBACK_DAYS, now=last_day)
+            hit = self._days.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+        if scope.town:
+            days = changes.daily_cells(self.store, PLAYBACK_DAYS, now=last_day)
+        else:
+            days = scoped_daily_cells(self.store, scope, last_day)
         days["zmax"] = max((c[2] for f in days["frames"] for c in f), default=1)
         with self._lock:
-            self._days = (time.monotonic(), key, days)
+            if len(self._days) >= 8:
+                self._days.pop(next(iter(self._days)))
+            self._days[key] = (time.monotonic(), days)
         return days
+
+
+def scoped_daily_cells(store, scope, last_day: pd.Timestamp) -> dict:
+    """:func:`geodata.changes.daily_cells` of the cases ``scope`` may see: the days'
+    case points read with their place columns, through the gate, into heat cells.
+    (``daily_cells`` reads no place column; when it takes a scope this goes.)"""
+    first = last_day.normalize() - pd.Timedelta(days=PLAYBACK_DAYS - 1)
+    dates = [first + pd.Timedelta(days=k) for k in range(PLAYBACK_DAYS)]
+    frames: list[list] = [[] for _ in dates]
+    if store.has_layer("cases"):
+        present = set(store.columns("cases"))
+        cases = store.read_points("cases", start=first, end=last_day.normalize() + pd.Timedelta(days=1),
+                                  time_field="reported_at",
+                                  columns=["reported_at", *(c for c in PLACES.values() if c in present)])
+        cases = cases[scope_mask(cases, scope)]
+        if len(cases):
+            day = cases["reported_at"].dt.tz_convert(last_day.tz).dt.normalize()
+            for k, d in enumerate(dates):
+                cells = changes.cases_to_cells(cases[(day == d).to_numpy()])
+                frames[k] = [[round(x, 5), round(y, 5), int(n)]
+                             for x, y, n in zip(cells["lon"], cells["lat"], cells["n"])]
+    return {"days": [d.strftime("%Y-%m-%d") for d in dates], "frames": frames}
 
 
 # ---- layout ------------------------------------------------------------------------------
@@ -303,12 +335,18 @@ def register_live(app, data) -> None:
         feed = feed or {}
         prev = changes.Cursor.from_dict(feed.get("cursor"))
         now = data.now()
+        scope = request_scope()
         try:
             frame, cursor = changes.changed_since(data.store, prev, now=now)
+            overflow = int(frame.attrs.get("overflow", 0)) if scope.town else 0
             overdue = changes.overdue_between(data.store, prev.t, cursor.t) if prev else frame.iloc[:0]
             names = live.category_names()
             fresh_page = "latest" not in feed
-            start = changes.latest_cases(data.store, TICKER_LEN, now=now) if fresh_page else frame
+            # a limited reader's ticker is filled from further back: most of the town's latest are not theirs
+            start = changes.latest_cases(data.store, TICKER_LEN * (1 if scope.town else 20), now=now) \
+                if fresh_page else frame
+            if not scope.town:
+                frame, overdue, start = (f[scope_mask(f, scope)] if len(f) else f for f in (frame, overdue, start))
         except Exception as exc:  # noqa: BLE001 - any failure: keep the last data, say since when
             log.warning("live: cannot read the change feed: %s", str(exc).splitlines()[0] if str(exc) else exc)
             since = feed.get("ok_text") or "—"
@@ -319,7 +357,6 @@ def register_live(app, data) -> None:
             known = {it["id"] for it in items}
             items = (items + [it for it in feed["latest"] if it["id"] not in known])[:TICKER_LEN]
         total = int(feed.get("total", 0)) + len(frame)
-        overflow = int(frame.attrs.get("overflow", 0))
         # the map glows where cases arrive or close; a workflow step in between is ticker news only
         cells = changes.cases_to_cells(frame[frame["change"] != "updated"] if len(frame) else frame)
         focus, last_overdue = choose_focus(frame, overdue, feed, now, names, lang)
@@ -351,7 +388,7 @@ def register_live(app, data) -> None:
         if pos is None or pos >= LIVE_POS:
             return None, t("playback.live" if shown.live else "playback.as_of", lang), marks
         try:
-            days = live.playback(shown.last_day)
+            days = live.playback(shown.last_day, request_scope())
         except Exception as exc:  # noqa: BLE001 - the live banner reports the store; keep the map
             log.warning("live: cannot read the playback: %s", exc)
             return no_update, no_update, marks

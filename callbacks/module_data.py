@@ -6,9 +6,17 @@ a week of case points for the heat map, the last day of patrol tracks, residents
 H3 cells and bands without geometry) — about 0.5 s on the demo town. Residents
 are aggregated here and never leave the server as records (brief.md, "Security").
 Buildings (33k polygons) are read only when their layer is switched on.
+
+What a reader sees is the snapshot :meth:`ModuleData.snapshot_for` their scope
+(access/scope.py, issue 16 Deliver 3): every frame of cases, patrols, staff and
+entities passed through the one gate, residents re-counted from the groups kept
+for it. A town grant gets the shared snapshot itself; a district duty officer its
+district's cases, counts and map; no grant nothing. Rivers, roads and bus routes are
+the town's geography, not records of it, and stay whole.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -18,12 +26,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access.scope import GEOGRAPHY
 from callbacks.i18n_names import english_name
 from callbacks.as_of import ScreenPeriod, screen_period
 from indicators import compute_all, compute_kpis
 from layers.layer_stats import layer_stats
 from layers.modules import POLLUTING_INDUSTRIES, Module, case_mask
-from layers.population import residents_to_h3_counts
+from layers.population import MIN_RESIDENTS
 from layers.theme_layers import THEME_LAYERS
 from townbrain.memory import release_free_memory
 
@@ -50,6 +59,12 @@ THEME_READS = {
     "medical_insurance": (("record_id", "grid_id", "year", "eligible", "insured_employee", "insured_resident"),
                           None, False),
 }
+#: The place columns the gate decides by (access/scope.py ``COLUMNS``), read with every
+#: record layer that has them.
+PLACES = ["district_id", "grid_id", "pro_grid_id"]
+#: What residents are counted by: a group per place, cell, age band and household type
+#: (never a row per person), from which any scope's counts are summed.
+RESIDENT_KEYS = (*PLACES, "h3", "age_band", "household")
 CASE_COLUMNS = ["case_id", "category", "subcategory", "source", "reported_by", "reported_at",
                 "registered_at", "deadline", "closed_at", "status", "resolved_level", "enforcement",
                 "rework_count", "extended", "district_id", "grid_id", "pro_grid_id"]
@@ -87,6 +102,7 @@ class TownSnapshot:
     reports: pd.DataFrame | None = None                               # reports (any status) since last year: 3-5-10
     enterprises: gpd.GeoDataFrame | None = None
     staff: pd.DataFrame | None = None
+    residents_groups: pd.DataFrame | None = None                      # residents counted by RESIDENT_KEYS ("n")
     residents_h3: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
     residents_by_grid: dict = field(default_factory=dict)
     age_bands: dict = field(default_factory=dict)
@@ -97,6 +113,60 @@ class TownSnapshot:
     subcategory_names: dict = field(default_factory=dict)            # lang → {code: name}
     theme_frames: dict = field(default_factory=dict)                 # the modules' own layers (THEME_READS)
     _memo: dict = field(default_factory=dict)
+
+    # ---- residents, from their groups ---------------------------------------------------
+    def count_residents(self, groups: pd.DataFrame | None) -> None:
+        """Residents' figures (per H3 cell with :data:`~layers.population.MIN_RESIDENTS`
+        or more, per grid, per age band, floating, in all) from ``groups``."""
+        self.residents_groups = groups
+        if groups is None:
+            return
+        n = groups["n"]
+        self.residents_total = int(n.sum())
+
+        def by(col):
+            return groups.groupby(col)["n"].sum() if col in groups else pd.Series(dtype="int64")
+        cells = by("h3")
+        cells.index = cells.index.astype(str)
+        self.residents_h3 = cells[cells >= MIN_RESIDENTS].sort_index()
+        if "grid_id" in groups:
+            self.residents_by_grid = by("grid_id").to_dict()
+        if "age_band" in groups:
+            self.age_bands = by("age_band").to_dict()
+        if "household" in groups:
+            self.residents_floating = int(n[(groups["household"] == "floating").to_numpy(bool)].sum())
+
+    # ---- what a reader may see ---------------------------------------------------------------
+    def within(self, scope) -> "TownSnapshot":
+        """This snapshot as ``scope`` (access/scope.py) may see it: every frame of cases,
+        patrols, staff, entities and units through the gate (``scope_mask``; patrols
+        through their inspector, ``scope_mask_by``), residents re-counted from their
+        groups, the modules' own layers without a place left out (fail closed), the
+        geography whole. A town scope is this snapshot; the others are built once per
+        snapshot and scope."""
+        if scope is not None and scope.town:
+            return self
+        return self.memo(("within", scope), lambda: self._within(scope))
+
+    def _within(self, scope) -> "TownSnapshot":
+        from access.scope import scope_mask, scope_mask_by
+
+        def keep(frame):
+            return None if frame is None else frame[scope_mask(frame, scope)]
+
+        def patrols(frame):
+            return None if frame is None else frame[scope_mask_by(frame, scope, self.staff, "staff_id")]
+        out = dataclasses.replace(
+            self, grids=keep(self.grids), pro_grids=keep(self.pro_grids), districts=keep(self.districts),
+            cases=keep(self.cases), open_cases=keep(self.open_cases), heat=keep(self.heat),
+            patrols_recent=patrols(self.patrols_recent), patrols=patrols(self.patrols), reports=keep(self.reports),
+            enterprises=keep(self.enterprises), staff=keep(self.staff),
+            theme_frames={k: f if k in GEOGRAPHY else keep(f) for k, f in self.theme_frames.items()},
+            residents_h3=pd.Series(dtype="int64"), residents_by_grid={}, age_bands={},
+            residents_total=None, residents_floating=None, _memo={})
+        if self.residents_groups is not None:
+            out.count_residents(keep(self.residents_groups))
+        return out
 
     # ---- derived, memoised per snapshot ---------------------------------------------
     def memo(self, key, build):
@@ -272,6 +342,13 @@ class ModuleData:
         self._snap_at = 0.0
         self._past: dict[str, tuple[float, TownSnapshot]] = {}   # as_of day → (read at, snapshot)
         self._buildings = None
+        self._building_places = None
+
+    def snapshot_for(self, scope, period: ScreenPeriod | None = None) -> TownSnapshot:
+        """The snapshot of ``period`` as ``scope`` (access/scope.py) may see it
+        (:meth:`TownSnapshot.within`): what every screen a person or a wall reads goes
+        through. :meth:`snapshot` is the whole town, for the server's own work."""
+        return self.snapshot(period).within(scope)
 
     def snapshot(self, period: ScreenPeriod | None = None) -> TownSnapshot:
         """The live snapshot, or with a past ``period`` (``?as_of=``) the town as of its
@@ -328,7 +405,7 @@ class ModuleData:
             cols = self._cols("cases", CASE_COLUMNS)
             s.cases = st.read("cases", start=since, end=until, time_field="registered_at",
                               columns=cols, geometry=False)
-            open_cols = self._cols("cases", ["case_id", "registered_at", "deadline", "grid_id", "category"])
+            open_cols = self._cols("cases", ["case_id", "registered_at", "deadline", "category", *PLACES])
             if period.live:
                 s.open_cases = st.read("cases", where={"closed_at": None}, columns=open_cols, geometry=False)
                 s.open_cases = s.open_cases[s.open_cases["registered_at"].notna()]
@@ -338,35 +415,33 @@ class ModuleData:
                 s.open_cases = past[open_at(past, now)].drop(columns=["closed_at"], errors="ignore")
             if "reported_by" in cols:
                 s.reports = st.read("cases", start=since, end=year_end, time_field="reported_at",
-                                    columns=["reported_by", "reported_at"], geometry=False)
+                                    columns=self._cols("cases", ["reported_by", "reported_at", *PLACES]),
+                                    geometry=False)
             s.heat = st.read_points("cases", start=now - pd.Timedelta(days=HEAT_DAYS), end=until,
-                                    time_field="reported_at", columns=self._cols("cases", ["case_id"]))
+                                    time_field="reported_at", columns=self._cols("cases", ["case_id", *PLACES]))
             if "grid_id" not in cols and s.grids is not None:
                 self._assign_grids(s)
         if self._has("patrols"):
             s.patrols_recent = st.read("patrols", start=now - pd.Timedelta(hours=PATROL_HOURS), end=now,
-                                       time_field="started_at", columns=self._cols("patrols", ["patrol_id"]))
+                                       time_field="started_at",
+                                       columns=self._cols("patrols", ["patrol_id", "staff_id", *PLACES]))
             # grid_id: the grids' composite scores count their inspectors' 3-5-10 days
             s.patrols = st.read("patrols", start=since, end=year_end, time_field="started_at",
                                 columns=self._cols("patrols", ["patrol_id", "staff_id", "started_at", "ended_at",
-                                                               "grid_id"]),
+                                                               *PLACES]),
                                 geometry=False)
         if self._has("enterprises"):
             s.enterprises = st.read_points("enterprises", columns=self._cols(
-                "enterprises", ["enterprise_id", "name", "industry", "credit", "grid_id", "pro_grid_id"]))
+                "enterprises", ["enterprise_id", "name", "industry", "credit", *PLACES]))
         if self._has("staff"):
-            s.staff = st.read("staff", columns=self._cols("staff", ["staff_id", "role", "grid_id", "pro_grid_id"]))
+            s.staff = st.read("staff", columns=self._cols("staff", ["staff_id", "role", *PLACES]))
         if self._has("residents"):
-            r = st.read("residents", columns=self._cols("residents", ["h3", "age_band", "household", "grid_id"]),
-                        geometry=False)
-            s.residents_total = len(r)
-            s.residents_h3 = residents_to_h3_counts(r)
-            if "grid_id" in r:
-                s.residents_by_grid = r["grid_id"].value_counts().to_dict()
-            if "age_band" in r:
-                s.age_bands = r["age_band"].value_counts().to_dict()
-            if "household" in r:
-                s.residents_floating = int((r["household"] == "floating").sum())
+            r = st.read("residents", columns=self._cols("residents", RESIDENT_KEYS), geometry=False)
+            keys = [c for c in RESIDENT_KEYS if c in r]
+            groups = (r.groupby(keys, dropna=False, observed=True, sort=False).size().rename("n").reset_index()
+                      if keys else pd.DataFrame({"n": [len(r)]}))
+            del r
+            s.count_residents(groups)
         for layer, attr in (("rivers", "river_km"), ("roads", "road_km")):
             if self._has(layer):
                 g = st.read(layer, columns=[])
@@ -380,7 +455,8 @@ class ModuleData:
         for layer, (cols, time_field, geometry) in THEME_READS.items():
             if self._has(layer):
                 start = since - pd.Timedelta(days=40 if layer == "approvals" else 0) if time_field else None
-                s.theme_frames[layer] = st.read(layer, columns=self._cols(layer, cols), geometry=geometry,
+                s.theme_frames[layer] = st.read(layer, columns=self._cols(layer, dict.fromkeys([*cols, *PLACES])),
+                                                geometry=geometry,
                                                 **({"start": start, "end": until,
                                                     "time_field": time_field} if time_field else {}))
         log.info("wall snapshot read in %.2f s (%d cases)", time.perf_counter() - t0, len(s.cases))
@@ -400,8 +476,26 @@ class ModuleData:
         """The footprints, read once (they change rarely) and only when asked for."""
         with self._lock:
             if self._buildings is None and self._has("buildings"):
-                self._buildings = self.store.read("buildings", columns=self._cols("buildings", ["building_id"]))
+                self._buildings = self.store.read("buildings",
+                                                  columns=self._cols("buildings", ["building_id", *PLACES]))
             return self._buildings
+
+    def buildings_for(self, scope) -> gpd.GeoDataFrame | None:
+        """The footprints ``scope`` may see: by their own place columns when the store
+        has them, else by the grid each lies in (``access.scope.placed_in_grids``, once)."""
+        from access.scope import placed_in_grids, scope_mask
+        b = self.buildings()
+        if b is None or (scope is not None and scope.town):
+            return b
+        if any(c in b for c in PLACES):
+            return b[scope_mask(b, scope)]
+        with self._lock:
+            places = self._building_places
+        if places is None or len(places) != len(b):
+            places = placed_in_grids(b, self.snapshot().grids)
+            with self._lock:
+                self._building_places = places
+        return b[scope_mask(places, scope)]
 
 
 def grid_card_numbers(snap: TownSnapshot, grid_id: str) -> dict:

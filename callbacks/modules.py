@@ -15,6 +15,7 @@ import os
 from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
+from access.scope import request_scope  # what the wall's reader may see (issue 16, Deliver 3)
 from callbacks import ids
 from callbacks.as_of import BadAsOf
 from callbacks.bar_chart import bar_chart
@@ -399,7 +400,7 @@ def register_modules(app, data, modules_data) -> None:
 
     def snapshot_or_none(shown):
         try:
-            return modules_data.snapshot(shown)
+            return modules_data.snapshot_for(request_scope(), shown)
         except Exception as exc:  # noqa: BLE001 - the wall stays up; refresh_wall shows the stale stamp
             log.warning("wall modules: cannot read the store: %s", exc)
             return None

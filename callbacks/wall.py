@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from access.scope import TOWN, request_scope  # what the wall's reader may see (issue 16, Deliver 3)
 from callbacks import ids
 from callbacks.as_of import BadAsOf, ScreenPeriod, period_of
 from callbacks.chrome import title_bar
@@ -160,8 +161,9 @@ def wall_layout(data, search: str | None) -> html.Div:
     except BadAsOf as bad:
         return bad_as_of_layout(bad, lang)
     notice = None
+    scope = request_scope()
     try:
-        frames = data.base_layers()
+        frames = data.base_layers_for(scope)
         town = data.town_name()
     except Exception as exc:  # noqa: BLE001 - the wall must stay up whatever the store does
         log.warning("wall: cannot read the store: %s", exc)
@@ -173,10 +175,10 @@ def wall_layout(data, search: str | None) -> html.Div:
     snap = None
     if notice is None and modules_data is not None:
         try:
-            snap = modules_data.snapshot(shown)
+            snap = modules_data.snapshot_for(scope, shown)
         except Exception as exc:  # noqa: BLE001 - the map still draws the base layers
             log.warning("wall: cannot read the module data: %s", exc)
-    buildings = modules_data.buildings() if modules_data is not None and snap is not None \
+    buildings = modules_data.buildings_for(scope) if modules_data is not None and snap is not None \
         and "buildings" in module.layers else None
     spec, view = wall_map(frames, snap, module, lang, buildings=buildings)
     tiles_html, charts_html, needs_html, needs_hidden = module_panels(data.store, snap, module, lang)
@@ -271,13 +273,14 @@ def switch_conf() -> dict:
 
 
 # ---- the numbers -------------------------------------------------------------------------------
-def kpi_texts(data, lang: str, shown: ScreenPeriod | None = None) -> dict:
+def kpi_texts(data, lang: str, shown: ScreenPeriod | None = None, scope=TOWN) -> dict:
     """{component id: text or style} of every KPI tile, rate bar, record count and
     the data-as-of stamp, counted now (as of the end of ``shown``'s day when it is
-    not live); raises when the store cannot be read."""
+    not live) over what ``scope`` may see; raises when the store cannot be read."""
     now = data.now()
-    counts = data.case_counts(now, period=shown)
-    records = data.layer_counts(COUNTED_LAYERS)
+    counts = data.case_counts_for(scope, now, period=shown)
+    snap = None if scope.town else data.modules.snapshot_for(scope, shown)
+    records = data.layer_counts_for(scope, COUNTED_LAYERS, snap)
     out = {}
     for period in KPI_PERIODS:
         kpis = counts[period].as_dict()
@@ -329,7 +332,7 @@ def register_wall(app, data) -> None:
         except BadAsOf:
             raise PreventUpdate  # the page says what is wrong with the link (bad_as_of_layout)
         try:
-            texts = kpi_texts(data, lang, shown)
+            texts = kpi_texts(data, lang, shown, request_scope())
         except Exception as exc:  # noqa: BLE001 - the wall stays up; the stamp says the data is stale
             log.warning("wall: cannot count cases: %s", exc)
             return [*([no_update] * (len(value_ids) + len(bar_ids) + 1)), "as-of-value is-stale"]
@@ -342,7 +345,7 @@ def register_wall(app, data) -> None:
         most once a minute); when the store cannot be read, the last ones stay."""
         lang = parse_query(search)["lang"]
         try:
-            snap = data.modules.snapshot(period_of(search, data.now()))
+            snap = data.modules.snapshot_for(request_scope(), period_of(search, data.now()))
         except BadAsOf:
             raise PreventUpdate
         except Exception as exc:  # noqa: BLE001 - the wall stays up; refresh_wall marks the stamp stale

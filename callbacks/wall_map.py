@@ -29,6 +29,7 @@ import weakref
 from dash import ClientsideFunction, Input, Output, Patch, State, dcc
 from dash.exceptions import PreventUpdate
 
+from access.scope import request_scope  # what the wall's reader may see (issue 16, Deliver 3)
 from callbacks import ids
 from callbacks.i18n import parse_query, t
 from callbacks.modules import (HIGHER_IS_BETTER, MAP_LAYER_ORDER, RATE_KPIS, empty_map_note, format_grid_value,
@@ -311,9 +312,10 @@ def register_wall_map(app, data, modules_data) -> None:
             raise PreventUpdate
         lang = parse_query(search)["lang"]
         try:
-            base, snap = data.base_layers(), modules_data.snapshot(data.period_of(search))
+            scope = request_scope()
+            base, snap = data.base_layers_for(scope), modules_data.snapshot_for(scope, data.period_of(search))
             layers, slots, _views = _all_layers(base, snap, lang, None)
-            footprints = modules_data.buildings() if "buildings" in missing else None
+            footprints = modules_data.buildings_for(scope) if "buildings" in missing else None
         except Exception as exc:  # noqa: BLE001 - the layer stays empty; the stale stamp says why
             log.warning("wall map: cannot read the layers %s: %s", missing, exc)
             raise PreventUpdate
@@ -344,7 +346,8 @@ def register_wall_map(app, data, modules_data) -> None:
         its layers' data and the grid colours, patched in place (their ``visible`` flags
         untouched); nothing is sent when the snapshot is the same."""
         try:
-            base, snap = data.base_layers(), modules_data.snapshot(data.period_of(search))
+            scope = request_scope()
+            base, snap = data.base_layers_for(scope), modules_data.snapshot_for(scope, data.period_of(search))
         except Exception as exc:  # noqa: BLE001 - the wall keeps its map; the stale stamp says why (a bad as_of: the page)
             log.warning("wall map: cannot re-read the map data: %s", exc)
             raise PreventUpdate

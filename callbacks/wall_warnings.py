@@ -21,6 +21,7 @@ import shapely
 from dash import ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from access.scope import request_scope  # what the wall's reader may see (issue 16, Deliver 3)
 from callbacks import ids
 from callbacks.as_of import BadAsOf
 from callbacks.i18n import parse_query, t
@@ -134,7 +135,7 @@ def register_warnings(app, data, modules_data) -> None:
     def refresh_warnings(_n, search):
         try:
             shown = data.period_of(search)
-            snap = modules_data.snapshot(shown)
+            snap = modules_data.snapshot_for(request_scope(), shown)
             return wall_warnings(snap, parse_query(search)["lang"])
         except BadAsOf:
             raise PreventUpdate

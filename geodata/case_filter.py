@@ -22,8 +22,11 @@ CONSOLE_COLUMNS = ("case_id", "category", "subcategory", "source", "reported_by"
                    "registered_at", "deadline", "closed_at", "status", "resolved_level",
                    "district_id", "grid_id")
 #: Coded columns: held as categorical codes, filtered by membership.
-CODED = ("category", "subcategory", "source", "status", "district_id", "grid_id", "reported_by",
+CODED = ("category", "subcategory", "source", "status", "district_id", "grid_id", "pro_grid_id", "reported_by",
          "resolved_level")
+#: The place columns the reader's scope is decided by (access/scope.py ``COLUMNS``):
+#: read with the cases whenever the store has them, shown or not.
+SCOPE_COLUMNS = ("district_id", "grid_id", "pro_grid_id")
 #: Read too when the store has them: the grid ranking's composite score uses them
 #: (rework, extension). Nothing else of a case is held: its detail is read on demand.
 OPTIONAL_COLUMNS = ("rework_count", "extended")

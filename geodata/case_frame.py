@@ -160,15 +160,10 @@ class CaseFrame:
         return m
 
     def _scope_mask(self, scope) -> np.ndarray:
-        """access.scope.scope_mask over the coded place columns (without decoding rows)."""
+        """The gate (``access.scope.scope_mask``) over the place columns as categoricals
+        that share the held codes: no row is decoded."""
         from access.scope import COLUMNS, scope_mask
-        if scope.empty or scope.town:
-            return scope_mask(pd.DataFrame(index=range(self.n)), scope)
-        m = np.zeros(self.n, dtype=bool)
-        for f, col in COLUMNS.items():
-            if getattr(scope, f) and col in self.codes:
-                m |= self._member(col, getattr(scope, f))
-        return m
+        return scope_mask(self.to_frame(columns=[c for c in COLUMNS.values() if c in self.codes]), scope)
 
     def _search_hits(self, needle: str) -> np.ndarray:
         """Rows whose case id, category or subcategory (code or name), grid or district

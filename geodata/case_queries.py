@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.case_filter import (CODED, CONSOLE_COLUMNS, DEFAULT_SORT, FILTER_COLUMNS, NS_NEVER, OPTIONAL_COLUMNS,
-                                 PERIOD_FIELD, PLACE_COLUMNS, SORTABLE, TEXT_COLUMNS, TIMES, CaseFilter,
+                                 PERIOD_FIELD, PLACE_COLUMNS, SCOPE_COLUMNS, SORTABLE, TEXT_COLUMNS, TIMES, CaseFilter,
                                  overdue_mask, search_codes)
 from geodata.case_frame import CaseFrame, CasePage
 from geodata.case_timeline import timeline_from_case, timeline_from_history
@@ -58,7 +58,7 @@ def read_cases(store, flt: CaseFilter = CaseFilter(), *, columns=CONSOLE_COLUMNS
     present = set(store.columns("cases"))
     cols = None if columns is None else list(dict.fromkeys([
         *columns, "case_id", "category", "subcategory", "registered_at", "closed_at", "deadline",
-        *(c for c in (*PLACE_COLUMNS, *TEXT_COLUMNS) if c in present)]))
+        *(c for c in (*PLACE_COLUMNS, *SCOPE_COLUMNS, *TEXT_COLUMNS) if c in present)]))
     df = store.read("cases", columns=cols, geometry=geometry, **flt.store_kwargs())
     keep = np.ones(len(df), dtype=bool)
     if flt.overdue:
@@ -157,14 +157,16 @@ class CaseCache:
     def _load(self) -> tuple[CaseFrame, dict]:
         t0 = time.perf_counter()
         present = set(self.store.columns("cases"))
-        cols = [c for c in (*CONSOLE_COLUMNS, *OPTIONAL_COLUMNS, *TEXT_COLUMNS) if c in present]
+        cols = [c for c in dict.fromkeys((*CONSOLE_COLUMNS, *SCOPE_COLUMNS, *OPTIONAL_COLUMNS, *TEXT_COLUMNS))
+                if c in present]
         df = self.store.read("cases", columns=cols, geometry=False)
         frame = CaseFrame(df, names=category_names(self.store), places=place_names(self.store))
         for col in ("case_id", DEFAULT_SORT):  # warm the default order here, not in a request
             frame._rank(col)
         extras = {}
         if self.store.has_layer("patrols"):
-            pc = [c for c in ("staff_id", "started_at", "ended_at", "grid_id") if c in self.store.columns("patrols")]
+            pc = [c for c in ("staff_id", "started_at", "ended_at", *SCOPE_COLUMNS)
+                  if c in self.store.columns("patrols")]
             extras["patrols"] = self.store.read("patrols", columns=pc, geometry=False)
         if self.store.has_layer("staff"):
             extras["staff"] = self.store.read("staff", geometry=False)

@@ -1,9 +1,11 @@
-"""Data scoped by grid, decided in one place (issue 16, Deliver 3) — so far the duty
-console: its table, counts, map and lists through ``CaseFilter.scope`` and
-``CaseFrame.mask``, a case's detail through ``case_detail(scope=)``; a case outside the
-scope is refused and audited. The walk below finds every reader of cases, patrols,
-staff and entities in geodata/ by introspection and fails on one that takes no scope
-unless it is listed, with its reason, as not yet scoped."""
+"""Data scoped by grid, decided in one place (issue 16, Deliver 3): the duty console's
+table, counts, map and lists through ``CaseFilter.scope`` and ``CaseFrame.mask``, a
+case's detail through ``case_detail(scope=)`` — a case outside the scope is a 403 and
+audited (the property over every screen, the notebook and exports:
+test_grid_isolation.py). The walk below finds every reader of cases, patrols, staff
+and entities in geodata/ by introspection and fails on one that takes no scope unless
+it is listed, with its reason, as not yet scoped; another finds every screen reading
+the whole town's snapshot or counts instead of its reader's."""
 from __future__ import annotations
 
 import importlib
@@ -106,7 +108,7 @@ def test_a_duty_officer_of_one_district_gets_its_scope_and_a_case_outside_is_ref
         assert scope.districts == frozenset({"D1"}) and not scope.town
     with app.server.test_request_context("/console"):
         assert request_scope() == NOTHING  # no session: nothing (fail closed)
-    # the console's detail callback: a case of D2 is shown as no case, and audited as refused
+    # the console's detail callback: a case of D2 is refused (403), and audited as refused
     cases = cq.read_cases(acc.store)
     outside = cases.loc[cases["district_id"] == "D2", "case_id"].iloc[0]
     inside = cases.loc[cases["district_id"] == "D1", "case_id"].iloc[0]
@@ -119,8 +121,36 @@ def test_a_duty_officer_of_one_district_gets_its_scope_and_a_case_outside_is_ref
                 "state": [{**app.callback_map[detail]["state"][0], "value": f"?case={case_id}"}],
                 "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
         r = c.post("/_dash-update-component", json=body)
-        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+        assert r.status_code == (403 if case_id == outside else 200), r.get_data(as_text=True)[:300]
+        assert outside not in r.get_data(as_text=True)
     log = acc.audit.list(user="d1")
     views = log[log["action"] == "case_view"]
     assert views["outcome"].tolist() == ["refused", "ok"]
     assert views["object"].tolist() == [f"case {outside}", f"case {inside}"]
+
+
+#: Calls that answer with the whole town, and the ``*_for(scope)`` call a screen makes instead.
+_WHOLE_TOWN = re.compile(r"\.(snapshot|base_layers|buildings|case_counts|layer_counts)\(")
+
+
+def test_the_screens_read_the_town_only_through_the_reader_scope():
+    """A callback, a page or a panel of the wall and the console reads the modules'
+    snapshot, the base layers, the footprints and the counts through ``snapshot_for`` /
+    ``base_layers_for`` / ``buildings_for`` / ``case_counts_for`` / ``layer_counts_for``
+    with the reader's scope; only the objects that define them, and the wall's warm-up
+    (it answers nobody), call the whole-town ones."""
+    import callbacks
+    from callbacks import wall
+    defined_here = {"callbacks.data", "callbacks.module_data"}
+    found = {}
+    for m in pkgutil.iter_modules(callbacks.__path__):
+        name = f"callbacks.{m.name}"
+        if name in defined_here:
+            continue
+        src = inspect.getsource(importlib.import_module(name))
+        if name == "callbacks.wall":
+            src = src.replace(inspect.getsource(wall.warm_up), "")
+        hits = [line.strip() for line in src.splitlines() if _WHOLE_TOWN.search(line)]
+        if hits:
+            found[name] = hits
+    assert found == {}, "read these through the reader's scope (access/scope.py request_scope)"
