@@ -15,6 +15,12 @@ What is read, and why it is enough:
 * for ``--by grid|district`` the grid / district ids, so a unit without any case
   still shows (with rates ``null``).
 
+A ``scope`` (access/scope.py; the notebook library of a person with grants) passes
+every frame read through the one gate — cases and reports by their place, patrols by
+theirs or their inspector's, the units grouped by to those it admits — so the KPIs
+are those of the records the scope may see. Without one (the CLI's operator) the
+whole town.
+
 Examples
 --------
 >>> import tempfile, os
@@ -57,10 +63,25 @@ def _local_midnight(value) -> pd.Timestamp | None:
     return ts.floor("D", ambiguous=False, nonexistent="shift_forward")
 
 
-def read_kpi_inputs(store, start=None, end=None, by: str | None = None) -> dict:
+def read_kpi_inputs(store, start=None, end=None, by: str | None = None, scope=None) -> dict:
     """The frames :func:`~indicators.kpis.compute_kpis` needs, read with the period
     pushed down to the database: ``cases``, ``patrols``, ``reports``, ``history``,
-    ``groups``."""
+    ``groups`` — through the gate when a ``scope`` is given (see above)."""
+    out = _read_kpi_inputs(store, start, end, by)
+    if scope is None or scope.town:
+        return out
+    from access.scope import scope_mask
+    for name in ("cases", "patrols", "reports"):
+        if out[name] is not None:
+            out[name] = out[name][scope_mask(out[name], scope)]
+    if out["groups"] is not None:
+        col = BY_COLUMNS.get(by, by)
+        units = pd.DataFrame({col: out["groups"]})
+        out["groups"] = units.loc[scope_mask(units, scope), col].tolist()
+    return out
+
+
+def _read_kpi_inputs(store, start=None, end=None, by: str | None = None) -> dict:
     have = set(store.columns("cases"))
     cols = [c for c in CASE_COLUMNS if c in have]
     cases = pd.DataFrame(store.read("cases", start=start, end=end, time_field="registered_at", columns=cols))
@@ -74,9 +95,10 @@ def read_kpi_inputs(store, start=None, end=None, by: str | None = None) -> dict:
                                           columns=pcols)).drop(columns="geometry", errors="ignore")
         if len(patrols):
             patrols = _patrol_groups(store, patrols)
-            reports = pd.DataFrame(store.read("cases", start=_local_midnight(start), end=end,
-                                              time_field="reported_at", columns=["reported_by", "reported_at"]))
-            out["reports"] = reports.loc[reports["reported_by"].notna(), ["reported_by", "reported_at"]]
+            places = [c for c in ("district_id", "grid_id", "pro_grid_id") if c in have]
+            reports = pd.DataFrame(store.read("cases", start=_local_midnight(start), end=end, time_field="reported_at",
+                                              columns=["reported_by", "reported_at", *places]))
+            out["reports"] = reports.loc[reports["reported_by"].notna(), ["reported_by", "reported_at", *places]]
             out["patrols"] = patrols
 
     if not {"rework_count", "extended"} <= have and store.has_layer("case_history"):
@@ -109,7 +131,7 @@ def _patrol_groups(store, patrols: pd.DataFrame) -> pd.DataFrame:
 
 
 def kpi_command(store, start=None, end=None, as_of=None, by: str | None = None, *, now=None,
-                risk_hours: float = 24.0) -> dict:
+                risk_hours: float = 24.0, scope=None) -> dict:
     """The KPI object of contract.md for ``[start, end)`` at ``as_of``, as JSON-able data.
 
     Parameters
@@ -122,6 +144,8 @@ def kpi_command(store, start=None, end=None, as_of=None, by: str | None = None, 
     by : None, "district", "grid", "h3" or "pro_grid"
         ``None``: one object; else ``{"by", "period", "groups": {id: object}}`` with
         records outside every unit under ``"unassigned"``.
+    scope : access.scope.Scope, optional
+        Only what it admits (see above); default the whole town.
 
     Raises
     ------
@@ -130,7 +154,7 @@ def kpi_command(store, start=None, end=None, as_of=None, by: str | None = None, 
     """
     if by not in BY_CHOICES:
         raise ValueError(f"--by must be one of district, grid, h3, pro_grid, not {by!r}")
-    inputs = read_kpi_inputs(store, start, end, by)
+    inputs = read_kpi_inputs(store, start, end, by, scope=scope)
     return compute_kpis(inputs["cases"], inputs["patrols"], start=start, end=end, as_of=as_of, by=by,
                         reports=inputs["reports"], history=inputs["history"], groups=inputs["groups"],
                         risk_hours=risk_hours, now=now)
@@ -141,14 +165,15 @@ _PERIOD = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1), "M": pd.Timede
 
 
 def warnings_command(store, start=None, end=None, *, freq: str = "D", hotspots: bool = True,
-                     now=None) -> pd.DataFrame:
+                     now=None, scope=None) -> pd.DataFrame:
     """Early-warning records for the periods starting in ``[start, end)``.
 
     Surges are tested on accepted cases (``registered_at`` set): an inspector's
     on-the-spot fixes are not news and would make a change of reporting practice
     look like a surge. The cases of the baseline before ``start`` are read too.
     Hot spots are accepted cases reported in ``[start, end)``. Default period: the last
-    full period before ``now``.
+    full period before ``now``. A ``scope`` tests only the cases it admits (the wall's
+    warnings of a limited reader do the same).
     """
     from indicators.early_warning import hotspot_warnings, surge_warnings
     from indicators.surge import BASELINE
@@ -161,11 +186,14 @@ def warnings_command(store, start=None, end=None, *, freq: str = "D", hotspots: 
     if start >= end:
         raise ValueError("the period is empty: --from must be before --to")
     first = start - _PERIOD[freq] * (BASELINE[freq] + 1)
-    cols = [c for c in ("case_id", "reported_at", "registered_at", "category", "grid_id", "h3")
-            if c in store.columns("cases")]
+    cols = [c for c in ("case_id", "reported_at", "registered_at", "category", "grid_id", "h3", "district_id",
+                        "pro_grid_id") if c in store.columns("cases")]
     if "grid_id" not in cols:
         raise ValueError("cases have no grid_id yet; run `townbrain assign` first")
     cases = store.read("cases", start=first, end=end, columns=cols, geometry=False)
+    if scope is not None and not scope.town:
+        from access.scope import scope_mask
+        cases = cases[scope_mask(cases, scope)]
     accepted = cases[cases["registered_at"].notna()]
     names = None
     if store.has_layer("categories"):

@@ -21,7 +21,11 @@ is a count per grid, age band and household type, never a row per person.
 A ``scope`` (grant ids, as ``townbrain user create --grant`` takes them, or an
 :class:`exports.common.Scope`) limits every read to those districts / grids /
 professional grids; the default is the whole town, which is what the operator of a
-local store sees (the access work may enforce a narrower one per account).
+local store sees (the access work may enforce a narrower one per account). Every
+read goes through the one gate of the wall and the console
+(:func:`access.scope.scope_mask`): cases, patrols, staff and entities by their place,
+a footprint by the grid it lies in, the KPIs and warnings over the records admitted;
+the town's geography (roads, rivers) stays whole.
 
 Examples
 --------
@@ -62,6 +66,8 @@ PRIVATE_LAYERS = {"users", "password_history", "sessions", "api_keys", "audit_lo
                   "awaiting_location"}
 #: What :meth:`Town.cases` reads when ``columns`` is not given: the console's columns,
 #: the contract's case columns and the assignment's (the whole demo town in ≤ 1 s).
+#: ``by`` given as the column it groups by.
+BY_SHORT = {"grid_id": "grid", "district_id": "district", "pro_grid_id": "pro_grid"}
 CASE_COLUMNS = ("case_id", "category", "subcategory", "source", "reported_by", "reported_at", "registered_at",
                 "deadline", "closed_at", "status", "resolved_level", "enforcement", "district_id", "grid_id",
                 "pro_grid_id", "h3")
@@ -92,8 +98,10 @@ def scope_from_grants(store, grants: str | Iterable[str] | Scope | None) -> Scop
             if any(getattr(grants, u) for u in ("districts", "grids", "pro_grids")) else Scope(grids=frozenset())
     from access.accounts import parse_grants
     ids = parse_grants(grants)
-    if not ids or "town" in ids:
+    if "town" in ids:
         return Scope()
+    if not ids:  # grants that name nothing admit nothing (fail closed, as access/ does)
+        return Scope(grids=frozenset())
     found: dict[str, set[str]] = {"districts": set(), "grids": set(), "pro_grids": set()}
     for layer, col in (("districts", "district_id"), ("grids", "grid_id"), ("pro_grids", "pro_grid_id")):
         if store.has_layer(layer):
@@ -158,6 +166,20 @@ class Town:
         self.scope = scope or Scope()
         self.url = url or getattr(store, "url", "")
         self._span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+        self._gate_scope = None
+
+    @property
+    def gate(self):
+        """:attr:`scope` as the gate takes it (:class:`access.scope.Scope`, a district's
+        grids included); an empty scope admits nothing."""
+        if self._gate_scope is None:
+            from access.scope import TOWN, known_ids, scope_of
+            if self.scope.is_town:
+                self._gate_scope = TOWN
+            else:
+                ids = set().union(*(getattr(self.scope, u) or () for u in ("districts", "grids", "pro_grids")))
+                self._gate_scope = scope_of(ids, known_ids(self.store))
+        return self._gate_scope
 
     # ---- what the town holds ----------------------------------------------------------
     @property
@@ -214,15 +236,20 @@ class Town:
                 f"<tr><th>layer</th><th>records</th></tr>{rows}</table></details></div>")
 
     # ---- records -----------------------------------------------------------------------
-    def _scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if self.scope.is_town:
+    def _scoped(self, frame: pd.DataFrame, layer: str | None = None) -> pd.DataFrame:
+        """The rows of ``frame`` the scope admits (access/scope.py): by their place
+        columns; a layer without any by the grid each feature lies in; the town's
+        geography whole; a table without place or geometry not at all (fail closed)."""
+        from access.scope import COLUMNS, GEOGRAPHY, placed_in_grids, scope_mask
+        if self.scope.is_town or layer in GEOGRAPHY:
             return frame
-        if not self.scope.has_unit_columns(frame):
-            area = self.scope.area(self.store)
-            if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any():
-                return frame[frame.intersects(area)]
-            return frame.iloc[0:0]
-        return frame[self.scope.mask(frame)]
+        if any(c in frame for c in COLUMNS.values()):
+            return frame[scope_mask(frame, self.gate)]
+        if isinstance(frame, gpd.GeoDataFrame) and len(frame) and self.store.has_layer("grids"):
+            grids = self.store.read("grids", columns=[c for c in ("grid_id", "district_id")
+                                                      if c in self.store.columns("grids")])
+            return frame[scope_mask(placed_in_grids(frame, grids), self.gate)]
+        return frame.iloc[0:0]
 
     def cases(self, start=None, end=None, *, category: str | Iterable[str] | None = None,
               status: str | Iterable[str] | None = None, grid: str | Iterable[str] | None = None,
@@ -333,7 +360,7 @@ class Town:
         cols = None if columns is None else list(columns)
         units = [c for c in ("grid_id", "district_id", "pro_grid_id") if c in have]
         read = cols if cols is None or self.scope.is_town else list(dict.fromkeys([*cols, *units]))
-        df = self._scoped(self.store.read(name, columns=read, bbox=bbox))
+        df = self._scoped(self.store.read(name, columns=read, bbox=bbox), name)
         if cols is not None:
             df = df[[c for c in df.columns if c in cols or c == "geometry"]]
         return df.reset_index(drop=True)
@@ -341,7 +368,8 @@ class Town:
     def _aggregate(self, name: str, keys: tuple[str, ...], bbox) -> pd.DataFrame:
         have = self.store.columns(name)
         keys = [k for k in keys if k in have]
-        df = self._scoped(pd.DataFrame(self.store.read(name, columns=keys, bbox=bbox, geometry=False)))
+        places = [] if self.scope.is_town else [c for c in ("pro_grid_id",) if c in have and c not in keys]
+        df = self._scoped(pd.DataFrame(self.store.read(name, columns=[*keys, *places], bbox=bbox, geometry=False)))
         out = df.groupby(keys, dropna=False, observed=True).size().rename(name).reset_index()
         return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
@@ -374,9 +402,10 @@ class Town:
         ----------
         start, end : date / time / text
             The period (naive values in the town's zone).
-        by : None, "district", "grid", "h3" or "pro_grid"
+        by : None, "district", "grid", "h3" or "pro_grid" (or the column: "grid_id" …)
             ``None``: one row for the town (or the scope); else one row per unit,
-            indexed by its id, ``"unassigned"`` for records outside every unit.
+            indexed by its id, ``"unassigned"`` for records outside every unit. A
+            scoped town counts the records its scope admits, in the units it admits.
         as_of : time-like, optional
             Default: the earlier of ``end`` and now.
 
@@ -403,9 +432,8 @@ class Town:
         """
         from indicators.report import kpi_command
         from townbrain.nb_map import KpiFrame
-        if not self.scope.is_town and by is None:
-            raise ValueError("a scoped town has no town-wide KPI row; ask by='grid' or by='district'")
-        got = kpi_command(self.store, start, end, as_of=as_of, by=by)
+        by = BY_SHORT.get(by, by)
+        got = kpi_command(self.store, start, end, as_of=as_of, by=by, scope=self.gate)
         if by is None:
             period, rows, index = got.pop("period"), [got], None
         else:
@@ -419,9 +447,6 @@ class Town:
             df.index = index
         df = df.astype({c: "float64" for c in df.columns if df[c].isna().all()})
         out = KpiFrame(df)
-        if by is not None and not self.scope.is_town:
-            col = {"grid": "grid_id", "district": "district_id", "pro_grid": "pro_grid_id"}.get(by)
-            out = out[self.scope.mask(pd.DataFrame({col: out.index.astype(str)}))] if col else out.iloc[0:0]
         out.attrs.update(period=period, by=by)
         out._town = self
         return out
@@ -436,17 +461,7 @@ class Town:
         0
         """
         from indicators.report import warnings_command
-        w = warnings_command(self.store, start, end, freq=freq, hotspots=hotspots)
-        if self.scope.is_town or not len(w):
-            return w
-        # a warning names its place as where_type / where: a grid's is in the scope when the
-        # grid is; a hot spot (an H3 cell) when its cell's cases lie in the scope's grids
-        grids = set(self.layer("grids", columns=["grid_id"])["grid_id"].astype(str))
-        cells = set(self.cases(start=start, end=end, columns=["h3"])["h3"].dropna().astype(str)) \
-            if (w["where_type"] == "h3").any() else set()
-        keep = np.where(w["where_type"] == "grid", w["where"].astype(str).isin(grids),
-                        w["where_type"].eq("h3") & w["where"].astype(str).isin(cells))
-        return w[keep].reset_index(drop=True)
+        return warnings_command(self.store, start, end, freq=freq, hotspots=hotspots, scope=self.gate)
 
     def inspector_days(self, start=None, end=None) -> pd.DataFrame:
         """The 3-5-10 table: one row per inspector-day with a patrol starting in
@@ -462,13 +477,12 @@ class Town:
         """
         from indicators.report import read_kpi_inputs
         from indicators.rule_3510 import inspector_days
-        inputs = read_kpi_inputs(self.store, start, end)
-        if inputs["patrols"] is None:  # no patrol in the period: the table's columns, no rows
+        inputs = read_kpi_inputs(self.store, start, end, scope=self.gate)
+        if inputs["patrols"] is None or not len(inputs["patrols"]):  # no patrol in the period (or the scope): the table's columns, no rows
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
                 ("staff_id", object), ("day", object), ("patrols", "int64"), ("hours", "float64"),
                 ("cases", "int64"), ("complies", bool), ("grid_id", object), ("district_id", object))})
-        days = inspector_days(inputs["patrols"], inputs["reports"], start=start, end=end, tz=config.timezone())
-        return days if self.scope.is_town else days[self.scope.mask(days)].reset_index(drop=True)
+        return inspector_days(inputs["patrols"], inputs["reports"], start=start, end=end, tz=config.timezone())
 
     # ---- pictures ---------------------------------------------------------------------
     def map(self, module: str = "public", lang: str = "zh", kpi: str | None = None, *,
