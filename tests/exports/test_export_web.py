@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sqlite3
 import time
 
 import pandas as pd
 import pyotp
 import pytest
+
+from tests.access.faults import refuse_audit_inserts
 
 PW = "Export-Test-2026"
 
@@ -118,20 +119,7 @@ def test_roles_that_may_not_export_are_refused_and_a_job_is_its_sessions_alone(t
 
 def test_an_export_whose_audit_record_cannot_be_written_fails_and_keeps_no_file(town_app, store):
     c = client(town_app, "plan", "planner")
-    # the database itself refuses the audit trail from now on
-    if store.url.startswith("postgresql"):
-        import sqlalchemy as sa
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("CREATE FUNCTION tb_no_audit() RETURNS trigger AS $$ BEGIN "
-                                 "RAISE EXCEPTION 'audit disk full'; END $$ LANGUAGE plpgsql"))
-            conn.execute(sa.text("CREATE TRIGGER tb_no_audit BEFORE INSERT ON audit_log "
-                                 "FOR EACH ROW EXECUTE FUNCTION tb_no_audit()"))
-    else:
-        con = sqlite3.connect(store.path)
-        con.execute("CREATE TRIGGER tb_no_audit BEFORE INSERT ON audit_log BEGIN "
-                    "SELECT RAISE(ABORT, 'audit disk full'); END")
-        con.commit()
-        con.close()
+    refuse_audit_inserts(store)   # the database itself refuses the audit trail from now on
     r = c.post("/export/jobs", json={"page": "/console", "kind": "data", "format": "csv"})
     assert r.status_code == 202  # the job starts; the record of what it made is what fails
     st = None
