@@ -14,7 +14,7 @@ layer's ``district_id``), so a record placed by its grid alone — a staff membe
 live feed's cases — is inside its district's grant too. A record placed by nothing of
 its own is placed through what it belongs to, then gated the same way: a patrol by its
 inspector (:func:`scope_mask_by`), a building by the grid its footprint lies in
-(:func:`placed_in_grids`).
+(:func:`placed_in_units`).
 
 Examples
 --------
@@ -124,21 +124,35 @@ def scope_mask_by(df: pd.DataFrame, scope: Scope | None, places: pd.DataFrame | 
     return m | scope_mask(placed, scope)
 
 
-def placed_in_grids(frame, grids) -> pd.DataFrame:
-    """``grid_id`` and ``district_id`` of each record of a frame with a geometry and no
-    place of its own (a building's footprint): the grid its representative point lies
-    in, as ``townbrain assign`` places a point; none outside every grid."""
+def placed_in_units(frame, *units) -> pd.DataFrame:
+    """The place columns (``grid_id``, ``district_id``, ``pro_grid_id``) of each record
+    of a frame with a geometry and none of its own (a building's footprint): those of
+    the unit of each of ``units`` (the grids, the professional grids) its representative
+    point lies in, as ``townbrain assign`` places a point; empty outside every unit.
+
+    >>> import geopandas as gpd, shapely
+    >>> grids = gpd.GeoDataFrame({"grid_id": ["G1"], "district_id": ["D1"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    >>> b = gpd.GeoDataFrame(geometry=[shapely.box(.1, .1, .2, .2), shapely.box(5, 5, 6, 6)])
+    >>> placed_in_units(b, grids).to_dict("list")
+    {'district_id': ['D1', None], 'grid_id': ['G1', None], 'pro_grid_id': [None, None]}
+    """
     import geopandas as gpd
     n = len(frame)
-    if grids is None or not len(grids) or n == 0 or getattr(frame, "geometry", None) is None:
-        return pd.DataFrame({"grid_id": [None] * n, "district_id": [None] * n})
+    out = pd.DataFrame({c: [None] * n for c in COLUMNS.values()}, dtype=object)
+    if n == 0 or getattr(frame, "geometry", None) is None:
+        return out
     pts = gpd.GeoDataFrame({"_row": np.arange(n)}, geometry=frame.geometry.representative_point().to_numpy(),
                            crs=frame.crs)
-    cols = [c for c in ("grid_id", "district_id") if c in grids.columns]
-    hit = gpd.sjoin(pts, grids[[*cols, "geometry"]].to_crs(pts.crs) if pts.crs else grids[[*cols, "geometry"]],
-                    how="left", predicate="within").drop_duplicates("_row").sort_values("_row")
-    return pd.DataFrame({c: hit[c].astype(object).where(hit[c].notna(), None).to_numpy() if c in hit else [None] * n
-                         for c in ("grid_id", "district_id")})
+    for layer in units:
+        cols = [c for c in COLUMNS.values() if layer is not None and c in layer.columns]
+        if not cols or not len(layer):
+            continue
+        shapes = layer[[*cols, "geometry"]]
+        shapes = shapes.to_crs(pts.crs) if pts.crs and shapes.crs else shapes
+        hit = gpd.sjoin(pts, shapes, how="left", predicate="within").drop_duplicates("_row").sort_values("_row")
+        for c in cols:
+            out[c] = pd.Series([v if pd.notna(v) else None for v in hit[c]], index=out.index, dtype=object)
+    return out
 
 
 def in_scope(record: dict | None, scope: Scope | None) -> bool:

@@ -482,8 +482,9 @@ class ModuleData:
 
     def buildings_for(self, scope) -> gpd.GeoDataFrame | None:
         """The footprints ``scope`` may see: by their own place columns when the store
-        has them, else by the grid each lies in (``access.scope.placed_in_grids``, once)."""
-        from access.scope import placed_in_grids, scope_mask
+        has them, else by the grid and professional grid each lies in
+        (``access.scope.placed_in_units``, once)."""
+        from access.scope import placed_in_units, scope_mask
         b = self.buildings()
         if b is None or (scope is not None and scope.town):
             return b
@@ -492,7 +493,8 @@ class ModuleData:
         with self._lock:
             places = self._building_places
         if places is None or len(places) != len(b):
-            places = placed_in_grids(b, self.snapshot().grids)
+            snap = self.snapshot()
+            places = placed_in_units(b, snap.grids, snap.pro_grids)
             with self._lock:
                 self._building_places = places
         return b[scope_mask(places, scope)]

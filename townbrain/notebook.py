@@ -238,17 +238,17 @@ class Town:
     # ---- records -----------------------------------------------------------------------
     def _scoped(self, frame: pd.DataFrame, layer: str | None = None) -> pd.DataFrame:
         """The rows of ``frame`` the scope admits (access/scope.py): by their place
-        columns; a layer without any by the grid each feature lies in; the town's
+        columns; a layer without any by the grid and professional grid each feature lies in; the town's
         geography whole; a table without place or geometry not at all (fail closed)."""
-        from access.scope import COLUMNS, GEOGRAPHY, placed_in_grids, scope_mask
+        from access.scope import COLUMNS, GEOGRAPHY, placed_in_units, scope_mask
         if self.scope.is_town or layer in GEOGRAPHY:
             return frame
         if any(c in frame for c in COLUMNS.values()):
             return frame[scope_mask(frame, self.gate)]
-        if isinstance(frame, gpd.GeoDataFrame) and len(frame) and self.store.has_layer("grids"):
-            grids = self.store.read("grids", columns=[c for c in ("grid_id", "district_id")
-                                                      if c in self.store.columns("grids")])
-            return frame[scope_mask(placed_in_grids(frame, grids), self.gate)]
+        if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+            units = [self.store.read(u, columns=[c for c in COLUMNS.values() if c in self.store.columns(u)])
+                     for u in ("grids", "pro_grids") if self.store.has_layer(u)]
+            return frame[scope_mask(placed_in_units(frame, *units), self.gate)]
         return frame.iloc[0:0]
 
     def cases(self, start=None, end=None, *, category: str | Iterable[str] | None = None,

@@ -146,11 +146,13 @@ def admitted_patrols(g: dict, raw: dict) -> pd.DataFrame:
 
 
 def admitted_buildings(g: dict, raw: dict) -> pd.DataFrame:
-    b, grids = raw["buildings"], raw["grids"]
+    """Footprints by the grid and professional grid their representative point lies in."""
+    b, grids, pros = raw["buildings"], raw["grids"], raw["pro_grids"]
     pts = b.geometry.representative_point()
-    where = [next((r for r in grids.itertuples() if r.geometry.contains(p)), None) for p in pts]
-    placed = pd.DataFrame({"grid_id": [w.grid_id if w else None for w in where],
-                           "district_id": [w.district_id if w else None for w in where]})
+    grid = [next((r for r in grids.itertuples() if r.geometry.contains(p)), None) for p in pts]
+    pro = [next((r.pro_grid_id for r in pros.itertuples() if r.geometry.contains(p)), None) for p in pts]
+    placed = pd.DataFrame({"grid_id": [w.grid_id if w else None for w in grid],
+                           "district_id": [w.district_id if w else None for w in grid], "pro_grid_id": pro})
     return b[admitted(placed, g, raw)]
 
 
