@@ -9,6 +9,7 @@ bulk-loads the R-tree (:meth:`GeoPackageStore._insert_bulk`, geodata/gpkg_rtree.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime
 import os
@@ -285,9 +286,11 @@ class GeoPackageStore(Store):
         ~9 µs), a rebuild ~6 µs per row of the whole layer. Keeping even the indexes
         whose keys arrive in order and rebuilding the rest measured 2x slower."""
         name = decl.name
-        plan = self._rtree_plan(decl, df) if not existing else None
-        with _staged(df, plan and {"rtree_rowid": plan.rowid_table}) as stage, \
-                self._transaction(attach=stage.path) as con:
+        def plan_tree():   # runs while the driver binds the rows
+            plan = self._rtree_plan(decl, df) if not existing else None
+            return plan, ({"rtree_rowid": plan.rowid_table} if plan else {})
+
+        with _staged(df, plan_tree) as (stage, plan), self._transaction(attach=stage.path) as con:
             con.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
             saved = con.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
                                 "AND type IN ('index', 'trigger') AND sql IS NOT NULL", (name,)).fetchall()
@@ -529,11 +532,14 @@ class _Stage:
 
 
 @contextlib.contextmanager
-def _staged(df: pd.DataFrame, extra: dict[str, pa.Table] | None = None):
+def _staged(df: pd.DataFrame, beside=None):
     """``df`` written to a temporary SQLite file by Arrow's ADBC SQLite driver, which
-    binds the rows in C from Arrow arrays; yields a :class:`_Stage`. ``df`` is a
-    frame of :func:`geodata.frames.frame_to_storage`, whose columns all stage;
-    ``extra`` tables go into the same file under their names.
+    binds the rows in C from Arrow arrays; yields (:class:`_Stage`, what ``beside``
+    gave). ``df`` is a frame of :func:`geodata.frames.frame_to_storage`, whose
+    columns all stage. ``beside()``, if given, runs in this thread while another
+    binds the rows (the driver lets go of the GIL: 0.8 s of binding and 0.6 s of
+    R-tree packing take 0.8 s together) and returns (result, {name: table}); its
+    tables go into the same file under their names.
 
     A bulk write then copies the rows with one ``INSERT … SELECT``: 1 M cases in
     ~1.6 s against ~5.7 s for turning them into Python values and binding them
@@ -545,11 +551,16 @@ def _staged(df: pd.DataFrame, extra: dict[str, pa.Table] | None = None):
         path = pathlib.Path(d) / "stage.sqlite"
         with adbc_driver_sqlite.dbapi.connect(str(path)) as con:
             with con.cursor() as cur:
-                cur.adbc_ingest("rows", table, mode="create")
-                for name, more in (extra or {}).items():
+                with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="townbrain-stage") as pool:
+                    rows = pool.submit(cur.adbc_ingest, "rows", table, mode="create")
+                    try:
+                        result, extra = beside() if beside else (None, {})
+                    finally:
+                        rows.result()   # the binding ends (or raises) before anything else
+                for name, more in extra.items():
                     cur.adbc_ingest(name, more, mode="create")
             con.commit()
-        yield _Stage(path, list(df.columns))
+        yield _Stage(path, list(df.columns)), result
 
 
 _STAGEABLE = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
