@@ -232,7 +232,7 @@ _NO_RANK = pd.DataFrame({"rank": pd.Series(dtype="Int64"), "score": pd.Series(dt
 RANK_TTL_S = 600
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=32)  # periods × the scopes asking (a town's and a few districts')
 def _period_rankings(cache: cq.CaseCache, start, end, bucket: int, scope):
     """(grid ranking of every grid, compliance of every inspector with their grid and
     district) of the period over what ``scope`` may see — its cases, its inspectors'
