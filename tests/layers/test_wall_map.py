@@ -120,6 +120,12 @@ def test_a_newer_snapshot_is_patched_into_the_map_in_place(town_data):
 
         def snapshot(self, period=None):
             return self.current
+
+        def base_layers_for(self, scope):   # the test's reader sees the whole town
+            return base
+
+        def snapshot_for(self, scope, period=None):
+            return self.current
     town = Town()
     app = dash.Dash(__name__)
     register_wall_map(app, town, town)
