@@ -335,8 +335,8 @@ def register_live(app, data) -> None:
         feed = feed or {}
         prev = changes.Cursor.from_dict(feed.get("cursor"))
         now = data.now()
-        scope = request_scope()
         try:
+            scope = request_scope()   # reads the grants: in an outage that fails too, and says so
             frame, cursor = changes.changed_since(data.store, prev, now=now)
             overflow = int(frame.attrs.get("overflow", 0)) if scope.town else 0
             overdue = changes.overdue_between(data.store, prev.t, cursor.t) if prev else frame.iloc[:0]
