@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import pathlib
 import tempfile
@@ -99,17 +100,72 @@ def time_html(store, work: pathlib.Path, loads: int) -> dict:
 
 
 def time_data(store, work: pathlib.Path, repeat: int) -> dict:
+    """All cases to a GeoPackage three ways, interleaved round by round so that a noisy
+    shared machine weighs on each alike: TownBrain (rows in bulk through Arrow and
+    ADBC, exports/gpkg_bulk.py), TownBrain with GDAL writing feature by feature (the
+    way before), and the plain ``store.read`` + ``GeoDataFrame.to_file``."""
+    import statistics
+    from exports import gpkg_bulk
     from exports.data_export import export_layer
     n = store.count("cases")
-    tb_s, r = best_of(lambda: export_layer(store, "cases", work / "cases.gpkg", "gpkg"), repeat)
-    t = time.perf_counter()
-    frame = store.read("cases")
-    read_s = time.perf_counter() - t
-    plain_s, _ = best_of(lambda: frame.to_file(work / "plain.gpkg", driver="GPKG"), 1)
-    return {"cases": n, "data_gpkg_s": round(tb_s, 2), "data_gpkg_records_per_s": round(n / tb_s),
-            "data_gpkg_write_records_per_s": round(n / max(tb_s - read_s, 1e-9)), "data_read_s": round(read_s, 2),
-            "plain_to_file_s": round(plain_s + read_s, 2), "plain_records_per_s": round(n / (plain_s + read_s)),
-            "data_target_records_per_s": 200_000, "data_meets_target": n / tb_s >= 200_000}
+    bulk_rows = gpkg_bulk.BULK_ROWS
+
+    def townbrain(tag, rows):
+        gpkg_bulk.BULK_ROWS = rows
+        try:
+            return export_layer(store, "cases", work / f"cases-{tag}.gpkg", "gpkg")
+        finally:
+            gpkg_bulk.BULK_ROWS = bulk_rows
+
+    def plain():
+        frame = store.read("cases")
+        frame.to_file(work / "plain.gpkg", driver="GPKG")
+    runs = {"bulk": [], "gdal": [], "plain": [], "read": []}
+    written = {}
+    for _ in range(repeat):
+        for name, fn in (("bulk", lambda: townbrain("bulk", bulk_rows)), ("gdal", lambda: townbrain("gdal", 10**12)),
+                         ("read", lambda: store.read("cases")), ("plain", plain)):
+            gc.collect()
+            t = time.perf_counter()
+            out = fn()
+            runs[name].append(time.perf_counter() - t)
+            if name in ("bulk", "gdal"):
+                written[name] = out.details["written"]
+            del out
+    checks = gpkg_checks(work / "cases-bulk.gpkg", "cases")
+    best = {k: min(v) for k, v in runs.items()}
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    return {"cases": n, "data_runs_s": {k: [round(x, 2) for x in v] for k, v in runs.items()},
+            "data_gpkg_s": round(best["bulk"], 2), "data_gpkg_median_s": round(med["bulk"], 2),
+            "data_gpkg_records_per_s": round(n / best["bulk"]),
+            "data_gpkg_median_records_per_s": round(n / med["bulk"]),
+            "data_gpkg_write_records_per_s": round(n / max(best["bulk"] - best["read"], 1e-9)),
+            "data_gdal_path_s": round(best["gdal"], 2), "data_gdal_path_records_per_s": round(n / best["gdal"]),
+            "data_read_s": round(best["read"], 2),
+            "plain_to_file_s": round(best["plain"], 2), "plain_records_per_s": round(n / best["plain"]),
+            "data_file_checks": checks, "data_written_by": written,
+            "data_target_records_per_s": 200_000, "data_meets_target": n / best["bulk"] >= 200_000}
+
+
+def gpkg_checks(path: pathlib.Path, layer: str) -> dict:
+    """What a GIS relies on in the written file: GDAL reads it without a warning, the
+    R-tree passes SQLite's rtreecheck, the file its integrity check."""
+    import sqlite3
+    import warnings
+    import pyogrio
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        info = pyogrio.read_info(path)
+        pyogrio.read_dataframe(path, max_features=1000)
+    con = sqlite3.connect(path)
+    try:
+        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns").fetchone()[0]
+        rtree = con.execute(f'SELECT rtreecheck("rtree_{layer}_{geom}")').fetchone()[0]
+        integrity = con.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        con.close()
+    return {"gdal_reads_without_warning": True, "crs": info["crs"], "features": info["features"],
+            "rtreecheck": rtree, "quick_check": integrity}
 
 
 def run(db: str, repeat: int, loads: int, parts: list[str]) -> dict:
@@ -150,10 +206,15 @@ def format_table(r: dict) -> str:
             lines.append(f"{'  ' + name:52}{c['mb']:>8.2f}{drawn:>10}{c['outside_requests']:>14}")
         lines.append(f"  target ≤ 10 MB and ≤ 2,000 ms (Leaflet): {'met' if h['html_meets_target'] else 'NOT met'}")
     if "data_gpkg_s" in r:
-        lines += [f"{'All ' + format(r['cases'], ',') + ' cases → GeoPackage, TownBrain':52}{r['data_gpkg_s']:>8.2f} s"
-                  f"   {r['data_gpkg_records_per_s']:,} records/s (write alone {r['data_gpkg_write_records_per_s']:,})",
+        lines += [f"{'All ' + format(r['cases'], ',') + ' cases → GeoPackage (best / median of ' + str(r['repeat']) + ')':52}",
+                  f"{'  TownBrain, rows in bulk (Arrow → ADBC, packed R-tree)':52}{r['data_gpkg_s']:>8.2f} s"
+                  f"   {r['data_gpkg_records_per_s']:,} / {r['data_gpkg_median_records_per_s']:,} records/s "
+                  f"(read {r['data_read_s']:.2f} s; write alone {r['data_gpkg_write_records_per_s']:,}/s)",
+                  f"{'  TownBrain, GDAL feature by feature (before)':52}{r['data_gdal_path_s']:>8.2f} s"
+                  f"   {r['data_gdal_path_records_per_s']:,} records/s",
                   f"{'  store.read + GeoDataFrame.to_file':52}{r['plain_to_file_s']:>8.2f} s"
                   f"   {r['plain_records_per_s']:,} records/s",
+                  f"  file: {r['data_file_checks']}",
                   f"  target ≥ 200,000 records/s: {'met' if r['data_meets_target'] else 'NOT met'}"]
     return "\n".join(lines)
 
@@ -169,6 +230,10 @@ def main() -> None:
     result = run(a.db, a.repeat, a.loads, a.parts.split(","))
     print(format_table(result))
     a.out.parent.mkdir(parents=True, exist_ok=True)
+    if a.out.exists() and set(a.parts.split(",")) != {"map", "atlas", "html", "data"}:
+        # a run of some parts updates their figures and keeps the others' from before
+        kept = json.loads(a.out.read_text())
+        result = {**kept, **result, "dates": {**kept.get("dates", {}), **{p: result["date"] for p in a.parts.split(",")}}}
     a.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 
