@@ -114,7 +114,8 @@ def scope_from_grants(store, grants: str | Iterable[str] | Scope | None) -> Scop
     return Scope(**{k: frozenset(v) if v else None for k, v in found.items()})
 
 
-def connect(url: str | os.PathLike | None = None, *, scope: str | Iterable[str] | Scope | None = None) -> "Town":
+def connect(url: str | os.PathLike | None = None, *, scope: str | Iterable[str] | Scope | None = None,
+            personal: bool = False) -> "Town":
     """Open a town's store for analysis.
 
     Parameters
@@ -127,6 +128,12 @@ def connect(url: str | os.PathLike | None = None, *, scope: str | Iterable[str] 
         The part of the town this session may read: ``"town"``, district / grid /
         professional-grid ids (``"D1,G01-02"`` or a list), or an
         :class:`exports.common.Scope`. Default: the whole town.
+    personal : bool
+        Whether a case's reporter, contacts and own words
+        (:data:`exports.data_export.PERSONAL_COLUMNS`) come with it. Default no, as
+        for an export: an analyst's numbers do not need who reported what. ``True`` is
+        written to the audit trail under the operating-system user's name before
+        anything is read, and the connection fails if it cannot be.
 
     Returns
     -------
@@ -143,7 +150,12 @@ def connect(url: str | os.PathLike | None = None, *, scope: str | Iterable[str] 
     if not config.is_postgis(u) and not Path(u.removeprefix("gpkg://")).exists():
         raise FileNotFoundError(f"{u} does not exist; create the demo town with `townbrain demo --out {u}`")
     store = open_store(u)
-    return Town(store, scope=scope_from_grants(store, scope), url=u)
+    town = Town(store, scope=scope_from_grants(store, scope), url=u, personal=personal)
+    if personal:
+        from access.service import Access, operator
+        Access(store).audit.record("personal_data", user=operator(), source="notebook", object="cases",
+                                   detail=f"connect(personal=True), scope {town.gate.describe()}"[:300])
+    return town
 
 
 
@@ -161,9 +173,10 @@ class Town:
     formulas and source files.
     """
 
-    def __init__(self, store, *, scope: Scope | None = None, url: str | None = None):
+    def __init__(self, store, *, scope: Scope | None = None, url: str | None = None, personal: bool = False):
         self.store = store
         self.scope = scope or Scope()
+        self.personal = personal
         self.url = url or getattr(store, "url", "")
         self._span: tuple[pd.Timestamp, pd.Timestamp] | None = None
         self._gate_scope = None
@@ -298,7 +311,8 @@ class Town:
                          grids=_values(grid), districts=_values(district), overdue=bool(overdue),
                          search=search or "")
         have = self.store.columns("cases")
-        want = [c for c in (columns if columns is not None else CASE_COLUMNS) if c in have]
+        want = [c for c in self._shown_columns("cases", columns if columns is not None else CASE_COLUMNS,
+                                               asked=columns is not None) if c in have]
         need = list(dict.fromkeys(["case_id", *want]))
         if flt.overdue or flt.search.strip():  # the mask needs these, whatever is shown
             need = list(dict.fromkeys([*need, "registered_at", "closed_at", "deadline", "reported_at", "category",
@@ -358,12 +372,27 @@ class Town:
             return self._aggregate(name, AGGREGATE_ONLY[name], bbox)
         have = self.store.columns(name)
         cols = None if columns is None else list(columns)
+        if name == "cases" and not self.personal:
+            cols = self._shown_columns(name, cols if cols is not None else have, asked=cols is not None)
         units = [c for c in ("grid_id", "district_id", "pro_grid_id") if c in have]
         read = cols if cols is None or self.scope.is_town else list(dict.fromkeys([*cols, *units]))
         df = self._scoped(self.store.read(name, columns=read, bbox=bbox), name)
         if cols is not None:
             df = df[[c for c in df.columns if c in cols or c == "geometry"]]
         return df.reset_index(drop=True)
+
+    def _shown_columns(self, name: str, columns: Iterable[str], asked: bool) -> list[str]:
+        """``columns`` without a case's personal ones unless the town was connected with
+        ``personal=True``; asking for one by name without it is an error that says so."""
+        from exports.data_export import PERSONAL_COLUMNS
+        columns = list(columns)
+        if self.personal or name != "cases":
+            return columns
+        personal = [c for c in columns if c in PERSONAL_COLUMNS]
+        if asked and personal:
+            raise ValueError(f"{', '.join(personal)}: personal data of the reporter; "
+                             "connect(..., personal=True) shows it (and writes that to the audit trail)")
+        return [c for c in columns if c not in PERSONAL_COLUMNS]
 
     def _aggregate(self, name: str, keys: tuple[str, ...], bbox) -> pd.DataFrame:
         have = self.store.columns(name)

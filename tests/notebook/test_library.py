@@ -147,3 +147,33 @@ def test_an_access_scope_is_taken_as_it_is(themed_town):
     assert set(t.cases()["grid_id"]) == {"G2"}
     assert tb.connect(themed_town, scope=AccessScope(town=True)).scope.is_town
     assert len(tb.connect(themed_town, scope=AccessScope()).cases()) == 0   # fail closed, as access/ does
+
+
+def test_personal_fields_come_only_when_asked_for_and_the_asking_is_audited(themed_town, tmp_path):
+    from access.audit import AuditError
+    from exports.data_export import PERSONAL_COLUMNS
+    from geodata.store import open_store
+    from tests.access.faults import refuse_audit_inserts
+    from tests.notebook.proxy import town_copy
+    copies = town_copy(themed_town, tmp_path)
+    town = next(copies)
+    ids = town.store.read("cases", columns=["case_id"], geometry=False)["case_id"]
+    town.store.update_columns("cases", pd.DataFrame({"case_id": ids, "reported_by": "13800000000"}))
+    # an analyst's default: no reporter anywhere, and asking for it by name says how
+    assert not set(PERSONAL_COLUMNS) & set(town.cases().columns)
+    assert "reported_by" not in town.layer("cases").columns
+    with pytest.raises(ValueError, match="personal=True"):
+        town.cases(columns=["case_id", "reported_by"])
+    with pytest.raises(ValueError, match="personal=True"):
+        town.layer("cases", columns=["reported_by"])
+    # personal=True shows it, and the trail says who asked
+    shown = tb.connect(town.url, personal=True)
+    assert (shown.cases()["reported_by"] == "13800000000").all()
+    log = shown.store.read("audit_log", geometry=False)
+    asked = log[log["action"] == "personal_data"]
+    assert len(asked) == 1 and asked["username"].iloc[0].startswith("os:")
+    # a trail that cannot be written: no connection with personal data
+    refuse_audit_inserts(open_store(town.url))
+    with pytest.raises(AuditError):
+        tb.connect(town.url, personal=True)
+    copies.close()
