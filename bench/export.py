@@ -23,6 +23,7 @@ import pathlib
 import tempfile
 import time
 
+from access.scope import TOWN
 from bench.common import best_of, machine
 
 RESULTS = pathlib.Path(__file__).parent / "results"
@@ -36,8 +37,8 @@ def time_print_map(store, work: pathlib.Path, repeat: int) -> dict:
     t = time.perf_counter()
     data = read_map_data(store, M.get(MODULE))
     read_s = time.perf_counter() - t
-    layout_s, r = best_of(lambda: export_map(store, work / "map.pdf", req, data=data), repeat)
-    full_s, _ = best_of(lambda: export_map(store, work / "map_full.pdf", req), 1)
+    layout_s, r = best_of(lambda: export_map(store, work / "map.pdf", req, scope=TOWN, data=data), repeat)
+    full_s, _ = best_of(lambda: export_map(store, work / "map_full.pdf", req, scope=TOWN), 1)
     plain_s, _ = best_of(lambda: plain_plot(data, work / "plain.pdf"), repeat)
     return {"map_read_s": round(read_s, 2), "map_layout_s": round(layout_s, 2), "map_end_to_end_s": round(full_s, 2),
             "map_pdf_mb": round(r.path.stat().st_size / 2**20, 2), "plain_plot_s": round(plain_s, 2),
@@ -70,7 +71,7 @@ def plain_plot(data: dict, out: pathlib.Path) -> None:
 def time_atlas(store, work: pathlib.Path) -> dict:
     from exports.atlas import export_atlas
     t = time.perf_counter()
-    r = export_atlas(store, work / "atlas.pdf", "grid")
+    r = export_atlas(store, work / "atlas.pdf", "grid", scope=TOWN)
     s = time.perf_counter() - t
     return {"atlas_units": r.pages - 2, "atlas_pages": r.pages, "atlas_s": round(s, 1),
             "atlas_mb": round(r.path.stat().st_size / 2**20, 1), "atlas_target_s": 60, "atlas_meets_target": s <= 60}
@@ -80,7 +81,7 @@ def time_html(store, work: pathlib.Path, loads: int) -> dict:
     from bench.export_html_candidates import draw_times, plotly_html, pydeck_html
     from exports.html_map import html_map_data, render_leaflet_html
     t = time.perf_counter()
-    data = html_map_data(store, MODULE, "zh", export_id="EXP-BENCH", made_by="bench")
+    data = html_map_data(store, MODULE, "zh", scope=TOWN, export_id="EXP-BENCH", made_by="bench")
     data_s = time.perf_counter() - t
     out = {"html_data_s": round(data_s, 2)}
     for name, render in (("leaflet", render_leaflet_html), ("pydeck", pydeck_html), ("plotly", plotly_html)):
@@ -113,7 +114,7 @@ def time_data(store, work: pathlib.Path, repeat: int) -> dict:
     def townbrain(tag, rows):
         gpkg_bulk.BULK_ROWS = rows
         try:
-            return export_layer(store, "cases", work / f"cases-{tag}.gpkg", "gpkg")
+            return export_layer(store, "cases", work / f"cases-{tag}.gpkg", "gpkg", scope=TOWN)
         finally:
             gpkg_bulk.BULK_ROWS = bulk_rows
 

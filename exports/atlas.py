@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from access.scope import Scope, scope_mask, scope_mask_by
 from exports import cartography as C
-from exports.common import ExportError, ExportResult, Places, Scope, default_user, finish, new_export_id
+from exports.common import ExportError, ExportResult, Places, default_user, finish, gate_scope, new_export_id, scoped
 from geodata import config
 
 __all__ = ["export_atlas", "ATLAS_KPIS", "UNITS"]
@@ -62,10 +63,10 @@ def _prepare(store, by: str, scope: Scope | None):
     data = read_map_data(store, M.get("public"), snapshot=snap)
     units = store.read(layer, columns=[c for c in (col, "name", "district_id") if c in store.columns(layer)])
     units[col] = units[col].astype(str)
-    limited = scope is not None and not scope.is_town
-    places = Places.of(store, scope) if limited else None
+    limited = not scope.town
+    places = Places.of(store) if limited else None
     if limited:
-        units = units[scope.mask(units, places)]
+        units = scoped(units, scope, places, layer)
     units = units.sort_values(col).reset_index(drop=True)
     period = {"start": snap.year_start, "end": snap.year_end, "as_of": snap.now, "now": snap.now}
     year = snap.year_cases()
@@ -76,11 +77,11 @@ def _prepare(store, by: str, scope: Scope | None):
     # (its reader sees its own cases and counts, not the town's: issue 16 Deliver 3)
     year_c, patrols_c, reports_c = year, snap.patrols, snap.reports
     if limited:
-        year_c = year[scope.mask(year, places)]
-        patrols_c = None if patrols_c is None else patrols_c[scope.mask(patrols_c, places)]
-        if reports_c is not None and "reported_by" in reports_c:
+        year_c = year[scope_mask(year, scope)]
+        patrols_c = scoped(patrols_c, scope, places, "patrols")
+        if reports_c is not None and "reported_by" in reports_c:   # an inspector's report: through its inspector
             reporters = reports_c[["reported_by"]].rename(columns={"reported_by": "staff_id"})
-            reports_c = reports_c[scope.mask(reporters, places)]
+            reports_c = reports_c[scope_mask_by(reporters, scope, places.staff, "staff_id")]
     town = compute_kpis(year_c, patrols_c, reports=reports_c, **period) if len(year_c) else {}
     reg = load_all()
     # 12 months of accepted cases per unit (snapshot: registered in the last 12 months)
@@ -100,7 +101,7 @@ def _prepare(store, by: str, scope: Scope | None):
         open_cases = store.read_points("cases", where={"closed_at": None}, columns=cols)
         open_cases = open_cases[open_cases["registered_at"].notna() & (open_cases["registered_at"] <= snap.now)]
         if limited:  # the pages' maps show the scope's open cases only, not the neighbours'
-            open_cases = open_cases[scope.mask(open_cases, places)]
+            open_cases = open_cases[scope_mask(open_cases, scope)]
         open_cases["overdue"] = (open_cases["deadline"].notna() & (open_cases["deadline"] < snap.now)).to_numpy()
         open_cases = C.to_metric(open_cases) if len(open_cases) else open_cases
     # inspectors (officers for professional grids) and their 3-5-10 record this year
@@ -124,10 +125,14 @@ def _prepare(store, by: str, scope: Scope | None):
 
 def export_atlas(store, out, by: str = "grid", *, lang: str = "zh", scope: Scope | None = None,
                  made_by: str | None = None, export_id: str | None = None, progress=None) -> ExportResult:
-    """Write the atlas of every unit of ``by`` (grid, district or pro_grid) to ``out`` (PDF)."""
+    """Write the atlas of every unit of ``by`` (grid, district or pro_grid) to ``out``
+    (PDF): the units ``scope`` admits — an :class:`access.scope.Scope`,
+    :data:`~access.scope.TOWN` for the whole town; ``None`` raises
+    :class:`ExportError` (fail closed); ``NOTHING`` gives a cover and an empty contents."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
     t0 = time.perf_counter()
+    scope = gate_scope(scope)
     if by not in UNITS:
         raise ExportError(f"--by must be grid, district or pro_grid, not {by!r}")
     if lang not in ("zh", "en"):

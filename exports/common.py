@@ -1,6 +1,9 @@
 """What every exporter shares: who made an export, its id, its scope, its result.
 
-Every exporter takes ``scope`` (what the exporting person may see), ``made_by`` and
+Every exporter takes ``scope`` — an :class:`access.scope.Scope`, what the exporting
+person may see: :data:`~access.scope.TOWN` said out loud for the whole town, ``None``
+an error (:func:`gate_scope`; fail closed) — and decides who sees what through
+access/scope.py alone (:func:`scoped`), plus ``made_by`` and
 ``export_id`` (printed on a layout, written into a file's metadata) and returns an
 :class:`ExportResult` with the written file's path and SHA-256 — what the audit
 record of the access work (issue 16) needs, so the console's "Export" button is a
@@ -8,11 +11,10 @@ call, not a rewrite.
 
 Examples
 --------
->>> s = Scope(grids=frozenset({"G01-01"}))
->>> s.is_town, s.admits("grids", {"grid_id": "G01-01", "district_id": "D02"})
-(False, True)
->>> Scope().is_town
-True
+>>> from access.scope import Scope
+>>> df = pd.DataFrame({"grid_id": ["G01-01", "G01-02"]})
+>>> len(scoped(df, Scope(grids=frozenset({"G01-01"})))), len(scoped(df, TOWN)), len(scoped(df, NOTHING))
+(1, 2, 0)
 >>> new_export_id(pd.Timestamp("2026-12-05 09:30:00", tz="Asia/Shanghai"))[:20]
 'EXP-20261205-093000-'
 """
@@ -27,19 +29,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import shapely
 
+from access.scope import COLUMNS, GEOGRAPHY, NOTHING, TOWN, placed_in_units, scope_mask, scope_mask_by
+from access.scope import Scope as GateScope
 from geodata import config
 
-__all__ = ["ExportResult", "ExportError", "Scope", "Places", "GEOGRAPHY", "new_export_id", "default_user", "sha256_of",
-           "data_as_of", "finish"]
+__all__ = ["ExportResult", "ExportError", "Scope", "Places", "gate_scope", "scoped", "BASEMAP", "TOWN", "NOTHING",
+           "new_export_id", "default_user", "sha256_of", "data_as_of", "finish"]
 
-#: Columns that place a record in the town's units (``townbrain assign``).
-UNIT_COLUMNS = {"grids": "grid_id", "districts": "district_id", "pro_grids": "pro_grid_id"}
-#: Layers of the town's geography, not records of its work: a limited scope sees them
-#: whole on a map (a data export clips them to the scope's area).
-GEOGRAPHY = frozenset({"town", "districts", "rivers", "roads", "buildings", "bus_routes"})
-
+#: The place columns of a record (``townbrain assign``), as the gate reads them.
+PLACE_COLUMNS = tuple(COLUMNS.values())
+#: What a map draws whole under any scope, as its base map: the gate's geography
+#: (roads, rivers, bus routes, the town) and the district outlines (a name, no record).
+#: A data export of the districts layer is gated like any other layer.
+BASEMAP = GEOGRAPHY | {"districts"}
 
 class ExportError(ValueError):
     """An export that cannot be made as asked, said in one sentence."""
@@ -47,10 +50,10 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True)
 class Scope:
-    """The part of the town an export may contain: grant ids as ``access`` gives them
-    (contract, ``townbrain user create --grant``). ``None`` everywhere = the whole town.
-    ``personal`` lets records of people (residents) out one by one; without it they
-    leave only as aggregates (brief.md, "Security")."""
+    """The notebook library's grant ids (``townbrain.connect(scope=…)``; ``None``
+    everywhere = the whole town). Not a rule: :attr:`townbrain.Town.gate` turns it into
+    an :class:`access.scope.Scope`, and that is what an exporter takes
+    (:func:`gate_scope` refuses this one)."""
 
     grids: frozenset[str] | None = None
     districts: frozenset[str] | None = None
@@ -61,112 +64,78 @@ class Scope:
     def is_town(self) -> bool:
         return self.grids is None and self.districts is None and self.pro_grids is None
 
-    def admits(self, _layer: str, row: dict) -> bool:
-        """Whether one record (a dict of its unit ids) lies in the scope."""
-        if self.is_town:
-            return True
-        for unit, col in UNIT_COLUMNS.items():
-            ids = getattr(self, unit)
-            if ids is not None and row.get(col) in ids:
-                return True
-        return False
 
-    def mask(self, frame: pd.DataFrame, places: "Places | None" = None) -> np.ndarray:
-        """Rows of ``frame`` inside the scope, by their grid / district / pro-grid ids.
-        With ``places`` (:meth:`Places.of` the store) a record known by its grid alone
-        is in its district's grant too, and a record with no unit of its own but a
-        ``staff_id`` (a patrol) is placed through that staff member. Anything else with
-        none of those columns is outside a limited scope entirely (fail closed; callers
-        clip geography by :meth:`area` instead).
+def gate_scope(scope) -> GateScope:
+    """The scope an exporter was given, checked: an :class:`access.scope.Scope`
+    (:data:`~access.scope.TOWN` for the whole town, a user's grants, or
+    :data:`~access.scope.NOTHING`). ``None`` is an error, never the whole town (fail
+    closed: a caller that forgot to say whose export it is gets no file); so is any
+    other kind of scope (the notebook's grant ids: pass ``town.gate``).
 
-        >>> places = Places(grid_district={"G1": "D1", "G3": "D2"},
-        ...                 staff=pd.DataFrame({"staff_id": ["S0", "S3"], "grid_id": ["G1", "G3"]}))
-        >>> d1 = Scope(districts=frozenset({"D1"}))
-        >>> d1.mask(pd.DataFrame({"patrol_id": ["P1", "P2"], "staff_id": ["S3", "S0"]}), places).tolist()
-        [False, True]
-        >>> d1.mask(pd.DataFrame({"grid_id": ["G1", "G3"]}), places).tolist(), d1.mask(pd.DataFrame({"x": [1]})).tolist()
-        ([True, False], [False])
-        """
-        if self.is_town:
-            return np.ones(len(frame), dtype=bool)
-        keep = np.zeros(len(frame), dtype=bool)
-
-        def member(values, ids) -> np.ndarray:
-            return pd.Series(values).astype("string").isin(list(ids)).fillna(False).to_numpy(dtype=bool)
-        for unit, col in UNIT_COLUMNS.items():
-            ids = getattr(self, unit)
-            if ids is not None and col in frame:
-                keep |= member(frame[col], ids)
-        if places is None:
-            return keep
-        if self.districts and "grid_id" in frame and "district_id" not in frame:
-            keep |= member(frame["grid_id"].astype("string").map(places.grid_district), self.districts)
-        if self.has_unit_columns(frame):
-            return keep
-        if "staff_id" in frame:
-            if places.staff is not None:
-                staff = places.staff.drop_duplicates("staff_id").set_index("staff_id")
-                placed = staff.reindex(frame["staff_id"].astype("string").to_numpy()).reset_index(drop=True)
-                keep |= self.mask(placed, places) if self.has_unit_columns(placed) else False
-        elif places.area is not None and _all_points(frame):
-            # a point placed by nothing but where it lies: as `townbrain assign` would place it
-            geom = frame.geometry if frame.crs is None or frame.crs.equals(4326) else frame.geometry.to_crs(4326)
-            keep |= shapely.intersects_xy(places.area, geom.x.to_numpy(), geom.y.to_numpy())
-        return keep
-
-    def keep(self, layer: str, frame, places: "Places | None" = None):
-        """``frame`` (a layer ``layer`` of a map) as the scope may see it: geography
-        (:data:`GEOGRAPHY`) whole, any other layer's records by :meth:`mask`."""
-        if self.is_town or frame is None or layer in GEOGRAPHY:
-            return frame
-        return frame[self.mask(frame, places)]
-
-    def has_unit_columns(self, frame: pd.DataFrame) -> bool:
-        return any(c in frame for c in UNIT_COLUMNS.values())
-
-    def area(self, store):
-        """The union of the scope's grids, districts and professional grids (WGS84), or
-        ``None`` for the whole town."""
-        if self.is_town:
-            return None
-        import shapely
-        parts = []
-        for unit, col in UNIT_COLUMNS.items():
-            ids = getattr(self, unit)
-            if ids and store.has_layer(unit):
-                g = store.read(unit, where={col: sorted(ids)}, columns=[col])
-                parts.extend(g.geometry.to_numpy())
-        return shapely.union_all(parts) if parts else shapely.Polygon()
+    >>> gate_scope(TOWN).town, gate_scope(NOTHING).empty
+    (True, True)
+    >>> gate_scope(None)
+    Traceback (most recent call last):
+    ...
+    exports.common.ExportError: no scope given: say what the export may hold (access.scope.TOWN: the whole town)
+    """
+    if scope is None:
+        raise ExportError("no scope given: say what the export may hold (access.scope.TOWN: the whole town)")
+    if not isinstance(scope, GateScope):
+        raise TypeError(f"an exporter takes an access.scope.Scope, not {type(scope).__name__}")
+    return scope
 
 
 @dataclass(frozen=True)
 class Places:
-    """Where records without a district of their own lie: each grid's district, each
-    staff member's grid / professional grid (a patrol is placed through its
-    inspector) and the scope's area (a bare point by where it lies), read once per
-    export."""
+    """What the gate places a record through when it has no place of its own, read
+    once per export: the staff (a patrol, a report through its inspector:
+    :func:`access.scope.scope_mask_by`) and the grids and professional grids (a
+    footprint or a bare point by the unit it lies in: :func:`access.scope.placed_in_units`)."""
 
-    grid_district: dict
     staff: pd.DataFrame | None = None
-    area: object = None
+    units: tuple = ()
 
     @classmethod
-    def of(cls, store, scope: "Scope | None" = None) -> "Places":
-        g2d, staff = {}, None
-        if store.has_layer("grids") and "district_id" in store.columns("grids"):
-            g = store.read("grids", columns=["grid_id", "district_id"], geometry=False).dropna()
-            g2d = dict(zip(g["grid_id"].astype(str), g["district_id"].astype(str)))
+    def of(cls, store) -> "Places":
+        staff = None
         if store.has_layer("staff"):
-            cols = [c for c in ("staff_id", "grid_id", "pro_grid_id") if c in store.columns("staff")]
+            cols = [c for c in ("staff_id", *PLACE_COLUMNS) if c in store.columns("staff")]
             if "staff_id" in cols:
                 staff = store.read("staff", columns=cols, geometry=False)
-        area = None if scope is None or scope.is_town else scope.area(store)
-        return cls(grid_district=g2d, staff=staff, area=area)
+        units = tuple(store.read(u, columns=[c for c in PLACE_COLUMNS if c in store.columns(u)])
+                      for u in ("grids", "pro_grids") if store.has_layer(u))
+        return cls(staff=staff, units=units)
 
 
-def _all_points(frame) -> bool:
-    geom = getattr(frame, "geometry", None) if getattr(frame, "_geometry_column_name", None) in frame else None
-    return geom is not None and bool((geom.geom_type.dropna() == "Point").all())
+def scoped(frame, scope: GateScope, places: Places | None = None, layer: str | None = None):
+    """The rows of ``frame`` (a layer ``layer``) that ``scope`` lets through, decided by
+    access/scope.py alone: the town's geography (:data:`access.scope.GEOGRAPHY`) whole;
+    a record with a place column by :func:`~access.scope.scope_mask` (a grid also in
+    its granted district), one with a ``staff_id`` also through that staff member
+    (:func:`~access.scope.scope_mask_by`); a feature with neither by the grid or
+    professional grid it lies in (:func:`~access.scope.placed_in_units`); anything
+    else not at all (fail closed).
+
+    >>> import pandas as pd
+    >>> from access.scope import Scope
+    >>> staff = pd.DataFrame({"staff_id": ["S0", "S3"], "grid_id": ["G1", "G3"]})
+    >>> d1 = Scope(districts=frozenset({"D1"}), district_grids=frozenset({"G1"}))
+    >>> patrols = pd.DataFrame({"patrol_id": ["P1", "P2"], "staff_id": ["S3", "S0"]})
+    >>> scoped(patrols, d1, Places(staff))["patrol_id"].tolist()
+    ['P2']
+    >>> len(scoped(pd.DataFrame({"x": [1]}), d1)), len(scoped(pd.DataFrame({"x": [1]}), TOWN))
+    (0, 1)
+    """
+    scope = gate_scope(scope)
+    if frame is None or scope.town or layer in GEOGRAPHY:
+        return frame
+    places = places or Places()
+    if any(c in frame for c in PLACE_COLUMNS) or "staff_id" in frame:
+        return frame[scope_mask_by(frame, scope, places.staff, "staff_id")]
+    if getattr(frame, "_geometry_column_name", None) in frame and len(frame) and not scope.empty:
+        return frame[scope_mask(placed_in_units(frame, *places.units), scope)]
+    return frame.iloc[0:0]
 
 
 @dataclass

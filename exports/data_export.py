@@ -2,8 +2,9 @@
 
 The exporter reads one layer through the store (the period pushed down to the
 database), keeps what the scope admits, turns residents into aggregates and leaves
-a case's reporter, contacts and own words (:data:`PERSONAL_COLUMNS`) out unless the
-scope lets personal data out (brief.md, "Security": personal data is protected), moves the geometry into the asked CRS and hands the frame to one writer of
+a case's reporter, contacts and own words (:data:`PERSONAL_COLUMNS`) out unless
+``personal`` lets them out (brief.md, "Security": personal data is protected), moves
+the geometry into the asked CRS and hands the frame to one writer of
 :mod:`exports.data_writers`. The file states its CRS, its export id, who made it and
 when the data stood (GeoPackage ``gpkg_contents.description`` and its SRS, a
 Shapefile's ``.prj`` and ``README.txt``, GeoJSON ``description`` and ``crs``, CSV a
@@ -17,7 +18,8 @@ Examples
 >>> st.upsert("districts", gpd.GeoDataFrame({"district_id": ["D1"], "name": ["东片区"]},
 ...           geometry=[shapely.box(120.5, 31.0, 120.6, 31.1)], crs=4326))
 1
->>> r = export_layer(st, "districts", os.path.join(tempfile.mkdtemp(), "d.csv"), made_by="wang")
+>>> from access.scope import TOWN
+>>> r = export_layer(st, "districts", os.path.join(tempfile.mkdtemp(), "d.csv"), scope=TOWN, made_by="wang")
 >>> r.records, r.kind, len(r.sha256)
 (1, 'data/csv', 64)
 """
@@ -29,7 +31,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from exports.common import ExportError, ExportResult, Places, Scope, data_as_of, default_user, finish, new_export_id
+from access.scope import Scope
+from exports.common import (ExportError, ExportResult, Places, data_as_of, default_user, finish, gate_scope,
+                            new_export_id, scoped)
 from exports.crs_out import OutCRS, parse_out_crs, to_out_crs
 from exports.data_writers import WRITERS, Meta
 from geodata import config
@@ -101,10 +105,16 @@ def residents_to_grid_aggregates(residents: pd.DataFrame, grids: gpd.GeoDataFram
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=grids.crs)
 
 
-def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | None = None) -> tuple[pd.DataFrame, str]:
+def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | None = None,
+                    personal: bool = False) -> tuple[pd.DataFrame, str]:
     """The frame to write and the name it is written under (``residents`` become
-    ``residents_by_grid`` unless ``scope.personal``)."""
-    scope = scope or Scope()
+    ``residents_by_grid`` unless ``personal``).
+
+    ``scope`` (an :class:`access.scope.Scope`) is required: :data:`access.scope.TOWN`
+    for the whole town, :data:`access.scope.NOTHING` gives no records, ``None`` raises
+    :class:`ExportError` (fail closed: :func:`exports.common.gate_scope`). Who sees
+    which rows is access/scope.py's decision (:func:`exports.common.scoped`)."""
+    scope = gate_scope(scope)
     if layer in NEVER_EXPORTED:
         raise ExportError(f"layer {layer!r} belongs to the access records and is not exported")
     if not store.has_layer(layer):
@@ -115,24 +125,18 @@ def read_for_export(store, layer: str, *, start=None, end=None, scope: Scope | N
     if timed and (decl is None or decl.time_field is None):
         raise ExportError(f"layer {layer!r} has no time to filter by; leave out --from/--to")
     name = layer
-    if layer in PERSONAL_LAYERS and not scope.personal:
+    places = None if scope.town else Places.of(store)
+    if layer in PERSONAL_LAYERS and not personal:
         cols = [c for c in ("grid_id", "household", "age_band") if c in store.columns(layer)]
-        people = store.read(layer, columns=cols, geometry=False)
+        people = scoped(store.read(layer, columns=cols, geometry=False), scope, places, layer)
         grids = store.read("grids", columns=[c for c in ("grid_id", "name", "district_id")
                                              if c in store.columns("grids")]) if store.has_layer("grids") else None
+        grids = scoped(grids, scope, places, "grids")
         frame, name = residents_to_grid_aggregates(people, grids), f"{layer}_by_grid"
     else:
         # personal columns are not even read unless they may leave
-        keep = None if scope.personal else [c for c in store.columns(layer) if c not in PERSONAL_COLUMNS]
-        frame = store.read(layer, start=start, end=end, columns=keep)
-    if not scope.is_town:
-        places = Places.of(store, scope)
-        if scope.has_unit_columns(frame) or "staff_id" in frame:  # by its units, a patrol by its inspector
-            frame = frame[scope.mask(frame, places)]
-        elif isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
-            frame = frame[frame.intersects(places.area)]        # geography: what meets the scope's area
-        else:
-            frame = frame.iloc[0:0]
+        keep = None if personal else [c for c in store.columns(layer) if c not in PERSONAL_COLUMNS]
+        frame = scoped(store.read(layer, start=start, end=end, columns=keep), scope, places, layer)
     return frame.reset_index(drop=True), name
 
 
@@ -147,19 +151,21 @@ def without_personal(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", start=None, end=None,
-                 scope: Scope | None = None, made_by: str | None = None, export_id: str | None = None,
-                 geometry_as: str = "auto", progress=None) -> ExportResult:
+                 scope: Scope | None = None, personal: bool = False, made_by: str | None = None,
+                 export_id: str | None = None, geometry_as: str = "auto", progress=None) -> ExportResult:
     """Write ``layer`` (or its records of ``[start, end)``) to ``out`` in ``fmt``.
 
     Parameters
     ----------
     store : geodata.store.Store
-    layer : a layer of the store; ``residents`` leave as per-grid aggregates unless ``scope.personal``
+    layer : a layer of the store; ``residents`` leave as per-grid aggregates unless ``personal``
     out : the file to write (a Shapefile is written as a ``.zip``)
     fmt : gpkg, geojson, shp, csv, kml or xlsx; default from the file name
     crs : 4326, 4490 or gcj02
     start, end : half-open period on the layer's time field (cases: ``reported_at``)
-    scope : what may be exported (default the whole town)
+    scope : what may be exported, an :class:`access.scope.Scope`: required, ``TOWN`` for the
+        whole town (the CLI's operator), ``NOTHING`` writes no records, ``None`` raises
+    personal : let :data:`PERSONAL_COLUMNS` and residents record by record out
     made_by, export_id : written into the file's metadata (default: the OS user, a new id)
     geometry_as : for CSV and Excel: ``lonlat`` (points), ``wkt``, or ``auto`` (lon/lat for points)
 
@@ -170,11 +176,11 @@ def export_layer(store, layer: str, out, fmt: str | None = None, *, crs="4326", 
     t0 = time.perf_counter()
     fmt = format_of(out, fmt)
     parse_out_crs(crs)  # a bad --crs is said before the read
-    frame, name = read_for_export(store, layer, start=start, end=end, scope=scope)
+    frame, name = read_for_export(store, layer, start=start, end=end, scope=scope, personal=personal)
     if progress:
         progress(f"read {len(frame):,} records of {layer}")
     return export_frame(store, frame, out, fmt, layer=name, source_layer=layer, crs=crs, start=start, end=end,
-                        personal=bool(scope and scope.personal), made_by=made_by, export_id=export_id,
+                        personal=personal, made_by=made_by, export_id=export_id,
                         geometry_as=geometry_as, t0=t0)
 
 

@@ -28,8 +28,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from access.scope import Scope, scope_mask
 from exports import cartography as C
-from exports.common import ExportResult, Places, Scope, default_user, finish, new_export_id, plain_value
+from exports.common import (BASEMAP, ExportResult, Places, default_user, finish, gate_scope, new_export_id,
+                            plain_value, scoped)
 from exports.print_map import CREDIT_COLOURS, NO_DATA, MapRequest, _class_of, _fmt, _value_word, grid_classes
 from geodata import config
 from layers import modules as M
@@ -100,13 +102,18 @@ def _geojson(frame, props: list[str], extra: dict | None = None) -> dict:
 def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: Scope | None = None,
                   map_data: dict | None = None, export_id: str = "", made_by: str = "") -> dict:
     """Everything the offline map shows, as plain data (also what ``bench/export.py``
-    hands to the pydeck and plotly candidates)."""
+    hands to the pydeck and plotly candidates), limited to ``scope`` — an
+    :class:`access.scope.Scope`: :data:`~access.scope.TOWN` for the whole town;
+    ``None`` raises :class:`~exports.common.ExportError` (fail closed), ``NOTHING``
+    shows the base map alone. Grids and records are gated by access/scope.py
+    (:func:`exports.common.scoped`); the base map (:data:`exports.common.BASEMAP`:
+    district outlines, roads, rivers, bus routes) stays whole."""
     from callbacks.i18n import t
     from exports.print_map import read_map_data, store_town_name
     module = M.get(module_id)
     data = map_data or read_map_data(store, module, buildings=False)
     snap, base = data["snap"], data["base"]
-    scope = scope or Scope()
+    scope = gate_scope(scope)
     layers = []
     zh = lang == "zh"
 
@@ -114,8 +121,8 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         return C.display_name(v, lang)
 
     d = base.get("districts")
-    places = None if scope.is_town else Places.of(store, scope)
-    grids = scope.keep("grids", base.get("grids"), places)
+    places = None if scope.town else Places.of(store)
+    grids = scoped(base.get("grids"), scope, places, "grids")
     # grids coloured by the module's KPI: the wall's numbers (callbacks.module_data)
     kpi = module.choropleth
     values = snap.grid_values(kpi, module)
@@ -180,7 +187,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
     for name, frame in data["layers"].items():
         if name in ("case_heat", "population"):
             continue
-        frame = scope.keep(name, frame, places)
+        frame = frame if name in BASEMAP else scoped(frame, scope, places, name)
         if frame is None or not len(frame):
             continue
         label = t(f"layer.{name}", lang)
@@ -236,8 +243,8 @@ def year_case_points(store, snap, module, scope: Scope) -> np.ndarray:
     if not len(pts):
         return np.empty((0, 2))
     keep = M.case_mask(pts, module.theme).to_numpy(dtype=bool, copy=True)
-    if not scope.is_town:
-        keep &= scope.mask(pts)
+    if not scope.town:
+        keep &= scope_mask(pts, scope)
     pts = pts[keep]
     return np.column_stack([pts.geometry.y.to_numpy(), pts.geometry.x.to_numpy()])  # Leaflet.heat: lat, lon
 

@@ -25,8 +25,10 @@ import shapely
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from access.scope import Scope
 from exports import cartography as C
-from exports.common import ExportError, ExportResult, Places, Scope, default_user, finish, new_export_id
+from exports.common import (BASEMAP, ExportError, ExportResult, Places, default_user, finish, gate_scope,
+                            new_export_id, scoped)
 from geodata import config
 from layers import modules as M
 
@@ -160,8 +162,12 @@ def _focus(req: MapRequest, grids_m: gpd.GeoDataFrame | None):
 
 def export_map(store, out, req: MapRequest | None = None, *, scope: Scope | None = None,
                made_by: str | None = None, export_id: str | None = None, data=None) -> ExportResult:
-    """Write the print layout of ``req.module`` to ``out`` (PDF or PNG)."""
+    """Write the print layout of ``req.module`` to ``out`` (PDF or PNG), limited to
+    ``scope`` — an :class:`access.scope.Scope`: :data:`~access.scope.TOWN` for the
+    whole town; ``None`` raises :class:`~exports.common.ExportError` before anything is
+    read (fail closed); ``NOTHING`` draws the base map alone."""
     t0 = time.perf_counter()
+    scope = gate_scope(scope)
     req = req or MapRequest()
     req.check()
     module = M.get(req.module)
@@ -199,16 +205,18 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
     from callbacks.i18n import t
     lang = req.lang
     snap = data["snap"]
-    layers = data["layers"]
-    base_m = {k: C.to_metric(v) for k, v in data["base"].items()}
-    grids_m = base_m.get("grids")
-    limited = scope is not None and not scope.is_town
+    layers, base = data["layers"], data["base"]
+    scope = gate_scope(scope)
+    limited = not scope.town
     if limited:
-        # a limited scope shows its own grids and records only, framed on them; the
-        # town's geography (the basemap, bus routes) stays whole
-        places = Places.of(store, scope)
-        grids_m = scope.keep("grids", grids_m, places)
-        layers = {k: scope.keep(k, v, places) for k, v in layers.items()}
+        # a limited scope shows its own grids, records and building footprints only
+        # (access/scope.py decides: exports.common.scoped), framed on them; the base
+        # map's outlines (district boundaries, roads, rivers, bus routes) stay whole
+        places = Places.of(store)
+        base = {k: v if k in BASEMAP else scoped(v, scope, places, k) for k, v in base.items()}
+        layers = {k: v if k in BASEMAP else scoped(v, scope, places, k) for k, v in layers.items()}
+    base_m = {k: C.to_metric(v) for k, v in base.items()}
+    grids_m = base_m.get("grids")
     layers_m = {k: C.to_metric(v) for k, v in layers.items()}
     focus, focus_words = _focus(req, grids_m)
     if limited and focus is None and grids_m is not None and len(grids_m):
@@ -331,7 +339,7 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
         extent_words = f"{C.w('grid', lang)} {focus_words[1]} {C.display_name(focus_words[2], lang)}"
     elif focus_words:
         extent_words = f"bbox {focus_words[1]}"
-    if scope is not None and not scope.is_town:
+    if limited:
         extent_words += " · scope"
     theme = module.theme_zh if lang == "zh" else module.theme_en
     subtitle = (f"{theme}  |  {C.w('period', lang)} {period}  |  {C.w('filters', lang)}: {extent_words}  |  "

@@ -27,9 +27,9 @@ import flask
 
 from access import roles
 from access.audit import AuditError
-from access.scope import request_scope
+from access.scope import Scope, request_scope
 from exports.audited import run_audited
-from exports.common import ExportError, Scope, new_export_id
+from exports.common import ExportError, new_export_id
 from exports.jobs import ExportJobs, JobRefused
 
 log = logging.getLogger(__name__)
@@ -48,23 +48,6 @@ DEFAULT_MODULE = "public"
 
 class BadRequest(ValueError):
     """An export request that does not say what to make (400, one sentence)."""
-
-
-def exports_scope(scope) -> Scope | None:
-    """An :class:`access.scope.Scope` as the exporters' :class:`exports.common.Scope`;
-    None for a scope that admits nothing (no export at all: fail closed).
-
-    >>> from access.scope import Scope as A, TOWN, NOTHING
-    >>> exports_scope(TOWN).is_town, exports_scope(NOTHING)
-    (True, None)
-    >>> exports_scope(A(districts=frozenset({"D1"}))).districts
-    frozenset({'D1'})
-    """
-    if scope is None or scope.empty:
-        return None
-    if scope.town:
-        return Scope()
-    return Scope(grids=scope.grids or None, districts=scope.districts or None, pro_grids=scope.pro_grids or None)
 
 
 def _choice(body: dict, key: str, choices, default):
@@ -141,12 +124,13 @@ def install_exports(server, store, console_cases, root: Path | None = None) -> E
             return refuse(400, str(exc), sess)
         if not roles.may_open(sess.role, req["page"]):
             return refuse(403, f"the {sess.role} role may not open {req['page']}", sess)
+        # the session's own scope, as the gate gives it (access/scope.py): the exporters
+        # decide what it lets through; one that admits nothing is refused here, and an
+        # exporter given NOTHING would write no record anyway (exports.common.gate_scope)
         scope = request_scope()
-        limit = exports_scope(scope)
-        if limit is None:
+        if scope.empty:
             return refuse(403, "this account's grants admit nothing to export", sess)
         personal = roles.may_see_personal(sess.role)
-        limit = Scope(grids=limit.grids, districts=limit.districts, pro_grids=limit.pro_grids, personal=personal)
         who, source, access = sess.name, flask.request.remote_addr, server.extensions["townbrain_access"]
         cases = None
         if req["kind"] == "data":
@@ -161,7 +145,8 @@ def install_exports(server, store, console_cases, root: Path | None = None) -> E
         def work(job):
             export_id = new_export_id()
             try:
-                result = run_audited(access.audit, lambda: make(store, job, req, limit, cases, who, export_id),
+                result = run_audited(access.audit,
+                                     lambda: make(store, job, req, scope, cases, who, export_id, personal),
                                      user=who, source=source, export_id=export_id,
                                      detail=lambda r: audit_detail(req, scope.describe(), personal, r))
             except AuditError:
@@ -217,14 +202,16 @@ def _mimetype(path: Path) -> str:
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def make(store, job, req: dict, scope: Scope, cases, made_by: str, export_id: str):
-    """Run the one exporter of :mod:`exports` the request names, into the job's folder."""
+def make(store, job, req: dict, scope: Scope, cases, made_by: str, export_id: str, personal: bool = False):
+    """Run the one exporter of :mod:`exports` the request names, into the job's folder,
+    limited to ``scope`` (the session's :class:`access.scope.Scope`; the console's
+    ``cases`` were read through the gate already); ``personal`` lets personal columns out."""
     if req["kind"] == "data":
         from exports.data_export import export_frame
         job.progress = 0.3
         out = job.folder / f"cases-{export_id}{SUFFIX[req['format']]}"
         return export_frame(store, cases, out, req["format"], layer="cases", crs=req["crs"],
-                            start=req["filters"]["start"], end=req["filters"]["end"], personal=scope.personal,
+                            start=req["filters"]["start"], end=req["filters"]["end"], personal=personal,
                             made_by=made_by, export_id=export_id)
     if req["kind"] == "map":
         from exports.print_map import MapRequest, export_map

@@ -1,7 +1,9 @@
 """``townbrain export …``: maps, atlases, offline HTML and data for planners (issue 17).
 
 Each subcommand is a thin shell over one exporter in :mod:`exports`; what they
-share (the store, the export id, who made it) is decided here once.
+share (the store, the export id, who made it) is decided here once. The CLI runs as
+the store's operator and says so: every exporter is handed ``access.scope.TOWN``
+explicitly (an exporter given no scope refuses: exports.common.gate_scope).
 """
 from __future__ import annotations
 
@@ -73,7 +75,8 @@ def export_data(layer: str = typer.Option(..., "--layer", help="Layer to export 
 
     Personal fields stay home unless --with-personal-data is given; every export is
     audited under the operating-system user's name (os:NAME)."""
-    from exports.common import ExportError, Scope
+    from access.scope import TOWN
+    from exports.common import ExportError
     from exports.data_export import export_layer
     if geometry_as not in ("auto", "lonlat", "wkt"):
         fail(f"--geometry must be auto, lonlat or wkt, not {geometry_as!r}")
@@ -85,7 +88,7 @@ def export_data(layer: str = typer.Option(..., "--layer", help="Layer to export 
     what = {"kind": "data", "layer": layer, "format": fmt or out_path.suffix.lstrip("."), "crs": crs,
             "from": start, "to": end, "scope": "town", "personal": with_personal}
     _run(store, f"exporting {layer}…", lambda eid, who: export_layer(
-        store, layer, out_path, fmt, crs=crs, start=first, end=stop, scope=Scope(personal=with_personal),
+        store, layer, out_path, fmt, crs=crs, start=first, end=stop, scope=TOWN, personal=with_personal,
         made_by=who, export_id=eid, geometry_as=geometry_as), what, export_id)
 
 
@@ -119,6 +122,7 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
                    export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
     """A print layout of a module's map: title, legend, scale bar, north arrow, inset, data as of, export id."""
+    from access.scope import TOWN
     from exports.print_map import MapRequest, export_map
     fmt = fmt or (out_path.suffix.lower().lstrip(".") or "pdf")
     box = None
@@ -134,7 +138,7 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
     what = {"kind": "map", "module": module, "format": fmt, "paper": req.paper, "orientation": orientation,
             "dpi": dpi, "grid": grid, "bbox": bbox, "scope": "town", "personal": False}
     _run(store, f"drawing the {module} map…",
-         lambda eid, who: export_map(store, out_path, req, made_by=who, export_id=eid), what, export_id)
+         lambda eid, who: export_map(store, out_path, req, scope=TOWN, made_by=who, export_id=eid), what, export_id)
 
 
 @export_app.command("html")
@@ -144,11 +148,13 @@ def export_html_cmd(out_path: Path = typer.Option(..., "--out", help="HTML file 
                     export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
     """One self-contained offline interactive map (every script, style and font inlined; fetches nothing)."""
+    from access.scope import TOWN
     from exports.html_map import export_html
     store = store_or_fail(db)
     what = {"kind": "html", "module": module, "scope": "town", "personal": False}
     _run(store, f"building the offline {module} map…",
-         lambda eid, who: export_html(store, out_path, module, lang=lang, made_by=who, export_id=eid), what,
+         lambda eid, who: export_html(store, out_path, module, lang=lang, scope=TOWN, made_by=who,
+                                     export_id=eid), what,
          export_id)
 
 
@@ -160,11 +166,12 @@ def export_atlas_cmd(out_path: Path = typer.Option(..., "--out", help="PDF to wr
                      db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
     """One PDF with a cover, a contents page and one page per grid, district or professional grid."""
     from rich.progress import Progress
+    from access.scope import TOWN
     from exports.atlas import export_atlas
     store = store_or_fail(db)
     with Progress(console=out, transient=True, disable=not out.is_terminal) as bar:
         task = bar.add_task(f"atlas by {by}", total=None)
         _run(store, None, lambda eid, who: export_atlas(
-            store, out_path, by, lang=lang, made_by=who, export_id=eid,
+            store, out_path, by, lang=lang, scope=TOWN, made_by=who, export_id=eid,
             progress=lambda i, n: bar.update(task, completed=i, total=n)),
             {"kind": "atlas", "by": by, "scope": "town", "personal": False}, export_id)

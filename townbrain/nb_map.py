@@ -200,7 +200,7 @@ def town_map(town, module: str = "public", lang: str = "zh", kpi: str | None = N
     from exports.html_map import html_map_data
     from exports.print_map import MapRequest
     MapRequest(module=module, lang=lang).check()
-    data = html_map_data(town.store, module, lang, scope=town.scope, made_by=default_user())
+    data = html_map_data(town.store, module, lang, scope=town.gate, made_by=default_user())
     if kpi is not None and values is None:
         if start is None and end is None:
             start, end = _year_to_date()

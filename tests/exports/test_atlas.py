@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from access.scope import TOWN
 from exports.atlas import export_atlas
 from exports.common import ExportError
 from tests.exports.test_print_map import embedded_fonts, page_mm
@@ -16,7 +17,8 @@ from tests.exports.test_print_map import embedded_fonts, page_mm
 
 def test_grid_atlas_has_cover_contents_and_a_page_per_grid_in_order(export_store, tmp_path):
     grids = sorted(export_store.read("grids", columns=["grid_id"])["grid_id"])
-    r = export_atlas(export_store, tmp_path / "atlas.pdf", "grid", made_by="planner_li", export_id="EXP-AT-1")
+    r = export_atlas(export_store, tmp_path / "atlas.pdf", "grid", scope=TOWN, made_by="planner_li",
+                     export_id="EXP-AT-1")
     reader = PdfReader(r.path)
     assert len(reader.pages) == len(grids) + 2 == r.pages
     assert page_mm(reader) == (210, 297)
@@ -40,7 +42,7 @@ def test_atlas_kpis_are_the_registry_numbers(export_store, tmp_path):
     snap = ModuleData(export_store, "Asia/Shanghai").snapshot()
     table = compute_all(snap.year_cases(), None, by="grid", groups=["G1", "G2", "G3", "G4"],
                         start=snap.year_start, end=snap.year_end, as_of=snap.now, now=snap.now)
-    r = export_atlas(export_store, tmp_path / "a.pdf", "grid", lang="en")
+    r = export_atlas(export_store, tmp_path / "a.pdf", "grid", lang="en", scope=TOWN)
     text = PdfReader(r.path).pages[2].extract_text()
     line = next(ln for ln in text.splitlines() if ln.startswith("Accepted "))
     assert line.split()[1] == f"{int(table.loc['G1', 'accepted']):,}"
@@ -50,7 +52,7 @@ def test_atlas_kpis_are_the_registry_numbers(export_store, tmp_path):
                                           ("pro_grid", "pro_grids", "pro_grid_id")])
 def test_atlas_by_district_and_professional_grid(export_store, tmp_path, by, layer, col):
     ids = sorted(export_store.read(layer, columns=[col])[col])
-    r = export_atlas(export_store, tmp_path / f"{by}.pdf", by, lang="en")
+    r = export_atlas(export_store, tmp_path / f"{by}.pdf", by, lang="en", scope=TOWN)
     reader = PdfReader(r.path)
     assert len(reader.pages) == len(ids) + 2
     assert ids[0] in reader.pages[2].extract_text()
@@ -58,7 +60,7 @@ def test_atlas_by_district_and_professional_grid(export_store, tmp_path, by, lay
 
 def test_bad_by_is_one_sentence(export_store, tmp_path):
     with pytest.raises(ExportError, match="--by must be"):
-        export_atlas(export_store, tmp_path / "x.pdf", "village")
+        export_atlas(export_store, tmp_path / "x.pdf", "village", scope=TOWN)
 
 
 def test_cli_export_atlas(export_town, tmp_path):

@@ -15,7 +15,8 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from exports.common import ExportError, Scope
+from access.scope import TOWN, Scope
+from exports.common import ExportError
 from exports.data_export import export_layer, without_personal
 from exports.data_writers import shapefile_field_names
 from geodata.crs import wgs84_to_gcj02
@@ -23,7 +24,7 @@ from geodata.crs import wgs84_to_gcj02
 
 def test_gpkg_round_trip_keeps_records_times_and_crs(export_store, tmp_path):
     cases = export_store.read("cases")
-    r = export_layer(export_store, "cases", tmp_path / "cases.gpkg", crs="4490")
+    r = export_layer(export_store, "cases", tmp_path / "cases.gpkg", crs="4490", scope=TOWN)
     back = pyogrio.read_dataframe(r.path)
     assert len(back) == len(cases) == r.records
     assert pyogrio.read_info(r.path)["crs"] == "EPSG:4490"
@@ -41,7 +42,7 @@ def test_gpkg_round_trip_keeps_records_times_and_crs(export_store, tmp_path):
 
 def test_geojson_gcj02_is_moved_and_says_so(export_store, tmp_path):
     grids = export_store.read("grids")
-    r = export_layer(export_store, "grids", tmp_path / "grids.geojson", crs="gcj02")
+    r = export_layer(export_store, "grids", tmp_path / "grids.geojson", crs="gcj02", scope=TOWN)
     doc = json.loads(Path(r.path).read_text(encoding="utf-8"))
     assert "GCJ-02" in doc["description"]
     back = pyogrio.read_dataframe(r.path)
@@ -54,7 +55,7 @@ def test_geojson_gcj02_is_moved_and_says_so(export_store, tmp_path):
 
 def test_zipped_shapefile_has_cpg_prj_and_a_field_map(export_store, tmp_path):
     cases = export_store.read("cases")
-    r = export_layer(export_store, "cases", tmp_path / "cases.shp", crs="4490")
+    r = export_layer(export_store, "cases", tmp_path / "cases.shp", crs="4490", scope=TOWN)
     assert r.path.suffix == ".zip"
     z = zipfile.ZipFile(r.path)
     names = set(z.namelist())
@@ -98,20 +99,20 @@ def test_shapefile_field_names_are_unique_and_short():
 
 def test_csv_has_bom_lonlat_and_crs_column(export_store, tmp_path):
     ent = export_store.read("enterprises")
-    r = export_layer(export_store, "enterprises", tmp_path / "ent.csv", crs="4326")
+    r = export_layer(export_store, "enterprises", tmp_path / "ent.csv", crs="4326", scope=TOWN)
     raw = Path(r.path).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(r.path, encoding="utf-8-sig")
     assert len(back) == len(ent) and {"lon", "lat", "crs"} <= set(back.columns)
     assert set(back["crs"]) == {"EPSG:4326"}
     assert set(back["name"]) == set(ent["name"])
-    r2 = export_layer(export_store, "grids", tmp_path / "grids.csv", geometry_as="auto")
+    r2 = export_layer(export_store, "grids", tmp_path / "grids.csv", geometry_as="auto", scope=TOWN)
     assert "wkt" in pd.read_csv(r2.path, encoding="utf-8-sig").columns
 
 
 def test_kml_reads_back_with_names(export_store, tmp_path):
     roads = export_store.read("roads")
-    r = export_layer(export_store, "roads", tmp_path / "roads.kml")
+    r = export_layer(export_store, "roads", tmp_path / "roads.kml", scope=TOWN)
     back = pyogrio.read_dataframe(r.path)
     assert len(back) == len(roads)
     assert set(back["Name"] if "Name" in back else back["name"]) == set(roads["name"])
@@ -120,7 +121,7 @@ def test_kml_reads_back_with_names(export_store, tmp_path):
 
 def test_xlsx_has_data_dictionary_and_metadata_sheets(export_store, tmp_path):
     cases = export_store.read("cases")
-    r = export_layer(export_store, "cases", tmp_path / "cases.xlsx", crs="gcj02")
+    r = export_layer(export_store, "cases", tmp_path / "cases.xlsx", crs="gcj02", scope=TOWN)
     wb = load_workbook(r.path, read_only=True)
     assert wb.sheetnames == ["cases", "数据字典 dictionary", "说明 metadata"]
     rows = list(wb["cases"].iter_rows(values_only=True))
@@ -139,29 +140,32 @@ def test_xlsx_has_data_dictionary_and_metadata_sheets(export_store, tmp_path):
 
 def test_residents_leave_only_as_grid_aggregates_by_default(export_store, tmp_path):
     residents = export_store.read("residents")
-    r = export_layer(export_store, "residents", tmp_path / "res.gpkg")
+    r = export_layer(export_store, "residents", tmp_path / "res.gpkg", scope=TOWN)
     back = pyogrio.read_dataframe(r.path)
     assert "resident_id" not in back.columns and r.details["layer"] == "residents_by_grid"
     assert back["residents"].sum() == residents["grid_id"].notna().sum()
     assert len(back) == export_store.count("grids")
     # the hook for a role allowed to see people
-    r2 = export_layer(export_store, "residents", tmp_path / "res2.gpkg", scope=Scope(personal=True))
+    r2 = export_layer(export_store, "residents", tmp_path / "res2.gpkg", scope=TOWN, personal=True)
     assert len(pyogrio.read_dataframe(r2.path)) == len(residents)
+
+
+G1 = Scope(grids=frozenset({"G1"}))
 
 
 def test_scope_keeps_only_its_grids(export_store, tmp_path):
     cases = export_store.read("cases")
-    r = export_layer(export_store, "cases", tmp_path / "c.csv", scope=Scope(grids=frozenset({"G1"})))
+    r = export_layer(export_store, "cases", tmp_path / "c.csv", scope=G1)
     back = pd.read_csv(r.path, encoding="utf-8-sig")
     assert len(back) == (cases["grid_id"] == "G1").sum() > 0
-    roads = export_layer(export_store, "roads", tmp_path / "r.gpkg", scope=Scope(grids=frozenset({"G1"})))
+    roads = export_layer(export_store, "roads", tmp_path / "r.gpkg", scope=G1)
     assert roads.records <= export_store.count("roads")
 
 
 def test_period_filters_on_reported_at(export_store, tmp_path):
     cases = export_store.read("cases")
     mid = cases["reported_at"].sort_values().iloc[len(cases) // 2]
-    r = export_layer(export_store, "cases", tmp_path / "c.gpkg", start=mid)
+    r = export_layer(export_store, "cases", tmp_path / "c.gpkg", start=mid, scope=TOWN)
     assert r.records == (cases["reported_at"] >= mid).sum()
 
 
@@ -188,9 +192,9 @@ def test_every_format_from_either_backend(store, tmp_path):
     n = store.count("cases")
     for fmt, suffix in (("gpkg", "gpkg"), ("geojson", "geojson"), ("shp", "zip"), ("csv", "csv"), ("kml", "kml"),
                         ("xlsx", "xlsx")):
-        r = export_layer(store, "cases", tmp_path / f"cases.{suffix}", fmt, crs="4490")
+        r = export_layer(store, "cases", tmp_path / f"cases.{suffix}", fmt, crs="4490", scope=TOWN)
         assert r.records == n, fmt
     back = pd.read_csv(tmp_path / "cases.csv", encoding="utf-8-sig")
     assert len(back) == n and set(back["crs"]) == {"EPSG:4490"}
-    agg = export_layer(store, "residents", tmp_path / "res.csv")
+    agg = export_layer(store, "residents", tmp_path / "res.csv", scope=TOWN)
     assert agg.details["layer"] == "residents_by_grid" and "resident_id" not in pd.read_csv(agg.path).columns

@@ -15,6 +15,7 @@ import pyogrio
 import pytest
 import shapely
 
+from access.scope import TOWN
 from exports import gpkg_bulk
 from exports.data_export import export_frame, export_layer
 
@@ -76,8 +77,8 @@ def assert_same_file(bulk, gdal, layer):
 @pytest.mark.parametrize("crs", ["4326", "4490", "gcj02"])
 @pytest.mark.parametrize("layer", ["cases", "grids", "roads"])
 def test_bulk_gpkg_is_the_file_gdal_writes(export_store, tmp_path, monkeypatch, crs, layer):
-    bulk, gdal = both_ways(monkeypatch, lambda tag: export_layer(export_store, layer, tmp_path / f"{tag}.gpkg",
-                                                                 crs=crs, export_id="EXP-SAME", made_by="t"))
+    bulk, gdal = both_ways(monkeypatch, lambda tag: export_layer(export_store, layer, tmp_path / f"{tag}.gpkg", crs=crs,
+                                                                 scope=TOWN, export_id="EXP-SAME", made_by="t"))
     assert_same_file(bulk, gdal, layer)
     _, info = read_strictly(bulk)
     assert info["crs"] == {"4326": "EPSG:4326", "4490": "EPSG:4490"}.get(crs, info["crs"])
@@ -89,7 +90,7 @@ def test_bulk_gpkg_is_the_file_gdal_writes(export_store, tmp_path, monkeypatch, 
 def test_gdal_goes_on_editing_a_bulk_file(export_store, tmp_path, monkeypatch):
     """The triggers are back: GDAL appends a feature and the R-tree and count follow."""
     monkeypatch.setattr(gpkg_bulk, "BULK_ROWS", 1)
-    r = export_layer(export_store, "cases", tmp_path / "c.gpkg")
+    r = export_layer(export_store, "cases", tmp_path / "c.gpkg", scope=TOWN)
     n = len(pyogrio.read_dataframe(r.path))
     extra = gpd.GeoDataFrame({"case_id": ["NEW"]}, geometry=[shapely.Point(120.61, 30.95)], crs=4326)
     pyogrio.write_dataframe(extra, r.path, layer="cases", append=True)

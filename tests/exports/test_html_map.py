@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from access.scope import TOWN
 from exports.html_map import export_html, json_for_script
 from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
 from tests.conftest import require_service
@@ -65,7 +66,7 @@ def requested_urls(driver) -> list[str]:
 
 @pytest.mark.browser
 def test_offline_map_draws_from_file_and_requests_nothing(export_store, chrome, tmp_path):
-    r = export_html(export_store, tmp_path / "public.html", "public", made_by="planner_li")
+    r = export_html(export_store, tmp_path / "public.html", "public", made_by="planner_li", scope=TOWN)
     page = r.path.read_text(encoding="utf-8")
     # the markup names no place to fetch from (scripts may hold strings such as Leaflet's
     # unused attribution link; the CSP and the request log below are the proof for them)
@@ -97,7 +98,7 @@ def test_offline_map_draws_from_file_and_requests_nothing(export_store, chrome, 
 
 @pytest.mark.browser
 def test_hostile_names_stay_text_in_the_page_and_its_tooltips(export_store, chrome, tmp_path):
-    r = export_html(export_store, tmp_path / "enf.html", "enforcement", lang="zh")
+    r = export_html(export_store, tmp_path / "enf.html", "enforcement", lang="zh", scope=TOWN)
     page = r.path.read_text(encoding="utf-8")
     assert "<img src=x" not in page and "<script>window.__pwned" not in page
     open_drawn(chrome, r.path)
@@ -124,7 +125,7 @@ def test_json_in_script_cannot_close_the_script():
 
 
 def test_residents_are_aggregates_in_the_offline_map(export_store, tmp_path):
-    r = export_html(export_store, tmp_path / "liv.html", "livelihood")
+    r = export_html(export_store, tmp_path / "liv.html", "livelihood", scope=TOWN)
     page = r.path.read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script type="application/json" id="tb-data">(.*?)</script>', page, re.S)
                       .group(1))
@@ -159,7 +160,7 @@ def test_cli_export_html(export_town, tmp_path):
 
 
 def test_a_scope_keeps_the_offline_map_to_its_grids(export_store, tmp_path):
-    from exports.common import Scope
+    from access.scope import Scope
     r = export_html(export_store, tmp_path / "g1.html", "public", scope=Scope(grids=frozenset({"G1"})))
     page = r.path.read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script type="application/json" id="tb-data">(.*?)</script>', page, re.S)

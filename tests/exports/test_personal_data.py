@@ -20,7 +20,7 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from exports.common import Scope
+from access.scope import TOWN
 from exports.data_export import PERSONAL_COLUMNS, export_frame, export_layer
 
 EXE = Path(sys.executable).parent / "townbrain"
@@ -138,8 +138,8 @@ def test_library_export_drops_personal_columns_unless_the_scope_allows(town_with
     from geodata.store import open_store
     st = open_store(town_with_reporters)
     try:
-        plain = export_layer(st, "cases", tmp_path / "a.csv")
-        allowed = export_layer(st, "cases", tmp_path / "b.csv", scope=Scope(personal=True))
+        plain = export_layer(st, "cases", tmp_path / "a.csv", scope=TOWN)
+        allowed = export_layer(st, "cases", tmp_path / "b.csv", scope=TOWN, personal=True)
         frame = st.read("cases").assign(phone="13900000000")
         framed = export_frame(st, frame, tmp_path / "c.csv", layer="cases")
     finally:

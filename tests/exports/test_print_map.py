@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from access.scope import TOWN
 from exports.common import ExportError
 from exports.print_map import MapRequest, export_map
 
@@ -40,7 +41,7 @@ def embedded_fonts(reader: PdfReader) -> dict[str, bytes]:
 
 def test_a3_landscape_pdf_in_chinese_has_every_element_as_text(export_store, tmp_path):
     r = export_map(export_store, tmp_path / "public.pdf", MapRequest(module="public", lang="zh"),
-                   made_by="planner_li", export_id="EXP-TEST-1")
+                   made_by="planner_li", export_id="EXP-TEST-1", scope=TOWN)
     reader = PdfReader(r.path)
     assert len(reader.pages) == 1
     assert page_mm(reader) == (420, 297)
@@ -66,7 +67,7 @@ def test_a3_landscape_pdf_in_chinese_has_every_element_as_text(export_store, tmp
 
 def test_english_portrait_a4_zoomed_to_a_grid_has_an_inset(export_store, tmp_path):
     r = export_map(export_store, tmp_path / "g1.pdf",
-                   MapRequest(module="public", lang="en", paper="A4", orientation="portrait", grid="G1"))
+                   MapRequest(module="public", lang="en", paper="A4", orientation="portrait", grid="G1"), scope=TOWN)
     reader = PdfReader(r.path)
     assert page_mm(reader) == (210, 297)
     text = reader.pages[0].extract_text()
@@ -77,16 +78,17 @@ def test_english_portrait_a4_zoomed_to_a_grid_has_an_inset(export_store, tmp_pat
 
 def test_png_at_150_dpi_has_the_paper_in_pixels(export_store, tmp_path):
     from PIL import Image
-    r = export_map(export_store, tmp_path / "m.png", MapRequest(module="ecology", fmt="png", paper="A4", dpi=150))
+    r = export_map(export_store, tmp_path / "m.png", MapRequest(module="ecology", fmt="png", paper="A4", dpi=150),
+                   scope=TOWN)
     with Image.open(r.path) as im:
         assert abs(im.size[0] - 297 / 25.4 * 150) <= 1 and abs(im.size[1] - 210 / 25.4 * 150) <= 1
 
 
 def test_bad_requests_are_one_sentence(export_store, tmp_path):
     with pytest.raises(ExportError, match="unknown module"):
-        export_map(export_store, tmp_path / "x.pdf", MapRequest(module="nope"))
+        export_map(export_store, tmp_path / "x.pdf", MapRequest(module="nope"), scope=TOWN)
     with pytest.raises(ExportError, match="no grid"):
-        export_map(export_store, tmp_path / "x.pdf", MapRequest(grid="G99"))
+        export_map(export_store, tmp_path / "x.pdf", MapRequest(grid="G99"), scope=TOWN)
 
 
 def test_cli_export_map(export_town, tmp_path):
@@ -101,7 +103,7 @@ def test_cli_export_map(export_town, tmp_path):
 
 
 def test_a_scope_frames_its_own_grids(export_store, tmp_path):
-    from exports.common import Scope
+    from access.scope import Scope
     r = export_map(export_store, tmp_path / "s.pdf", MapRequest(module="public", lang="en"),
                    scope=Scope(grids=frozenset({"G1"})))
     text = PdfReader(r.path).pages[0].extract_text()

@@ -15,13 +15,17 @@ import shapely
 from pypdf import PdfReader
 
 from exports.atlas import _prepare, export_atlas
-from exports.common import Scope
+from exports.data_export import export_layer
+from access.scope import scope_of
 from exports.html_map import export_html
 from exports.print_map import MapRequest, export_map
 from layers import modules as M
 
-D1 = Scope(districts=frozenset({"D1"}))
-TOWN = Scope()
+#: A D1 planner's scope as the gate makes it from the grant "D1" (access/scope.py: the
+#: district's grids come with it); the whole town said out loud, as the CLI does.
+D1 = scope_of("D1", {"district_id": {"D1", "D2"}, "grid_id": {"G1", "G2", "G3", "G4"},
+                     "grid_district": {"G1": "D1", "G2": "D1", "G3": "D2", "G4": "D2"}})
+TOWN = scope_of("town", {})
 IN_D1 = {"G1": "东一网格"}                       # G2's name is the hostile one (tests/exports/conftest.py)
 IN_D2 = {"G3": "西一网格", "G4": "西二网格"}
 #: Rounding of coordinates in the offline map (exports.html_map.DIGITS) and then some.
@@ -188,3 +192,59 @@ def test_a_town_planners_offline_map_holds_the_whole_set(export_store, tmp_path)
     assert len(heat["points"]) == len(theme) and set(theme["district_id"]) == {"D1", "D2"}
     cams = next(lay for lay in data["layers"] if lay["name"] == "视频监控")
     assert len(cams["rows"]) == export_store.count("cameras")
+
+
+# ---- no scope, or an empty one: nothing leaves (fail closed) -----------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda st, out, scope: export_layer(st, "cases", out / "c.csv", scope=scope),
+    lambda st, out, scope: export_map(st, out / "m.pdf", MapRequest(module="public", paper="A4"), scope=scope),
+    lambda st, out, scope: export_html(st, out / "m.html", "public", scope=scope),
+    lambda st, out, scope: export_atlas(st, out / "a.pdf", "grid", scope=scope),
+], ids=["data", "map", "html", "atlas"])
+def test_an_exporter_given_no_scope_refuses_and_writes_nothing(export_store, tmp_path, make):
+    """``None`` is not the whole town: the exporter refuses before it reads or writes."""
+    from exports.common import ExportError
+    with pytest.raises(ExportError, match="no scope given"):
+        make(export_store, tmp_path, None)
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_exporter_given_no_scope_by_default_refuses(export_store, tmp_path):
+    from exports.common import ExportError
+    with pytest.raises(ExportError, match="no scope given"):
+        export_layer(export_store, "cases", tmp_path / "c.csv")
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_an_empty_grant_exports_no_record(export_store, tmp_path):
+    """NOTHING (a person with no grant) writes files that hold no record of the town, read back."""
+    import pandas as pd
+    import pyogrio
+    from access.scope import NOTHING
+    for layer in ("cases", "enterprises", "staff", "buildings", "residents", "districts"):
+        r = export_layer(export_store, layer, tmp_path / f"{layer}.gpkg", scope=NOTHING)
+        assert r.records == 0 and len(pyogrio.read_dataframe(r.path)) == 0, layer
+    csv = export_layer(export_store, "cases", tmp_path / "cases.csv", scope=NOTHING)
+    assert len(pd.read_csv(csv.path, encoding="utf-8-sig")) == 0
+    # the offline map: the base map alone, no grid, no case, no point of the town's records
+    data = html_data(export_html(export_store, tmp_path / "n.html", "public", scope=NOTHING).path)
+    kinds = {lay["kind"] for lay in data["layers"]}
+    assert "heat" not in kinds and "points" not in kinds
+    assert not [lay for lay in data["layers"] if lay["kind"] == "polygons" and lay["tip"]]
+    words = set(strings(data))
+    assert not words & {*IN_D1.values(), *IN_D2.values(), "G1", "G3", "G4"}
+    cases = set(export_store.read("cases", columns=["case_id"], geometry=False)["case_id"])
+    assert not words & cases
+    # the print map names no grid, the atlas has no unit page
+    (text,) = pdf_text(export_map(export_store, tmp_path / "n.pdf", MapRequest(module="public", paper="A4"),
+                                  scope=NOTHING).path)
+    assert not [n for n in (*IN_D1.values(), *IN_D2.values()) if n in text]
+    assert export_atlas(export_store, tmp_path / "n-atlas.pdf", "grid", scope=NOTHING).pages == 2
+
+
+def test_an_exporter_refuses_the_notebooks_grant_holder(export_store, tmp_path):
+    """Only access/scope.py's Scope decides; the notebook passes ``town.gate``."""
+    from exports.common import Scope as Grants
+    with pytest.raises(TypeError, match="access.scope.Scope"):
+        export_html(export_store, tmp_path / "x.html", "public", scope=Grants())
