@@ -141,17 +141,10 @@ def test_a_store_without_the_column_keeps_working_and_gains_it(store, clock):
 
 def _drop_updated_at(store):
     """Make the cases table look like one written before the column existed."""
-    if hasattr(store, "engine"):
-        import sqlalchemy as sa
-        with store.engine.begin() as conn:
-            conn.execute(sa.text('ALTER TABLE "cases" DROP COLUMN "updated_at"'))
-    else:
-        import sqlite3
-        con = sqlite3.connect(store.path)
-        con.execute('DROP INDEX IF EXISTS "ix_cases_updated_at"')
-        con.execute('ALTER TABLE "cases" DROP COLUMN "updated_at"')
-        con.commit()
-        con.close()
+    from tests.store_sql import execute_raw
+    # SQLite drops no column an index names; PostgreSQL drops the index with the column
+    first = [] if hasattr(store, "engine") else ['DROP INDEX IF EXISTS "ix_cases_updated_at"']
+    execute_raw(store, *first, 'ALTER TABLE "cases" DROP COLUMN "updated_at"')
 
 
 def test_postgis_indexes_the_stamp(pg_schema_url):

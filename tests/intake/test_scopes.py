@@ -206,16 +206,8 @@ def test_a_patrol_takes_points_and_its_end_only_from_the_key_that_started_it(int
 
 def _drop_scopes_column(store) -> None:
     """Make ``api_keys`` look like a table written before keys had scopes."""
-    if hasattr(store, "engine"):
-        import sqlalchemy as sa
-        with store.engine.begin() as conn:
-            conn.execute(sa.text('ALTER TABLE "api_keys" DROP COLUMN "scopes"'))
-    else:
-        import sqlite3
-        con = sqlite3.connect(store.path)
-        con.execute('ALTER TABLE "api_keys" DROP COLUMN "scopes"')
-        con.commit()
-        con.close()
+    from tests.store_sql import execute_raw
+    execute_raw(store, 'ALTER TABLE "api_keys" DROP COLUMN "scopes"')
 
 
 def test_a_key_issued_before_scopes_may_report_and_read_its_own_only(town_store):
