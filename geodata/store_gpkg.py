@@ -498,13 +498,11 @@ def _unavailable_as_such(path):
 def _sqlite_values(s: pd.Series) -> list:
     """A column as SQLite values: times as stored ISO text (whole UTC seconds), NULL
     for missing, numpy scalars as Python ones. Vectorised: a bulk write passes
-    millions of values (strftime took 1.8 s a million, this 0.35 s)."""
-    missing = s.isna().to_numpy()
+    millions of values (strftime took 1.8 s a million; see :func:`_iso_utc_array`)."""
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        utc = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
-        v = np.datetime_as_string(utc, unit="s", timezone="UTC").astype(object)
-    else:
-        v = s.to_numpy(dtype=object, copy=True)
+        return _utc_text(s).to_pylist()
+    missing = s.isna().to_numpy()
+    v = s.to_numpy(dtype=object, copy=True)
     v[missing] = None
     if (s.dtype == object or not isinstance(s.dtype, np.dtype)) and \
             pd.api.types.infer_dtype(v, skipna=True) not in ("string", "empty"):
@@ -576,7 +574,7 @@ def _arrow_columns(df: pd.DataFrame) -> pa.Table:
         if c == "geometry":
             a = _gpkg_blob_array(s.values)
         elif isinstance(s.dtype, pd.DatetimeTZDtype):
-            a = _iso_utc_array(s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(), s.isna().to_numpy())
+            a = _utc_text(s)
         else:
             try:
                 a = pa.array(s, from_pandas=True)
@@ -601,6 +599,11 @@ def _from_bytes(kind, data: np.ndarray, lengths: np.ndarray, missing: np.ndarray
 
 #: "00" … "99" as two-byte units: one take per field of a time
 _PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint16)
+
+
+def _utc_text(s: pd.Series) -> pa.Array:
+    """A zoned time column as the store's UTC text (:func:`_iso_utc_array`)."""
+    return _iso_utc_array(s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(), s.isna().to_numpy())
 
 
 def _iso_utc_array(utc: np.ndarray, missing: np.ndarray) -> pa.Array:
@@ -637,15 +640,23 @@ def _iso_utc_array(utc: np.ndarray, missing: np.ndarray) -> pa.Array:
 
 
 def _gpkg_blob_array(geoms) -> pa.Array:
-    """The GeoPackage blobs of :func:`_gpkg_blobs` as an Arrow binary array, the
-    headers and envelopes laid out in numpy rather than joined in Python (points
-    entirely: 0.06 s a million against 0.65 s).
+    """GeoPackage geometry blobs (GPKG spec 2.1.3) of shapely geometries as an Arrow
+    binary array (None stays null): header, envelope (none for a point or an empty
+    geometry, [minx, maxx, miny, maxy] otherwise), little-endian WKB; SRS 4326. The
+    headers and envelopes are laid out in numpy rather than joined in Python (points
+    entirely: 0.06 s a million against 0.65 s); tests/geodata/test_store_bulk.py
+    compares the blobs byte for byte with GDAL's.
 
-    >>> g = [shapely.Point(120.5, 31.25), None, shapely.Point()]
-    >>> _gpkg_blob_array(g).to_pylist() == _gpkg_blobs(g)
+    >>> srs = struct.pack("<i", 4326)
+    >>> p, line = shapely.Point(120.5, 31.25), shapely.LineString([(0, 0), (1, 3)])
+    >>> blobs = _gpkg_blob_array([p, None, shapely.Point(), line]).to_pylist()
+    >>> blobs[0] == b"GP\\x00\\x01" + srs + shapely.to_wkb(p, byte_order=1), blobs[1]
+    (True, None)
+    >>> blobs[2] == b"GP\\x00\\x11" + srs + shapely.to_wkb(shapely.Point(), byte_order=1)
     True
-    >>> g = [shapely.Point(1, 2), None]
-    >>> _gpkg_blob_array(g).to_pylist() == _gpkg_blobs(g)
+    >>> blobs[3] == b"GP\\x00\\x03" + srs + struct.pack("<4d", 0, 1, 0, 3) + shapely.to_wkb(line, byte_order=1)
+    True
+    >>> _gpkg_blob_array([shapely.Point(1, 2), None]).to_pylist()[0][8:] == shapely.to_wkb(shapely.Point(1, 2), byte_order=1)
     True
     """
     geoms = np.asarray(geoms, dtype=object)
@@ -686,18 +697,8 @@ def _sqlite_value(v):
 
 def _gpkg_blobs(geoms) -> list:
     """GeoPackage geometry blobs (GPKG spec 2.1.3) of shapely geometries (None stays
-    None): header, envelope (none for a point or an empty geometry, [minx, maxx,
-    miny, maxy] otherwise), little-endian WKB; SRS 4326."""
-    geoms = np.asarray(geoms, dtype=object)
-    wkb = shapely.to_wkb(geoms, byte_order=1)
-    srs = struct.pack("<i", 4326)
-    point, empty, boxed = b"GP\x00\x01" + srs, b"GP\x00\x11" + srs, b"GP\x00\x03" + srs
-    kinds = np.where(shapely.is_empty(geoms), 1, np.where(shapely.get_type_id(geoms) == 0, 0, 2))
-    if not (kinds == 0).all():
-        envelopes = np.ascontiguousarray(shapely.bounds(geoms)[:, [0, 2, 1, 3]], dtype="<f8").view("V32").ravel()
-        return [None if w is None else point + w if k == 0 else empty + w if k == 1 else boxed + bytes(e) + w
-                for w, k, e in zip(wkb, kinds.tolist(), envelopes)]
-    return [None if w is None else point + w for w in wkb]
+    None), as Python bytes for a row-by-row write: see :func:`_gpkg_blob_array`."""
+    return _gpkg_blob_array(geoms).to_pylist()
 
 
 def _gpkg_geometry(blob):
