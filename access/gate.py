@@ -198,11 +198,9 @@ class Gate:
 
     def refuse_device(self, why: str):
         req = flask.request
-        try:
-            self.access.audit.record("refused", outcome="refused", user=_device_name(why), source=client_address(),
-                                     object=f"{req.method} {req.path}"[:200], detail=why)
-        except AuditError:
-            return _unavailable()
+        unwritten = audit_refusal(self.access, _device_name(why), why)
+        if unwritten is not None:
+            return unwritten
         lang = "&lang=en" if req.args.get("lang") == "en" else ""
         resp = flask.redirect("/enroll?revoked=1" + lang, 303)
         resp.headers["Cache-Control"] = "no-store"
@@ -210,11 +208,9 @@ class Gate:
 
     def refuse(self, status: int, sess, why: str, user: str | None = None):
         req = flask.request
-        try:
-            self.access.audit.record("refused", outcome="refused", user=sess.name if sess else user,
-                                     source=client_address(), object=f"{req.method} {req.path}"[:200], detail=why)
-        except AuditError:
-            return _unavailable()
+        unwritten = audit_refusal(self.access, sess.name if sess else user, why)
+        if unwritten is not None:
+            return unwritten
         log.info("refused %s %s: %s", req.method, req.path, why)
         if req.path in DASH_ENDPOINTS or req.path.startswith(STATIC_PREFIXES) or req.is_json:
             msg = "sign in first" if status == 401 else "not allowed for this account"
@@ -225,6 +221,18 @@ class Gate:
         resp.status_code = status
         resp.headers["Cache-Control"] = "no-store"
         return resp
+
+
+def audit_refusal(access, user: str | None, why: str):
+    """The ``refused`` record of the request being answered (who, from where, what, why);
+    None once written, else the 503 to answer instead: a refusal is never silent."""
+    req = flask.request
+    try:
+        access.audit.record("refused", outcome="refused", user=user, source=client_address(),
+                            object=f"{req.method} {req.path}"[:200], detail=why)
+    except AuditError:
+        return _unavailable()
+    return None
 
 
 def _device_name(why: str) -> str | None:

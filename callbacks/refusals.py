@@ -34,8 +34,7 @@ import traceback
 import flask
 from werkzeug.exceptions import HTTPException
 
-from access.audit import AuditError
-from access.gate import COOKIE, DEVICE_COOKIE, client_address
+from access.gate import COOKIE, DEVICE_COOKIE, audit_refusal
 from geodata.frames import StoreUnavailable
 
 log = logging.getLogger("townbrain.refusals")
@@ -168,14 +167,7 @@ class Refusals:
         access = self.dash_app.server.extensions.get("townbrain_access")
         if access is None:
             return None
-        sess = flask.g.get("tb_session")
-        try:
-            access.audit.record("refused", outcome="refused", user=getattr(sess, "name", None),
-                                source=client_address(), object=f"POST {CALLBACK}",
-                                detail=f"{status}: {why}"[:300])
-        except AuditError:
-            return self.unavailable(AuditError("the audit trail cannot be written"))
-        return None
+        return audit_refusal(access, getattr(flask.g.get("tb_session"), "name", None), f"{status}: {why}"[:300])
 
     def check_store_for_pages(self):
         """``before_request`` after the gate: a page (Dash's index) needs a readable store."""
