@@ -126,11 +126,11 @@ def _as_text(s: pd.Series) -> pd.Series:
     return t.mask(t.isin(NA_TOKENS))
 
 
-def _objects(s: pd.Series):
+def _text_array(s: pd.Series):
     """Text values as the frame's text column will hold them (Arrow-backed ``str``,
     NaN for what is missing): no object array between the file and the store.
 
-    >>> _objects(pd.Series(["a", None, pd.NA], dtype=object)).tolist()
+    >>> _text_array(pd.Series(["a", None, pd.NA], dtype=object)).tolist()
     ['a', nan, nan]
     """
     return s.astype("str").array
@@ -140,7 +140,7 @@ def _set_aside(out: dict, name: str, texts: pd.Series, mask: np.ndarray, problem
     """An optional field's values it cannot take: kept as text in ``<name>_original``
     (the field itself is emptied by the caller); returns their UNKNOWN_COLUMNS rows,
     one per (problem, value) with its count. ``problem`` is one text or one per row."""
-    out[f"{name}{ORIGINAL_SUFFIX}"] = _objects(texts.where(mask))
+    out[f"{name}{ORIGINAL_SUFFIX}"] = _text_array(texts.where(mask))
     why = pd.Series(problem if not isinstance(problem, str) else [problem] * len(texts), index=texts.index)
     counts = pd.DataFrame({"problem": why[mask], "value": texts[mask]}).value_counts()
     return [{"field": name, "value": v, "rows": int(c), "codes": codes, "problem": p}
@@ -440,7 +440,7 @@ def validate(layer: str, rows: pd.DataFrame, *, source_file: str | None = None,
                     # the field stays empty and the spelling is kept beside it.
                     unknown_rows.extend(_set_aside(out, name, vals, unknown, "not in code list", f.codes))
                 vals = mapped
-            out[name] = _objects(vals)
+            out[name] = _text_array(vals)
         if f.required or name == idf:
             add(np.asarray(pd.isna(out[name]), bool) & ~flagged, f"missing {name}", lambda i: "empty")
     for name, f in fields.items():
