@@ -7,7 +7,7 @@ SRS rows for WGS84, CGCS2000 or the GCJ-02 WKT, the R-tree and its triggers:
 everything a GIS checks), from the frame's first zero rows, so every choice of type
 is GDAL's own. The rows then go in as Arrow arrays through the ADBC SQLite driver,
 which binds them in C — the store's own bulk write (geodata/store_gpkg.py
-``_arrow_columns``, ``_gpkg_blob_array``, ``_iso_utc_array``) — with the layer's
+``arrow_columns``, ``gpkg_blob_array`` with the layer's ``srs_id``) — with the layer's
 triggers set aside, in pieces so that one piece's arrays are built while the driver
 binds the last; the R-tree is packed Sort-Tile-Recursive meanwhile
 (geodata/gpkg_rtree.py ``rtree_pack``, as GDAL itself bulk-loads a new layer's
@@ -36,7 +36,7 @@ import pyogrio
 import shapely
 
 from geodata.gpkg_rtree import node_size, rtree_boxes, rtree_pack
-from geodata.store_gpkg import _arrow_columns, _from_bytes, _gpkg_blob_array
+from geodata.store_gpkg import arrow_columns, gpkg_blob_array
 
 __all__ = ["write_gpkg_bulk", "bulk_writable", "BULK_ROWS"]
 
@@ -112,22 +112,6 @@ def _schema_frame(frame, geom_name: str):
     return head
 
 
-def _with_srs(blobs: pa.Array, srs_id: int) -> pa.Array:
-    """GeoPackage blobs with ``srs_id`` in each header (bytes 4–7, little-endian as the
-    header's flags say): the blob's SRS must be the layer's (GeoPackage Req. 33)."""
-    if srs_id == 4326 or len(blobs) == 0:
-        return blobs
-    _, offsets, data = blobs.buffers()
-    off = np.frombuffer(offsets, np.int32, len(blobs) + 1, blobs.offset * 4)
-    raw = np.frombuffer(data, np.uint8).copy()
-    valid = np.diff(off) > 0
-    at = off[:-1][valid]
-    raw[at[:, None] + np.arange(4, 8)] = np.frombuffer(np.int32(srs_id).astype("<i4").tobytes(), np.uint8)
-    lengths = np.diff(off)
-    missing = ~blobs.is_valid().to_numpy(zero_copy_only=False)
-    return _from_bytes(pa.binary(), raw[off[0]:off[-1]], lengths, missing)
-
-
 @dataclass
 class _Layer:
     """What GDAL made that the bulk write fills in and then restores."""
@@ -198,8 +182,8 @@ def write_gpkg_bulk(frame, out: Path, layer: str, layer_options: dict) -> None:
 
     def rows(lo: int, hi: int) -> pa.Table:
         """Rows lo … hi-1 as the Arrow table the driver binds: the store's own arrays."""
-        part = _arrow_columns(pd.DataFrame({c: frame[c].iloc[lo:hi] for c in attrs})).rename_columns(attrs)
-        part = part.append_column(made.geom_col, _with_srs(_gpkg_blob_array(geoms[lo:hi]), made.srs_id))
+        part = arrow_columns(pd.DataFrame({c: frame[c].iloc[lo:hi] for c in attrs})).rename_columns(attrs)
+        part = part.append_column(made.geom_col, gpkg_blob_array(geoms[lo:hi], srs_id=made.srs_id))
         return part.append_column("fid", pa.array(fids[lo:hi]))
     cuts = np.linspace(0, len(frame), max(1, min(CHUNKS, len(frame) // BULK_ROWS)) + 1).astype(int)
     pool = ThreadPoolExecutor(2)
