@@ -39,7 +39,9 @@ import flask
 from access import roles
 from access.audit import AuditError
 from access.pages import SHELL, callback_modules, callback_page
+from access.scope import TOWN, request_scope
 from callbacks.paths import local_path
+from geodata import row_scope
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,10 @@ class Gate:
         """The ``before_request`` hook: None lets the request through."""
         req = flask.request
         path = req.path
+        # the database work of this request (geodata/row_scope.py; undone in :meth:`finish`):
+        # nothing until the session is known, then the session's grants; the Open311 API
+        # keeps its own rules (a key's scopes, no personal data without one), in Python
+        flask.g.tb_row_token = row_scope.enter(TOWN if path.startswith("/open311/") else None)
         if path.startswith("/open311/"):
             return None  # its own rules (intake/): reads by GeoReport v2, writes with a key
         token = req.cookies.get(COOKIE)
@@ -150,6 +156,7 @@ class Gate:
         except AuditError:
             return _unavailable()
         flask.g.tb_session = sess
+        row_scope.replace(request_scope)  # resolved on the first read of a scoped table
         if req.method not in ("GET", "HEAD", "OPTIONS") and foreign_origin(req):
             return self.refuse(403, sess, "foreign origin " + str(req.headers.get("Origin"))[:100])
         if _is_open(path):
@@ -180,6 +187,17 @@ class Gate:
         if not self.page_allowed(sess.role, path):
             return self.refuse(403, sess, f"the {sess.role} role may not open {path[:80]}")
         return None
+
+    @staticmethod
+    def finish(_exc=None) -> None:
+        """The ``teardown_request`` hook: the request's database scope is undone, so a
+        server thread carries no reader's scope into its next request."""
+        token = flask.g.pop("tb_row_token", None)
+        if token is not None:
+            try:
+                row_scope.leave(token)
+            except ValueError:  # set in another context (cannot happen with Flask's threads)
+                row_scope.replace(None)
 
     def to_login(self, sess):
         """A page without a signed-in session: to the sign-in (or the step it is at)."""
@@ -291,5 +309,6 @@ def install_gate(server, access, dash_app=None) -> Gate:
     gate = Gate(access, dash_app)
     headers = Headers(dash_app)
     server.before_request(gate.check)
+    server.teardown_request(gate.finish)
     server.after_request(headers.add)
     return gate

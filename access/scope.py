@@ -162,6 +162,17 @@ def in_scope(record: dict | None, scope: Scope | None) -> bool:
     return bool(scope_mask(pd.DataFrame([{c: record.get(c) for c in COLUMNS.values()}]), scope)[0])
 
 
+def town_work():
+    """``with town_work():`` — database work that fills something every reader shares
+    (the wall's snapshot, the console's frame of every case, a page of cached counts)
+    reads the whole town, under PostGIS's row-level security too (geodata/row_scope.py):
+    filled inside a limited reader's request it would otherwise hold only their rows and
+    serve them to everyone. What is shared is filtered per reader after, by
+    :func:`scope_mask`."""
+    from geodata.row_scope import db_scope
+    return db_scope(TOWN)
+
+
 # ---- the scope of the request being answered ------------------------------------------------
 def known_ids(store) -> dict:
     """The ids grants may name, per column, and ``grid_district``: each grid's district."""

@@ -147,6 +147,10 @@ def install_access(dash_app, store, clock=None) -> Access:
     server = dash_app.server
     access = Access(store, clock=clock)
     server.extensions["townbrain_access"] = access
+    # the server's own work (its background threads, the live intake's writer) reads and
+    # writes the town; a request works as its session (the gate, geodata/row_scope.py)
+    from access.scope import TOWN
+    store.row_scope = TOWN
     install_gate(server, access, dash_app)
 
     login_manager = LoginManager()

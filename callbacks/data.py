@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from access.scope import GEOGRAPHY
+from access.scope import GEOGRAPHY, town_work
 from callbacks.as_of import ScreenPeriod, period_of, screen_period
 from indicators.view import CaseView
 from layers import BASE_LAYERS
@@ -108,12 +108,13 @@ class ScreenData:
             if self._base is not None and time.monotonic() - self._base_at < self.base_ttl_s:
                 return self._base
         frames = {}
-        for spec in BASE_LAYERS:
-            if not self.store.has_layer(spec.source):
-                frames[spec.id] = None
-                continue
-            present = set(self.store.columns(spec.source))
-            frames[spec.id] = self.store.read(spec.source, columns=[c for c in spec.columns if c in present])
+        with town_work():  # shared by every reader (base_layers_for gates it)
+            for spec in BASE_LAYERS:
+                if not self.store.has_layer(spec.source):
+                    frames[spec.id] = None
+                    continue
+                present = set(self.store.columns(spec.source))
+                frames[spec.id] = self.store.read(spec.source, columns=[c for c in spec.columns if c in present])
         with self._lock:
             self._base, self._base_at = frames, time.monotonic()
         return frames
@@ -199,8 +200,9 @@ class ScreenData:
             self.store.ping()
             out = {"year": CaseCounts(0, 0), "all": CaseCounts(0, 0)}
         else:
-            cases = self.store.read("cases", end=period.end, time_field="registered_at",
-                                    columns=["registered_at", "closed_at"], geometry=False)
+            with town_work():  # kept for the town's readers, whoever asks first
+                cases = self.store.read("cases", end=period.end, time_field="registered_at",
+                                        columns=["registered_at", "closed_at"], geometry=False)
             out = {name: _counts_at(cases, start, period) for name, start in (("year", period.start), ("all", None))}
         with self._lock:
             if len(self._as_of_counts) >= 8:
@@ -235,13 +237,14 @@ class ScreenData:
                 return self._newest[1]
         now = self.now()
         day = None
-        if self.store.has_layer("cases") and not self.store.count(
-                "cases", start=now - pd.Timedelta(days=recent_days), end=now + pd.Timedelta(days=1),
-                time_field="reported_at"):
-            reported = self.store.read("cases", end=now, time_field="reported_at", columns=["reported_at"],
-                                       geometry=False)["reported_at"].dropna()
-            if len(reported):
-                day = reported.max().tz_convert(self.tz).normalize()
+        with town_work():  # the town's newest day, kept for every reader
+            if self.store.has_layer("cases") and not self.store.count(
+                    "cases", start=now - pd.Timedelta(days=recent_days), end=now + pd.Timedelta(days=1),
+                    time_field="reported_at"):
+                reported = self.store.read("cases", end=now, time_field="reported_at", columns=["reported_at"],
+                                           geometry=False)["reported_at"].dropna()
+                if len(reported):
+                    day = reported.max().tz_convert(self.tz).normalize()
         with self._lock:
             self._newest = (time.monotonic(), day)
         return day

@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access.scope import GEOGRAPHY
+from access.scope import GEOGRAPHY, town_work
 from callbacks.i18n_names import english_name
 from callbacks.as_of import ScreenPeriod, screen_period
 from indicators import compute_all, compute_kpis
@@ -383,7 +383,12 @@ class ModuleData:
     def _read(self, period: ScreenPeriod | None = None) -> TownSnapshot:
         """Everything the modules show, read as of ``period.at`` (default: now, live):
         what was reported, registered or started after it is not read, and a case
-        closed after it counts as open (:func:`open_at`)."""
+        closed after it counts as open (:func:`open_at`). The whole town, whoever's
+        request fills it: :meth:`TownSnapshot.within` gates it per reader."""
+        with town_work():
+            return self._read_town(period)
+
+    def _read_town(self, period: ScreenPeriod | None) -> TownSnapshot:
         t0 = time.perf_counter()
         if period is None:
             period = screen_period(None, pd.Timestamp.now(tz=self.tz).floor("s"))
@@ -476,8 +481,9 @@ class ModuleData:
         """The footprints, read once (they change rarely) and only when asked for."""
         with self._lock:
             if self._buildings is None and self._has("buildings"):
-                self._buildings = self.store.read("buildings",
-                                                  columns=self._cols("buildings", ["building_id", *PLACES]))
+                with town_work():  # every reader's, gated by buildings_for
+                    self._buildings = self.store.read("buildings",
+                                                      columns=self._cols("buildings", ["building_id", *PLACES]))
             return self._buildings
 
     def buildings_for(self, scope) -> gpd.GeoDataFrame | None:

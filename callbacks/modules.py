@@ -373,8 +373,10 @@ def module_needs(store, module: M.Module, lang: str) -> tuple[list, bool]:
 def _has_layer(store, name: str) -> bool:
     """The layer is in the store with at least one record: a schema creates every
     layer of the data dictionary empty, and an empty layer is not loaded."""
+    from access.scope import town_work
     try:
-        return store.has_layer(name) and store.count(name) > 0
+        with town_work():  # whether the town has loaded it, not whether this reader sees a row of it
+            return store.has_layer(name) and store.count(name) > 0
     except Exception:  # noqa: BLE001 - an unreadable store has nothing loaded
         return False
 

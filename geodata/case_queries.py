@@ -120,6 +120,13 @@ def case_detail(store, case_id: str, now=None, scope=None) -> tuple[dict | None,
     (:mod:`geodata.case_timeline`)."""
     found = store.read("cases", where={"case_id": str(case_id)}, geometry=False, limit=1)
     if len(found) == 0:
+        if scope is not None and not scope.town:
+            # PostGIS's row-level security hid it: whether it exists at all decides
+            # between "outside your scope" (403, audited) and "no such case"
+            from access.scope import town_work
+            with town_work():
+                if store.count("cases", where={"case_id": str(case_id)}):
+                    raise OutOfScope(str(case_id))
         return None, timeline_from_case({})
     case = {k: (None if not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v) else v)
             for k, v in found.iloc[0].to_dict().items()}
@@ -155,6 +162,13 @@ class CaseCache:
         self.load_seconds: float | None = None
 
     def _load(self) -> tuple[CaseFrame, dict]:
+        """Every case and the side layers, as the town (whoever's request or thread asks
+        first: the frame is every reader's, gated per reader by :meth:`CaseFrame.mask`)."""
+        from access.scope import town_work
+        with town_work():
+            return self._load_town()
+
+    def _load_town(self) -> tuple[CaseFrame, dict]:
         t0 = time.perf_counter()
         present = set(self.store.columns("cases"))
         cols = [c for c in dict.fromkeys((*CONSOLE_COLUMNS, *SCOPE_COLUMNS, *OPTIONAL_COLUMNS, *TEXT_COLUMNS))

@@ -58,6 +58,10 @@ class Store(ABC):
     url: str
     #: The time a write is stamped with (see :data:`STAMPED`); a test may set its own clock.
     clock: Callable[[], pd.Timestamp] = staticmethod(_utc_now)
+    #: The scope this store's database work runs as when nothing nearer says
+    #: (geodata/row_scope.py): the server and the CLI set the town, a notebook its reader's
+    #: scope; None is nothing. Only PostGIS's row-level security reads it.
+    row_scope = None
 
     # ---- the backend shim -------------------------------------------------
     @abstractmethod

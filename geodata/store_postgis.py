@@ -23,6 +23,7 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
+from geodata import row_scope
 from geodata.frames import StoreError, StoreUnavailable, gc_paused
 from geodata.query import Filter, render_where
 from geodata.schema import Layer
@@ -82,12 +83,23 @@ class PostGISStore(Store):
 
     # ---- connections -------------------------------------------------------
     @contextlib.contextmanager
-    def _begin(self):
+    def _begin(self, *tables: str):
+        """A transaction on a pooled connection; when it works on a table of
+        ``row_scope.SCOPED_LAYERS``, with the scope of the work in progress set local
+        to it (gone at COMMIT, so the pool hands out no one's scope)."""
         try:
             with self.engine.begin() as conn:
+                if _scoped(tables):
+                    conn.exec_driver_sql(self._scope_sql(local=True))
                 yield conn
         except _connect_errors() as exc:
             raise StoreUnavailable(f"cannot reach PostGIS at {self._redacted()}: {str(exc).splitlines()[0]}") from exc
+
+    def _scope_sql(self, local: bool, scope=row_scope._UNSET) -> str:
+        """``set_config`` of the scope of the work in progress (geodata/row_scope.py)."""
+        if scope is row_scope._UNSET:
+            scope = row_scope.current(self.row_scope)
+        return row_scope.set_config_sql(scope, local)
 
     def _redacted(self) -> str:
         return sa.engine.make_url(self.engine.url).render_as_string(hide_password=True)
@@ -104,12 +116,19 @@ class PostGISStore(Store):
         return con
 
     @contextlib.contextmanager
-    def _arrow(self, sql: str):
+    def _arrow(self, sql: str, table: str | None = None):
         """Run ``sql`` and yield a stream of Arrow batches (valid inside the block);
-        reconnect once if the server went away since the last read."""
+        reconnect once if the server went away since the last read.
+
+        The ADBC connection is this thread's own and in autocommit, so a scope
+        (``table`` scoped: geodata/row_scope.py) is set on its session before the
+        query and cleared after it; a connection whose clearing fails is closed."""
+        scoped = _scoped((table,))
         for attempt in (0, 1):
             con = self._adbc()
             try:
+                if scoped:
+                    _adbc_run(con, self._scope_sql(local=False))
                 cur = con.cursor()
                 cur.execute(sql)
                 break
@@ -124,6 +143,13 @@ class PostGISStore(Store):
         finally:
             with contextlib.suppress(Exception):
                 cur.close()
+            if scoped:
+                try:
+                    _adbc_run(con, self._scope_sql(local=False, scope=None))
+                except Exception:  # noqa: BLE001 - a scope that may linger: the connection goes
+                    self._local.adbc = None
+                    with contextlib.suppress(Exception):
+                        con.close()
 
     def ping(self) -> dict:
         with self._begin() as conn:
@@ -169,6 +195,10 @@ class PostGISStore(Store):
                 if f.kind == "datetime" or f.name in _INDEXED:
                     conn.execute(sa.text(f'CREATE INDEX IF NOT EXISTS "ix_{decl.name}_{f.name}" '
                                          f'ON "{decl.name}" ("{f.name}")'))
+            # the second lock, from the first row on; a layer whose policy names this
+            # one (patrols → staff) had it dropped with the old table (DROP … CASCADE)
+            for name in (decl.name, *row_scope.dependents(decl.name)):
+                self._secure(conn, name)
 
     def _add_columns(self, decl: Layer, kinds: dict[str, str]) -> None:
         with self._begin() as conn:
@@ -177,6 +207,50 @@ class PostGISStore(Store):
                 if kind == "datetime" and col in decl.field_names:  # as _create_table: e.g. cases.updated_at
                     conn.execute(sa.text(f'CREATE INDEX IF NOT EXISTS "ix_{decl.name}_{col}" '
                                          f'ON "{decl.name}" ("{col}")'))
+            if set(kinds) & {*row_scope.PLACE_COLUMNS, *(k for k, _o in row_scope.THROUGH.values())}:
+                self._secure(conn, decl.name)  # ``townbrain assign`` placed its rows: the policy admits by them now
+
+    # ---- row-level security (geodata/row_scope.py) ---------------------------------------
+    def _secure(self, conn, name: str) -> list[str]:
+        """Put table ``name`` under its policy, by the columns it has now (nothing for a
+        layer that is not scoped, or absent). Idempotent; returns the statements run."""
+        if name not in row_scope.SCOPED_LAYERS:
+            return []
+        cols = {r[0] for r in conn.execute(sa.text(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = :t"), {"t": name})}
+        if not cols:
+            return []
+        tables = set(sa.inspect(conn).get_table_names())
+        sql = row_scope.policy_statements(name, cols, tables, geometry=_GEOM in cols)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('townbrain.schema'))"))
+        for stmt in sql:
+            conn.execute(sa.text(stmt))
+        return sql
+
+    def secure_rows(self) -> list[str]:
+        """Put every scoped layer present under its row-level security policy (the
+        town's DBA, ``townbrain db secure``; the store does it too when it makes one).
+        Run by the tables' owner; returns the statements run."""
+        with self._begin() as conn:
+            return [stmt for name in sorted(row_scope.SCOPED_LAYERS) for stmt in self._secure(conn, name)]
+
+    def row_security(self, role: str | None = None) -> dict:
+        """What binds whom: for each scoped layer present, whether its policy is on and
+        forced; and whether ``role`` (default: the store's own) is bound at all — a
+        superuser or a BYPASSRLS role never is."""
+        with self._begin() as conn:
+            who = conn.execute(sa.text("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles "
+                                       "WHERE rolname = coalesce(:r, current_user)"), {"r": role}).first()
+            rows = conn.execute(sa.text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                "EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = :p) "
+                "FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
+                "AND c.relname = ANY(:names)"), {"p": row_scope.POLICY, "names": sorted(row_scope.SCOPED_LAYERS)})
+            layers = {r[0]: bool(r[1] and r[2] and r[3]) for r in rows}
+        if who is None:
+            raise StoreError(f"there is no PostgreSQL role {role!r}")
+        return {"role": who[0], "bound": not (who[1] or who[2]), "layers": layers}
 
     def _drop(self, decl: Layer) -> None:
         with self._begin() as conn:
@@ -200,7 +274,7 @@ class PostGISStore(Store):
         sql = f'SELECT {", ".join(select) or "1"} FROM "{decl.name}"{self._conditions(decl, flt)}'
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with self._arrow(sql) as reader:
+        with self._arrow(sql, decl.name) as reader:
             if decl.geometry is None:
                 return reader.read_all().to_pandas()
             if points:
@@ -213,7 +287,7 @@ class PostGISStore(Store):
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
 
     def _count(self, decl, flt):
-        with self._begin() as conn:
+        with self._begin(decl.name) as conn:
             return conn.execute(sa.text(f'SELECT count(*) FROM "{decl.name}"{self._conditions(decl, flt)}')).scalar()
 
     # ---- writing -------------------------------------------------------------
@@ -227,15 +301,14 @@ class PostGISStore(Store):
             names.append(_GEOM)
         buf = io.StringIO()
         out.to_csv(buf, header=False, index=False, na_rep="")
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({", ".join(names)}) FROM STDIN WITH (FORMAT csv)') as cp:
-            cp.write(buf.getvalue())
+        _copy_rows(conn.connection.driver_connection, table, names, " WITH (FORMAT csv)",
+                   lambda cp: cp.write(buf.getvalue()))
         return names
 
     def _insert(self, decl, df, upsert):
         import psycopg
         try:
-            with self._begin() as conn:
+            with self._begin(decl.name) as conn:
                 if not upsert or not decl.id_field:
                     self._copy(conn, decl.name, df, decl)
                     return
@@ -255,7 +328,7 @@ class PostGISStore(Store):
         """One transaction, one COPY per layer (Store.append_together)."""
         import psycopg
         try:
-            with self._begin() as conn:
+            with self._begin(*(decl.name for decl, _df in items)) as conn:
                 for decl, df in items:
                     self._copy(conn, decl.name, df, decl)
         except (psycopg.errors.UniqueViolation, sa.exc.IntegrityError) as exc:
@@ -277,18 +350,20 @@ class PostGISStore(Store):
             return 0
         now = pd.Timestamp(self.clock()).floor("s").to_pydatetime()
         tz = _zone()
-        conn = self._copy_begin()
+        conn = self._copy_begin(self._scope_sql(local=True) if _scoped(rows) else None)
         try:
             for (decl, cols), recs in items:
                 names = [f'"{c}"' for c in cols] + ([_GEOM] if decl.geometry is not None else [])
                 stamp = STAMPED.get(decl.name)
-                with conn.cursor() as cur, cur.copy(f'COPY "{decl.name}" ({", ".join(names)}) FROM STDIN') as cp:
+
+                def write(cp, decl=decl, cols=cols, recs=recs, stamp=stamp):
                     wkb = _ewkb_hex([r.get("geometry") for r in recs]) if decl.geometry is not None else None
                     for i, r in enumerate(recs):
                         row = [now if c == stamp else _pg_value(r.get(c), tz) for c in cols]
                         if wkb is not None:
                             row.append(wkb[i])
                         cp.write_row(row)
+                _copy_rows(conn, decl.name, names, "", write)
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.broken or conn.closed or isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
@@ -303,10 +378,11 @@ class PostGISStore(Store):
             raise
         return sum(len(r) for _, r in items)
 
-    def _copy_begin(self):
+    def _copy_begin(self, then: str | None = None):
         """This thread's own connection (autocommit; opened on first use) with a
-        transaction begun. A kept connection the server dropped since its last use
-        fails on BEGIN, before any data is sent: it is replaced once."""
+        transaction begun, and ``then`` run in it (the scope's ``set_config``, local to
+        the transaction: in the same round trip). A kept connection the server dropped
+        since its last use fails on BEGIN, before any data is sent: it is replaced once."""
         import psycopg
         for attempt in (0, 1):
             conn = getattr(self._local, "copy", None)
@@ -319,7 +395,7 @@ class PostGISStore(Store):
                                      f"{str(exc).splitlines()[0]}") from exc
                 self._local.copy = conn
             try:
-                conn.execute("BEGIN")
+                conn.execute("BEGIN" + (f"; {then}" if then else ""))
                 return conn
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 self._drop_copy_connection()
@@ -339,7 +415,7 @@ class PostGISStore(Store):
         cols = [c for c in df.columns if c != decl.id_field]
         if not cols:
             return 0
-        with self._begin() as conn:
+        with self._begin(decl.name) as conn:
             kinds = self._table_columns(decl.name)
             typed = ", ".join(f'"{c}" {_SQL_TYPES[kinds[c]]}' for c in df.columns)
             conn.execute(sa.text(f'CREATE TEMP TABLE "{tmp}" ({typed}) ON COMMIT DROP'))
@@ -402,13 +478,45 @@ class PostGISStore(Store):
         return sql
 
     def _delete(self, decl, flt):
-        with self._begin() as conn:
+        with self._begin(decl.name) as conn:
             return conn.execute(sa.text(f'DELETE FROM "{decl.name}"{self._conditions(decl, flt)}')).rowcount
 
 
 def _zone():
     from geodata import config
     return config.timezone()
+
+
+def _scoped(tables) -> bool:
+    return any(t in row_scope.SCOPED_LAYERS for t in tables)
+
+
+def _adbc_run(con, sql: str) -> None:
+    cur = con.cursor()
+    try:
+        cur.execute(sql)
+        cur.fetchall()
+    finally:
+        cur.close()
+
+
+def _copy_rows(pg, table: str, names: list[str], options: str, write) -> None:
+    """COPY rows (``write(copy)`` sends them) into ``table`` on psycopg connection ``pg``,
+    inside its transaction. PostgreSQL refuses COPY FROM into a table whose row-level
+    security binds the writer ("COPY FROM not supported with row-level security"):
+    then the rows go into a temporary table by COPY and on by one INSERT … SELECT,
+    which the policy checks row by row."""
+    target = table
+    if table in row_scope.SCOPED_LAYERS and \
+            pg.execute("SELECT row_security_active(%s)", [f'"{table}"']).fetchone()[0]:
+        target = f"_rls_{table}"
+        pg.execute(f'CREATE TEMP TABLE "{target}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP')
+    cols = ", ".join(names)
+    with pg.cursor() as cur, cur.copy(f'COPY "{target}" ({cols}) FROM STDIN{options}') as cp:
+        write(cp)
+    if target != table:
+        pg.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{target}"')
+        pg.execute(f'DROP TABLE "{target}"')
 
 
 def _pg_value(v, tz=None):

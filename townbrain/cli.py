@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from townbrain.cli_common import DB_HELP, err, fail, out, parse_map as _parse_map, store_or_fail as _store
+from townbrain.cli_common import (DB_HELP, err, fail, operators_store, out, parse_map as _parse_map,
+                                  store_or_fail as _store)
 from townbrain.cli_export import export_app
 from townbrain.cli_load import load
 
@@ -78,7 +79,7 @@ def demo(out_path: Optional[str] = typer.Option(None, "--out", help="GeoPackage 
         fail(f"--today must be YYYY-MM-DD, not {today!r}")
     try:
         from geodata.demo import build_town, write_town
-        store = open_store(target)
+        store = operators_store(open_store(target))
         t0 = time.perf_counter()
         with out.status("generating the demo town…"):
             town = build_town(seed=seed, today=day)
@@ -300,6 +301,8 @@ from townbrain.cli_access import audit_app, kiosk_app, user_app  # noqa: E402 - 
 app.add_typer(user_app, name="user")
 app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(audit_app, name="audit")
+from townbrain.cli_db import db_app  # noqa: E402 - row-level security on PostGIS (the town's DBA)
+app.add_typer(db_app, name="db")
 
 bench_app = typer.Typer(help="Benchmarks (each prints a table and writes JSON under bench/results/).")
 app.add_typer(bench_app, name="bench")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-__all__ = ["out", "err", "DB_HELP", "fail", "store_or_fail", "parse_map"]
+__all__ = ["out", "err", "DB_HELP", "fail", "store_or_fail", "operators_store", "parse_map"]
 
 # soft_wrap: a report line piped to a file or another program stays one line (a
 # terminal still wraps it); tables are drawn to the terminal's width, or 80.
@@ -29,9 +29,17 @@ def store_or_fail(db: str | None, must_exist: bool = True):
         fail(f"{config.gpkg_path(url)} does not exist; create it with `townbrain demo --out {url}` "
              "or load a file into it with `townbrain load`")
     try:
-        return open_store(url)
+        return operators_store(open_store(url))
     except StoreError as exc:
         fail(str(exc))
+
+
+def operators_store(store):
+    """``store`` working as the command's operator: the whole town (contract: "The CLI runs
+    on the server as its operator"), also under PostGIS's row-level security."""
+    from access.scope import TOWN
+    store.row_scope = TOWN
+    return store
 
 
 def parse_map(spec: str | None) -> dict[str, str]:

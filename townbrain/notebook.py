@@ -151,6 +151,8 @@ def connect(url: str | os.PathLike | None = None, *, scope: str | Iterable[str] 
         raise FileNotFoundError(f"{u} does not exist; create the demo town with `townbrain demo --out {u}`")
     store = open_store(u)
     town = Town(store, scope=scope_from_grants(store, scope), url=u, personal=personal)
+    # on PostGIS the database keeps this connection to the scope too (geodata/row_scope.py)
+    store.row_scope = town.gate
     if personal:
         from access.service import Access, operator
         Access(store).audit.record("personal_data", user=operator(), source="notebook", object="cases",

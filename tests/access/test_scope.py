@@ -29,8 +29,9 @@ def app(_app):  # noqa: F811
 
 #: Readers that do not take a scope yet, and why. Shrink it; never grow it silently.
 NOT_YET = {
-    "geodata.case_queries.CaseCache._load": "the console's town-wide frame in memory; every question asked of "
-                                            "it is scoped (CaseFilter.scope in CaseFrame.mask)",
+    "geodata.case_queries.CaseCache._load_town": "the console's town-wide frame in memory, read as the town "
+                                                 "(access.scope.town_work); every question asked of it is scoped "
+                                                 "(CaseFilter.scope in CaseFrame.mask)",
     "geodata.intake_queries._with_awaiting": "the Open311 API's reads (intake/, another engineer's): keys' own rules",
     "geodata.workflow.apply_transition": "a write path reading the case it changes (API key rules, intake/)",
 }
