@@ -188,7 +188,8 @@ def read_vector(path: Path, *, source_layer: str | None = None, layer_hint: str 
     GDAL's own remarks on the file (an unclosed ring, an unknown GPX version)
     are kept in ``notes["gdal_warnings"]`` instead of going to the terminal.
     """
-    with warnings.catch_warnings(record=True) as caught:
+    from geodata.gdal_lock import GDAL_LOCK
+    with GDAL_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rows = _read_vector(path, source_layer, layer_hint, encoding, where)
     if caught:

@@ -31,6 +31,7 @@ import pyogrio.errors
 
 from geodata import config
 from geodata.frames import StoreError, StoreUnavailable
+from geodata.gdal_lock import GDAL_LOCK
 from geodata.gpkg_rtree import Packed, node_size, rtree_boxes, rtree_entries, rtree_pack, rtree_rebuild, rtree_replace
 from geodata.query import Filter, render_where
 from geodata.schema import Layer
@@ -165,7 +166,8 @@ class GeoPackageStore(Store):
             empty = gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
             kwargs["geometry_type"] = _GEOM_TYPES[decl.geometry]
         with self._lock:
-            pyogrio.write_dataframe(empty, self.path, layer=decl.name, driver="GPKG", **kwargs)
+            with GDAL_LOCK:
+                pyogrio.write_dataframe(empty, self.path, layer=decl.name, driver="GPKG", **kwargs)
             with self._sql() as con:
                 con.execute("PRAGMA journal_mode = WAL")  # readers (the screen) never block the writer
                 if decl.id_field:
@@ -208,7 +210,7 @@ class GeoPackageStore(Store):
             kwargs["where"] = where
         if limit is not None:
             kwargs["max_features"] = int(limit)
-        with self._lock, _unavailable_as_such(self.path):
+        with self._lock, _unavailable_as_such(self.path), GDAL_LOCK:
             df = pyogrio.read_dataframe(self.path, layer=decl.name, columns=columns, use_arrow=True,
                                         read_geometry=decl.geometry is not None, **kwargs)
         if decl.geometry is not None and df.crs is None and len(df):
@@ -265,8 +267,9 @@ class GeoPackageStore(Store):
             kwargs = {}
             if decl.geometry is not None:
                 kwargs["geometry_type"] = _GEOM_TYPES[decl.geometry]
-            pyogrio.write_dataframe(df, self.path, layer=decl.name, driver="GPKG", append=True,
-                                    use_arrow=True, **kwargs)
+            with GDAL_LOCK:
+                pyogrio.write_dataframe(df, self.path, layer=decl.name, driver="GPKG", append=True,
+                                        use_arrow=True, **kwargs)
 
     def _row_count(self, decl: Layer) -> int:
         with self._sql() as con:
@@ -286,6 +289,7 @@ class GeoPackageStore(Store):
         ~9 µs), a rebuild ~6 µs per row of the whole layer. Keeping even the indexes
         whose keys arrive in order and rebuilding the rest measured 2x slower."""
         name = decl.name
+        df = _in_time_order(decl, df)
         def plan_tree():   # runs while the driver binds the rows
             plan = self._rtree_plan(decl, df) if not existing else None
             return plan, ({"rtree_rowid": plan.rowid_table} if plan else {})
@@ -513,6 +517,31 @@ def _sqlite_values(s: pd.Series) -> list:
 def _has_box(geoms: np.ndarray) -> np.ndarray:
     """Rows that get an R-tree entry: not missing, not empty (the insert trigger's WHEN)."""
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _in_time_order(decl: Layer, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` ordered by the layer's time field (stable; missing times last), for a
+    bulk write: the rows of a period then lie together in the table's pages (a
+    period's read touches fewer of them), and the time indexes, rebuilt after the
+    write, are built from keys that arrive nearly in order. bench/load's 1 M cases
+    (ids in file order, times shuffled): reported_at's index 0.7–1.2 s → 0.26 s,
+    closed_at's (which follows reported_at) 0.8–0.9 s → 0.46 s, the ids' 0.27 →
+    0.5–0.66 s; all seven 3.0–3.7 s → 2.4–2.6 s. A real export, whose ids grow
+    with time, gains on both. A frame already in order is returned as it is.
+
+    >>> from geodata.schema import LAYERS
+    >>> t = pd.to_datetime(["2024-03-02", None, "2024-01-05"]).tz_localize("UTC")
+    >>> _in_time_order(LAYERS["cases"], pd.DataFrame({"case_id": ["a", "b", "c"], "reported_at": t}))["case_id"].tolist()
+    ['c', 'a', 'b']
+    """
+    col = decl.time_field
+    if not col or col not in df.columns or not pd.api.types.is_datetime64_any_dtype(df[col]):
+        return df
+    keys = df[col].to_numpy(dtype="datetime64[us]").view(np.int64)
+    keys = np.where(df[col].isna().to_numpy(), np.iinfo(np.int64).max, keys)
+    if (np.diff(keys) >= 0).all():
+        return df
+    return df.take(np.argsort(keys, kind="stable"))
 
 
 class _RtreePlan(NamedTuple):
