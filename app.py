@@ -17,7 +17,7 @@ import dash
 
 from callbacks.data import ScreenData
 from callbacks.console import register_console  # the duty console (/console)
-from callbacks.console_export import console_cases
+from callbacks.console_export import console_cases, console_view
 from callbacks.health import register_health
 from callbacks.module_data import ModuleData
 from callbacks.modules import register_modules
@@ -95,7 +95,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     install_access(app, data.store)
     install_after_gate(app)  # then a callback's body against the callback map; a page asks the store first
     # the Export control's jobs (exports/web.py): behind the same gate, audited
-    install_exports(app.server, data.store, lambda search, scope: console_cases(data, search, scope))
+    install_exports(app.server, data.store, lambda search, scope: console_cases(data, search, scope),
+                    console_view=lambda search, scope: console_view(data, search, scope))
     return app
 
 

@@ -1,5 +1,5 @@
-/* The title bar's Export control (callbacks/export_panel.py): post the choice and the
- * page's query string to /export/jobs (exports/web.py), poll the job, show its
+/* The title bar's Export control (callbacks/export_panel.py): post the choice (the fields
+ * the chosen kind shows) and the page's query string to /export/jobs (exports/web.py), poll the job, show its
  * progress, then offer the file. Plain DOM on a container React keeps no children in;
  * listeners on the document, so a page redrawn by Dash needs nothing re-attached. */
 (function () {
@@ -77,10 +77,42 @@
             .catch(function (e) { failed(panel, String(e)); });
     }
 
+    /* a field serves some kinds of export only ("only for-map …"): sent when it shows */
+    function serves(select, kind) {
+        var field = select.closest('.export-field');
+        return !field || !field.classList.contains('only') || field.classList.contains('for-' + kind);
+    }
+
+    /* the wall's layers: those of the module in the URL (its default when none or unknown) */
+    function syncLayers(panel) {
+        var select = panel.querySelector('select[name="layer"]');
+        if (!select) { return; }
+        var opts = Array.prototype.slice.call(select.options);
+        var known = {};
+        opts.forEach(function (o) {
+            (o.getAttribute('data-modules') || '').split(' ').forEach(function (m) { known[m] = true; });
+        });
+        var m = new URLSearchParams(window.location.search).get('module');
+        if (!m || !known[m]) { m = panel.getAttribute('data-default-module'); }
+        opts.forEach(function (o) {
+            var on = (' ' + (o.getAttribute('data-modules') || '') + ' ').indexOf(' ' + m + ' ') >= 0;
+            o.hidden = !on;
+            o.disabled = !on;
+        });
+        if (select.selectedOptions.length === 0 || select.selectedOptions[0].disabled) {
+            var first = opts.filter(function (o) { return !o.disabled; })[0];
+            if (first) { select.value = first.value; }
+        }
+    }
+
     function start(panel) {
         if (panel.getAttribute('data-busy')) { return; }
+        syncLayers(panel);
+        var kind = panel.getAttribute('data-kind');
         var body = {page: panel.getAttribute('data-page'), search: window.location.search};
-        panel.querySelectorAll('select[name]').forEach(function (s) { body[s.name] = s.value; });
+        panel.querySelectorAll('select[name]').forEach(function (s) {
+            if (serves(s, kind)) { body[s.name] = s.value; }
+        });
         panel.setAttribute('data-busy', '1');
         progress(panel, {state: 'queued', progress: null});
         fetch('/export/jobs', {
@@ -99,9 +131,17 @@
         var t = e.target;
         if (t && t.name === 'kind' && t.closest) {
             var panel = t.closest('.export-panel');
-            if (panel) { panel.setAttribute('data-kind', t.value); }
+            if (panel) { panel.setAttribute('data-kind', t.value); syncLayers(panel); }
         }
     });
+    /* opening the control: the layers of the module on screen now (the wall changes module in place) */
+    document.addEventListener('toggle', function (e) {
+        var d = e.target;
+        if (d && d.open && d.querySelector) {
+            var panel = d.querySelector('.export-panel');
+            if (panel) { syncLayers(panel); }
+        }
+    }, true);
     document.addEventListener('click', function (e) {
         var btn = e.target && e.target.closest ? e.target.closest('.export-go') : null;
         if (!btn) { return; }

@@ -35,7 +35,7 @@ from access.scope import Scope as GateScope
 from geodata import config
 
 __all__ = ["ExportResult", "ExportError", "Scope", "Places", "gate_scope", "scoped", "BASEMAP", "TOWN", "NOTHING",
-           "new_export_id", "default_user", "sha256_of", "data_as_of", "finish"]
+           "ConsoleView", "CASE_STATES", "new_export_id", "default_user", "sha256_of", "data_as_of", "finish"]
 
 #: The place columns of a record (``townbrain assign``), as the gate reads them.
 PLACE_COLUMNS = tuple(COLUMNS.values())
@@ -136,6 +136,75 @@ def scoped(frame, scope: GateScope, places: Places | None = None, layer: str | N
     if getattr(frame, "_geometry_column_name", None) in frame and len(frame) and not scope.empty:
         return frame[scope_mask(placed_in_units(frame, *places.units), scope)]
     return frame.iloc[0:0]
+
+
+#: A case's state in a console view, drawn in this order (the latest on top).
+CASE_STATES = ("closed", "open", "overdue")
+#: The columns of a case a console view's map may show: no personal column ever
+#: (exports.data_export.PERSONAL_COLUMNS), whatever the role.
+VIEW_COLUMNS = ("case_id", "category", "subcategory", "status", "source", "district_id", "grid_id", "pro_grid_id",
+                "reported_at", "registered_at", "deadline", "closed_at")
+
+
+@dataclass(frozen=True)
+class ConsoleView:
+    """What the console shows, for a print map or an offline map of it: its cases (the
+    ones its filters select, already read through the gate: callbacks/console_export.py
+    ``console_view``) and the words of its filters and period, in the layout's language.
+
+    ``cases`` is a GeoDataFrame of points in EPSG:4326 (only :data:`VIEW_COLUMNS` are
+    kept); ``filters`` the (label, value) pairs a subtitle names; ``period`` the period
+    in words; ``now`` the moment "open" and "overdue" are judged (the console's now,
+    or the end of its ``as_of`` day); ``grids`` and ``districts`` the units its filters
+    pick (the map is framed on them); ``search`` the canonical query (for the audit
+    record); ``categories`` {code: name} for the tooltips.
+
+    >>> import geopandas as gpd, shapely
+    >>> now = pd.Timestamp("2024-05-06 12:00", tz="Asia/Shanghai")
+    >>> cases = gpd.GeoDataFrame({"case_id": ["C1", "C2", "C3"], "phone": ["139", None, None],
+    ...     "registered_at": [now - pd.Timedelta(days=3)] * 3,
+    ...     "deadline": [now - pd.Timedelta(days=1), now + pd.Timedelta(days=1), now - pd.Timedelta(days=2)],
+    ...     "closed_at": [pd.NaT, pd.NaT, now - pd.Timedelta(days=2)]},
+    ...     geometry=[shapely.Point(120.5, 31.2)] * 3, crs=4326)
+    >>> v = ConsoleView.of(cases, filters=(("状态", "在办"),), period="近7天", now=now)
+    >>> v.states().tolist(), "phone" in v.cases, v.describe()
+    (['overdue', 'open', 'closed'], False, '状态: 在办 · 近7天')
+    """
+
+    cases: object
+    filters: tuple = ()
+    period: str = ""
+    now: pd.Timestamp | None = None
+    grids: tuple = ()
+    districts: tuple = ()
+    search: str = ""
+    categories: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cases, **kw) -> "ConsoleView":
+        """A view of ``cases`` keeping only :data:`VIEW_COLUMNS` and the points."""
+        keep = [c for c in VIEW_COLUMNS if c in cases.columns]
+        geom = getattr(cases, "_geometry_column_name", None)
+        frame = cases[keep + ([geom] if geom in cases.columns else [])]
+        return cls(cases=frame.reset_index(drop=True), **kw)
+
+    def states(self) -> pd.Series:
+        """Each case's state at :attr:`now`: ``overdue`` (accepted, not closed, past
+        its deadline: geodata.case_filter.overdue_mask), ``closed``, else ``open``."""
+        from geodata.case_filter import overdue_mask
+        c = self.cases
+        now = self.now if self.now is not None else pd.Timestamp.now(tz=config.timezone())
+        if not len(c):
+            return pd.Series([], dtype=object)
+        closed = (c["closed_at"].notna() & (c["closed_at"] <= now)).to_numpy(bool) if "closed_at" in c else \
+            np.zeros(len(c), bool)
+        late = overdue_mask(c, now) if {"registered_at", "closed_at", "deadline"} <= set(c.columns) else \
+            np.zeros(len(c), bool)
+        return pd.Series(np.where(late, "overdue", np.where(closed, "closed", "open")), index=c.index)
+
+    def describe(self, sep: str = " · ") -> str:
+        """The filters and the period in one line (a layout's subtitle)."""
+        return sep.join([f"{k}: {v}" if v else k for k, v in self.filters] + ([self.period] if self.period else []))
 
 
 @dataclass

@@ -89,10 +89,10 @@
     var panel = document.getElementById('tb-panel');
     panel.appendChild(el('h1', null, data.title));
     panel.appendChild(el('div', 'tb-sub', data.subtitle));
-    if (data.legend) {
+    (data.legends || (data.legend ? [data.legend] : [])).forEach(function (legend) {
         var lg = el('div', 'tb-legend');
-        lg.appendChild(el('div', 'tb-legend-title', data.legend.title));
-        data.legend.classes.forEach(function (c) {
+        lg.appendChild(el('div', 'tb-legend-title', legend.title));
+        legend.classes.forEach(function (c) {
             var row = el('div', 'tb-legend-row');
             var sw = el('span', 'tb-swatch');
             sw.style.background = c[0];
@@ -101,7 +101,7 @@
             lg.appendChild(row);
         });
         panel.appendChild(lg);
-    }
+    });
     var sw = el('div', 'tb-switches');
     overlays.forEach(function (o) {
         var lab = el('label', 'tb-switch');

@@ -14,6 +14,12 @@ JSON parsed by the script and set with ``textContent``; the title is HTML-escape
 
 Residents never leave one by one (brief.md, "Security"): grids carry their resident
 counts, the population layer is H3 cells of at least 5 people.
+
+A console view (:class:`exports.common.ConsoleView`) makes the same page of the
+cases the console's filters select: grids coloured by how many of them each holds
+(classed on the scope's grids), the cases as heat and — up to :data:`VIEW_POINTS`
+of them — as points with a tooltip each (id, category, status, grid, reported,
+deadline; never a personal column), titled by the filters and the period.
 """
 from __future__ import annotations
 
@@ -30,9 +36,10 @@ import shapely
 
 from access.scope import Scope, scope_mask
 from exports import cartography as C
-from exports.common import (BASEMAP, ExportResult, Places, default_user, finish, gate_scope, new_export_id,
-                            plain_value, scoped)
-from exports.print_map import CREDIT_COLOURS, NO_DATA, MapRequest, _class_of, _fmt, _value_word, grid_classes
+from exports.common import (BASEMAP, ConsoleView, ExportResult, Places, default_user, finish, gate_scope,
+                            new_export_id, plain_value, scoped)
+from exports.print_map import (CREDIT_COLOURS, NO_DATA, POINT_STYLE, VIEW_LAYER, MapRequest, _class_of, _fmt,
+                               _value_word, grid_classes, scope_values, view_grid_counts)
 from geodata import config
 from layers import modules as M
 
@@ -57,7 +64,12 @@ POINT_TIPS = {
                 ("applications", "报名", "Applications")),
     "parking": (("name", "", ""), ("kind", "类别", "Kind"), ("spaces", "泊位", "Spaces"), ("occupied", "占用", "Occupied")),
     "opinion_items": (("title", "", ""), ("platform", "平台", "Platform"), ("sentiment", "倾向", "Sentiment")),
+    VIEW_LAYER: (("case_id", "", ""), ("_category", "类别", "Category"), ("_status", "状态", "Status"),
+                 ("_state", "现状", "Now"), ("grid_id", "网格", "Grid"), ("_reported", "上报时间", "Reported"),
+                 ("_deadline", "处置时限", "Deadline")),
 }
+#: A console view's cases are points with tooltips up to this many; above, heat only (said on the page).
+VIEW_POINTS = 20_000
 
 
 def json_for_script(obj) -> str:
@@ -100,19 +112,22 @@ def _geojson(frame, props: list[str], extra: dict | None = None) -> dict:
 
 
 def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: Scope | None = None,
-                  map_data: dict | None = None, export_id: str = "", made_by: str = "") -> dict:
+                  map_data: dict | None = None, export_id: str = "", made_by: str = "",
+                  view: ConsoleView | None = None) -> dict:
     """Everything the offline map shows, as plain data (also what ``bench/export.py``
     hands to the pydeck and plotly candidates), limited to ``scope`` — an
     :class:`access.scope.Scope`: :data:`~access.scope.TOWN` for the whole town;
     ``None`` raises :class:`~exports.common.ExportError` (fail closed), ``NOTHING``
     shows the base map alone. Grids and records are gated by access/scope.py
     (:func:`exports.common.scoped`); the base map (:data:`exports.common.BASEMAP`:
-    district outlines, roads, rivers, bus routes) stays whole."""
+    district outlines, roads, rivers, bus routes) stays whole. With a console
+    ``view`` the page is of its cases, not of the module."""
     from callbacks.i18n import t
     from exports.print_map import read_map_data, store_town_name
     module = M.get(module_id)
-    data = map_data or read_map_data(store, module, buildings=False)
+    data = map_data or read_map_data(store, module, buildings=False, view=view)
     snap, base = data["snap"], data["base"]
+    view = data.get("view")
     scope = gate_scope(scope)
     layers = []
     zh = lang == "zh"
@@ -123,16 +138,32 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
     d = base.get("districts")
     places = None if scope.town else Places.of(store)
     grids = scoped(base.get("grids"), scope, places, "grids")
-    # grids coloured by the module's KPI: the wall's numbers (callbacks.module_data)
-    kpi = module.choropleth
-    values = snap.grid_values(kpi, module)
+    # grids coloured by the module's KPI: the wall's numbers (callbacks.module_data), or by
+    # a console view's cases; classed on the grids the scope shows, not on the town's
+    ids = grids["grid_id"].astype(str).tolist() if grids is not None and len(grids) else []
+    cases = None
+    if view is None:
+        kpi = module.choropleth
+        values = scope_values(snap.grid_values(kpi, module), ids)
+        kpi_label = t(f"grid_kpi.{kpi}", lang)
+    else:
+        cases = scoped(data["layers"].get(VIEW_LAYER), scope, places, "cases")
+        cases = cases if cases is not None else view.cases.iloc[0:0]
+        kpi, kpi_label = "view_count", C.w("view_count", lang)
+        values = view_grid_counts(ConsoleView(cases=cases), ids)
     breaks, colours = grid_classes(values)
     rate = kpi in ("disposal_rate",)
-    legend = None
+    legend = legend_states = None
     if grids is not None and len(grids):
-        ids = grids["grid_id"].astype(str).tolist()
-        open_now, overdue = snap.open_by_grid()
-        residents = snap.residents_by_grid or {}
+        if view is None:
+            open_now, overdue = snap.open_by_grid()
+            residents = snap.residents_by_grid or {}
+        else:
+            state = cases["_state"] if len(cases) else pd.Series([], dtype=object)
+            gid = cases["grid_id"].astype("string") if len(cases) else pd.Series([], dtype="string")
+            open_now = gid[state.isin(["open", "overdue"]).to_numpy()].value_counts().to_dict()
+            overdue = gid[(state == "overdue").to_numpy()].value_counts().to_dict()
+            residents = {}
         fills, shown = [], []
         for gid in ids:
             c = _class_of(values.get(gid), breaks)
@@ -142,7 +173,6 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         extra = {"_fill": fills, "_name": [name_of(n) for n in grids.get("name", grids["grid_id"])], "_kpi": shown,
                  "_open": [int(open_now.get(g, 0)) for g in ids], "_overdue": [int(overdue.get(g, 0)) for g in ids],
                  "_residents": [int(residents.get(g, 0)) if residents else None for g in ids]}
-        kpi_label = t(f"grid_kpi.{kpi}", lang)
         layers.append({"name": t("layer.grids", lang) + " · " + kpi_label, "kind": "polygons",
                        "geojson": _geojson(grids, ["grid_id", "district_id"], extra),
                        "line": {"color": "#64748b", "width": 1, "opacity": 0.9}, "fillOpacity": 0.6,
@@ -176,16 +206,24 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
                        "geojson": _geojson(roads, [], {"_name": [name_of(n) for n in roads.get("name", [None] * len(roads))],
                                                        "_w": widths, "_c": cols}),
                        "tip": [["_name", ""]]})
-    # the module's cases this year as a heat layer (points only; aggregates show in the grids)
-    heat = year_case_points(store, snap, module, scope)
+    # the module's cases this year as a heat layer (points only; aggregates show in the grids),
+    # or the console view's cases
+    if view is None:
+        heat = year_case_points(store, snap, module, scope)
+    else:
+        heat = np.column_stack([cases.geometry.y.to_numpy(), cases.geometry.x.to_numpy()]) if len(cases) \
+            else np.empty((0, 2))
     if len(heat):
-        layers.append({"name": ("今年案件热力" if zh else "Case heat, this year"), "kind": "heat",
+        layers.append({"name": (C.w("view_heat", lang) if view is not None else
+                                "今年案件热力" if zh else "Case heat, this year"), "kind": "heat",
                        "points": np.round(heat, DIGITS).tolist(), "radius": 12,
                        # a point's weight against which the densest spot saturates: a share of all
                        "max": max(1.0, len(heat) / 2500),
                        "gradient": HEAT_GRADIENT})
+    if view is not None and 0 < len(cases) <= VIEW_POINTS:
+        layers.append(_view_points(cases, view, lang))
     for name, frame in data["layers"].items():
-        if name in ("case_heat", "population"):
+        if name in ("case_heat", "population", VIEW_LAYER):
             continue
         frame = frame if name in BASEMAP else scoped(frame, scope, places, name)
         if frame is None or not len(frame):
@@ -213,14 +251,69 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
                        "rows": [[plain_value(v) for v in row] for row in table.itertuples(index=False, name=None)],
                        "tip": [[f[0], f[1] if zh else f[2]] for f in fields if f[0] in pts]})
     town = store_town_name(store) or ("青澜镇" if zh else "Qinglan")
-    period = f"{snap.year_start:%Y-%m-%d} – {snap.now:%Y-%m-%d}"
     bounds = (d if d is not None and len(d) else grids).total_bounds.tolist()
-    title = f"{name_of(town)} · {module.zh if zh else module.en}"
-    subtitle = f"{module.theme_zh if zh else module.theme_en} | {C.w('period', lang)} {period}"
-    footer = (f"{C.w('as_of', lang)} {snap.now:%Y-%m-%d %H:%M} · {C.w('source', lang, town=name_of(town))} · "
+    if view is None:
+        period = f"{snap.year_start:%Y-%m-%d} – {snap.now:%Y-%m-%d}"
+        title = f"{name_of(town)} · {module.zh if zh else module.en}"
+        subtitle = f"{module.theme_zh if zh else module.theme_en} | {C.w('period', lang)} {period}"
+        as_of = snap.now
+    else:
+        title = f"{name_of(town)} · {C.w('view_title', lang)}"
+        subtitle = (f"{C.w('view_filters', lang)}: {view.describe()} | {C.w('view_total', lang, n=f'{len(cases):,}')}"
+                    + ("" if scope.town else " | scope")
+                    + (f" | {C.w('view_many', lang, n=f'{len(cases):,}')}" if len(cases) > VIEW_POINTS else ""))
+        as_of = view.now if view.now is not None else pd.Timestamp.now(tz=config.timezone())
+        picked = _view_focus(grids, view)
+        if picked is not None:
+            bounds = picked
+        if len(cases):
+            legend_states = {"title": C.w("view_cases", lang), "classes": [
+                [POINT_STYLE[VIEW_LAYER]["colours"][k], _value_word(k, lang)] for k in ("overdue", "open", "closed")]}
+    footer = (f"{C.w('as_of', lang)} {as_of:%Y-%m-%d %H:%M} · {C.w('source', lang, town=name_of(town))} · "
               f"{C.w('export', lang, id=export_id, user=made_by, at=pd.Timestamp.now(tz=config.timezone()).strftime('%Y-%m-%d %H:%M'))}")
-    return {"title": title, "subtitle": subtitle, "footer": footer, "legend": legend, "layers": layers,
-            "bounds": bounds, "lang": lang, "module": module.id}
+    legends = [x for x in (legend, legend_states) if x]
+    out = {"title": title, "subtitle": subtitle, "footer": footer, "legend": legend, "legends": legends,
+           "layers": layers, "bounds": bounds, "lang": lang, "module": module.id if view is None else "console"}
+    if view is not None:
+        out["cases"] = int(len(cases))
+    return out
+
+
+def _view_focus(grids, view: ConsoleView):
+    """lon/lat bounds of the grids a console view's filters pick (within the scope), or None."""
+    if grids is None or not len(grids) or not (view.grids or view.districts):
+        return None
+    picked = grids["grid_id"].astype(str).isin(view.grids)
+    if "district_id" in grids:
+        picked |= grids["district_id"].astype(str).isin(view.districts)
+    return grids[picked.to_numpy()].total_bounds.tolist() if picked.any() else None
+
+
+def _view_points(cases, view: ConsoleView, lang: str) -> dict:
+    """A console view's cases as a point layer, a tooltip each, coloured by their state."""
+    from callbacks.i18n import format_datetime, t
+    tz = config.timezone()
+    colours = POINT_STYLE[VIEW_LAYER]["colours"]
+    table = pd.DataFrame({"case_id": cases["case_id"].astype(str).to_numpy()})
+    if "category" in cases:
+        table["_category"] = [None if pd.isna(c) else view.categories.get(str(c), str(c)) for c in cases["category"]]
+    if "status" in cases:
+        table["_status"] = [None if pd.isna(x) else t(f"status.{x}", lang) for x in cases["status"]]
+    table["_state"] = [_value_word(x, lang) for x in cases["_state"]]
+    if "grid_id" in cases:
+        table["grid_id"] = cases["grid_id"].astype(object).where(cases["grid_id"].notna(), None).to_numpy()
+    for col, key in (("reported_at", "_reported"), ("deadline", "_deadline")):
+        if col in cases:
+            table[key] = [None if pd.isna(v) else format_datetime(v, lang, tz) for v in cases[col]]
+    table["_x"] = np.round(cases.geometry.x.to_numpy(), DIGITS)
+    table["_y"] = np.round(cases.geometry.y.to_numpy(), DIGITS)
+    table["_c"] = cases["_state"].map(colours).to_numpy()
+    fields = POINT_TIPS[VIEW_LAYER]
+    zh = lang == "zh"
+    return {"name": C.w("view_cases", lang), "kind": "points", "color": colours["open"], "radius": 4,
+            "columns": list(table.columns),
+            "rows": [[plain_value(v) for v in row] for row in table.itertuples(index=False, name=None)],
+            "tip": [[f[0], f[1] if zh else f[2]] for f in fields if f[0] in table]}
 
 
 def _tip_value(col: str, v, lang: str):
@@ -334,16 +427,21 @@ def render_leaflet_html(data: dict) -> str:
 
 
 def export_html(store, out, module: str = "public", *, lang: str = "zh", scope: Scope | None = None,
-                made_by: str | None = None, export_id: str | None = None, map_data: dict | None = None) -> ExportResult:
-    """Write the offline interactive map of ``module`` to ``out`` (one .html file)."""
+                made_by: str | None = None, export_id: str | None = None, map_data: dict | None = None,
+                view: ConsoleView | None = None) -> ExportResult:
+    """Write the offline interactive map of ``module`` — or of the console ``view`` —
+    to ``out`` (one .html file)."""
     t0 = time.perf_counter()
     MapRequest(module=module, lang=lang).check()
     export_id = export_id or new_export_id()
     made_by = made_by or default_user()
-    data = html_map_data(store, module, lang, scope=scope, map_data=map_data, export_id=export_id, made_by=made_by)
+    data = html_map_data(store, module, lang, scope=scope, map_data=map_data, export_id=export_id, made_by=made_by,
+                         view=view)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_leaflet_html(data), encoding="utf-8")
+    what = {"module": module} if view is None else {"view": view.search or "all", "subtitle": data["subtitle"],
+                                                      "cases": data["cases"]}
     return finish(out, export_id=export_id, made_by=made_by, kind="html", t0=t0, pages=1,
-                  details={"module": module, "lang": lang, "bytes": out.stat().st_size,
+                  details={**what, "lang": lang, "bytes": out.stat().st_size,
                            "layers": [lay["name"] for lay in data["layers"]]})

@@ -2,7 +2,9 @@
 the console's filtered cases equals the filter's oracle; a district-scoped planner gets
 only that district; personal columns stay home; the audit record carries the file's
 SHA-256; roles that may not export get 403; a job is its session's alone and its file
-leaves once; an export whose audit record cannot be written fails and leaves no file."""
+leaves once; an export whose audit record cannot be written fails and leaves no file.
+The console's print map and offline map name its filters and hold its cases; the wall's
+data export of a layer is the CLI's exporter, scoped and audited the same way."""
 from __future__ import annotations
 
 import hashlib
@@ -110,8 +112,11 @@ def test_roles_that_may_not_export_are_refused_and_a_job_is_its_sessions_alone(t
     job, st = run(plan, page="/console", kind="data", format="csv")
     other = client(town_app, "plan2", "planner")
     assert other.get(job["status"]).status_code == 404 and other.get(job["file"]).status_code == 404
-    # the wall exports maps, the console data; nothing else
-    assert plan.post("/export/jobs", json={"page": "/console", "kind": "map"}).status_code == 400
+    # the wall exports maps, an atlas and layers, the console its cases as data and maps; nothing else
+    assert plan.post("/export/jobs", json={"page": "/console", "kind": "atlas"}).status_code == 400
+    assert plan.post("/export/jobs", json={"page": "/wall", "kind": "data", "layer": "accounts"}).status_code == 400
+    assert plan.post("/export/jobs", json={"page": "/wall", "kind": "data", "layer": "schools",
+                                           "search": "?module=public"}).status_code == 400
     assert plan.post("/export/jobs", json={"page": "/console", "kind": "data", "format": "exe"}).status_code == 400
     layout = plan.get("/_dash-layout", headers={"Referer": "http://localhost/console"}).data
     assert b'"id":"export"' in layout and b'"id":"sign-out"' in layout
@@ -131,3 +136,89 @@ def test_an_export_whose_audit_record_cannot_be_written_fails_and_keeps_no_file(
     assert st["state"] == "failed" and "audit" in st["message"]
     assert c.get(r.get_json()["file"]).status_code == 404
     assert not any(town_app.server.extensions["townbrain_exports"].root.iterdir())
+
+
+# ---- the console's maps and the wall's layers ------------------------------------------------------------
+
+def _download(c, job, path):
+    path.write_bytes(c.get(job["file"]).data)
+    return path
+
+
+def _last_export(app, name) -> dict:
+    audit = app.server.extensions["townbrain_access"].audit.list(user=name)
+    rec = audit[audit["action"] == "export"].iloc[-1]
+    assert rec["outcome"] == "ok"
+    return json.loads(rec["detail"])
+
+
+def test_a_planner_prints_the_consoles_view_and_takes_it_offline(town_app, store, tmp_path):
+    from pypdf import PdfReader
+    from tests.exports.test_scoped_exports import html_data
+    c = client(town_app, "plan", "planner")
+    search = "?status=closed,dispatched&grid=G1,G4&lang=en"
+    want = oracle(store, status=["closed", "dispatched"], grid_id=["G1", "G4"])
+    assert len(want) > 3
+    job, st = run(c, page="/console", kind="map", format="pdf", paper="A4", orientation="portrait", dpi="150",
+                  search=search)
+    assert st["state"] == "done", st
+    pdf = _download(c, job, tmp_path / "console.pdf")
+    text = PdfReader(pdf).pages[0].extract_text()
+    for words in ("Console cases", "Status: Closed, Dispatched", "Grid: G1", "G4", "Reported: All time",
+                  f"{len(want)} cases", st["export_id"], "plan"):
+        assert words in text, words
+    rec = _last_export(town_app, "plan")
+    assert rec["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest() and rec["page"] == "/console"
+    assert rec["kind"] == "map" and rec["filters"] == "status=closed%2Cdispatched&grid=G1%2CG4"
+    assert rec["records"] == len(want) and rec["paper"] == "A4" and rec["scope"] == "town"
+
+    job, st = run(c, page="/console", kind="html", search=search)
+    assert st["state"] == "done", st
+    data = html_data(_download(c, job, tmp_path / "console.html"))
+    points = next(lay for lay in data["layers"] if lay["kind"] == "points")
+    assert sorted(r[points["columns"].index("case_id")] for r in points["rows"]) == sorted(want["case_id"])
+    assert "Status: Closed, Dispatched" in data["subtitle"] and "reported_by" not in json.dumps(data)
+    assert _last_export(town_app, "plan")["kind"] == "html"
+
+
+def test_a_district_planners_console_map_holds_only_that_district(town_app, store, tmp_path):
+    from tests.exports.test_scoped_exports import html_data
+    c = client(town_app, "plan-d1", "planner", grants="D1")
+    job, st = run(c, page="/console", kind="html", search="?grid=G1,G4")
+    assert st["state"] == "done", st
+    data = html_data(_download(c, job, tmp_path / "d1.html"))
+    points = next(lay for lay in data["layers"] if lay["kind"] == "points")
+    got = {r[points["columns"].index("case_id")] for r in points["rows"]}
+    assert got == set(oracle(store, grid_id=["G1"])["case_id"]) and "G4" not in data["subtitle"]
+    assert _last_export(town_app, "plan-d1")["scope"] != "town"
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "xlsx"])
+def test_the_wall_exports_a_layer_of_its_module_scoped_and_audited(town_app, store, tmp_path, fmt):
+    import pyogrio
+    c = client(town_app, "plan", "planner")
+    job, st = run(c, page="/wall", kind="data", layer="grids", format=fmt, crs="4490", search="?module=public")
+    assert st["state"] == "done", st
+    path = _download(c, job, tmp_path / f"grids.{fmt}")
+    if fmt == "gpkg":
+        got = pyogrio.read_dataframe(path)
+        assert sorted(got["grid_id"]) == ["G1", "G2", "G3", "G4"] and got.crs.to_epsg() == 4490
+    else:
+        import openpyxl
+        sheet = openpyxl.load_workbook(path).worksheets[0]
+        head = [cell.value for cell in sheet[1]]
+        names = {row[head.index("name")] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        assert names == {"东一网格", "东二网格", "西一网格", "西二网格"}
+    rec = _last_export(town_app, "plan")
+    assert rec["kind"] == "data" and rec["layer"] == "grids" and rec["module"] == "public" and rec["page"] == "/wall"
+    assert rec["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and rec["records"] == 4
+
+    # the cases from the wall: a district planner gets that district's, without personal columns
+    d1 = client(town_app, "plan-d1", "planner", grants="D1")
+    job, st = run(d1, page="/wall", kind="data", layer="cases", format="gpkg", search="?module=public")
+    assert st["state"] == "done", st
+    got = pyogrio.read_dataframe(_download(d1, job, tmp_path / "d1-cases.gpkg"))
+    assert sorted(got["case_id"]) == sorted(oracle(store, district_id=["D1"])["case_id"])
+    assert "reported_by" not in got and set(got["district_id"]) == {"D1"}
+    assert _last_export(town_app, "plan-d1")["personal"] is False
+

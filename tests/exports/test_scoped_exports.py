@@ -248,3 +248,52 @@ def test_an_exporter_refuses_the_notebooks_grant_holder(export_store, tmp_path):
     from exports.common import Scope as Grants
     with pytest.raises(TypeError, match="access.scope.Scope"):
         export_html(export_store, tmp_path / "x.html", "public", scope=Grants())
+
+
+# ---- the colour classes of a scoped map: the scope's, not the town's ------------------------------
+
+def test_a_scoped_maps_colour_classes_are_computed_on_the_scopes_grids(export_store, tmp_path):
+    """The grid choropleth's breaks come from the grids the reader may see: a D1 planner's
+    legend describes G1 and G2 (the public module's open cases: 4 and 5), not the town's
+    spread (1 to 8), which would both mislead the reader and leak the other district's
+    figures. Print map, offline map and the classes themselves agree."""
+    from callbacks.module_data import ModuleData
+    from exports.print_map import grid_classes, scope_values
+    module = M.get("public")
+    values = ModuleData(export_store, "Asia/Shanghai").snapshot().grid_values(module.choropleth, module)
+    town_breaks = grid_classes(values)[0]
+    d1_breaks = grid_classes(scope_values(values, ["G1", "G2"]))[0]
+    assert d1_breaks != town_breaks
+    assert min(d1_breaks) >= min(values[g] for g in ("G1", "G2")) and max(d1_breaks) <= max(values[g] for g in ("G1", "G2"))
+
+    d1 = export_map(export_store, tmp_path / "d1.pdf", MapRequest(module="public", paper="A4"), scope=D1)
+    town = export_map(export_store, tmp_path / "t.pdf", MapRequest(module="public", paper="A4"), scope=TOWN)
+    assert d1.details["classes"] == d1_breaks and town.details["classes"] == town_breaks
+
+    def labels(breaks):
+        return {f"{breaks[i]:,.0f} – {breaks[i + 1]:,.0f}" for i in range(len(breaks) - 1)}
+    (d1_text,), (town_text,) = pdf_text(d1.path), pdf_text(town.path)
+    assert labels(d1_breaks) and all(x in d1_text for x in labels(d1_breaks))
+    assert all(x in town_text for x in labels(town_breaks))
+    assert not [x for x in labels(town_breaks) - labels(d1_breaks) if x in d1_text]
+
+    def legend(path):
+        data = html_data(path)
+        return [c[1] for c in data["legend"]["classes"]]
+    assert set(legend(export_html(export_store, tmp_path / "d1.html", "public", scope=D1).path)) == labels(d1_breaks)
+    assert set(legend(export_html(export_store, tmp_path / "t.html", "public", scope=TOWN).path)) == labels(town_breaks)
+
+
+def test_a_scoped_console_views_classes_count_only_the_scopes_grids(export_store, tmp_path):
+    """A console view's grids are coloured by its cases per grid, classed on the scope's grids."""
+    from callbacks.console_export import console_view
+    from callbacks.data import ScreenData
+    from exports.print_map import grid_classes, view_grid_counts
+    screen = ScreenData(export_store, "Asia/Shanghai")
+    d1_view, _ = console_view(screen, "", D1)
+    town_view, _ = console_view(screen, "", TOWN)
+    d1 = export_map(export_store, tmp_path / "d1.pdf", MapRequest(paper="A4"), scope=D1, view=d1_view)
+    town = export_map(export_store, tmp_path / "t.pdf", MapRequest(paper="A4"), scope=TOWN, view=town_view)
+    assert d1.details["classes"] == grid_classes(view_grid_counts(d1_view, ["G1", "G2"]))[0]
+    assert town.details["classes"] == grid_classes(view_grid_counts(town_view, ["G1", "G2", "G3", "G4"]))[0]
+    assert d1.details["classes"] != town.details["classes"]
