@@ -38,7 +38,7 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from access.scope import COLUMNS as PLACES, scope_mask, request_scope  # issue 16, Deliver 3
+from access.scope import request_scope  # issue 16, Deliver 3
 from callbacks import ids
 from callbacks.as_of import BadAsOf
 from callbacks.i18n_names import english_name
@@ -115,38 +115,13 @@ class LiveData:
             hit = self._days.get(key)
             if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
                 return hit[1]
-        if scope.town:
-            days = changes.daily_cells(self.store, PLAYBACK_DAYS, now=last_day)
-        else:
-            days = scoped_daily_cells(self.store, scope, last_day)
+        days = changes.daily_cells(self.store, PLAYBACK_DAYS, now=last_day, scope=scope)
         days["zmax"] = max((c[2] for f in days["frames"] for c in f), default=1)
         with self._lock:
             if len(self._days) >= 8:
                 self._days.pop(next(iter(self._days)))
             self._days[key] = (time.monotonic(), days)
         return days
-
-
-def scoped_daily_cells(store, scope, last_day: pd.Timestamp) -> dict:
-    """:func:`geodata.changes.daily_cells` of the cases ``scope`` may see: the days'
-    case points read with their place columns, through the gate, into heat cells.
-    (``daily_cells`` reads no place column; when it takes a scope this goes.)"""
-    first = last_day.normalize() - pd.Timedelta(days=PLAYBACK_DAYS - 1)
-    dates = [first + pd.Timedelta(days=k) for k in range(PLAYBACK_DAYS)]
-    frames: list[list] = [[] for _ in dates]
-    if store.has_layer("cases"):
-        present = set(store.columns("cases"))
-        cases = store.read_points("cases", start=first, end=last_day.normalize() + pd.Timedelta(days=1),
-                                  time_field="reported_at",
-                                  columns=["reported_at", *(c for c in PLACES.values() if c in present)])
-        cases = cases[scope_mask(cases, scope)]
-        if len(cases):
-            day = cases["reported_at"].dt.tz_convert(last_day.tz).dt.normalize()
-            for k, d in enumerate(dates):
-                cells = changes.cases_to_cells(cases[(day == d).to_numpy()])
-                frames[k] = [[round(x, 5), round(y, 5), int(n)]
-                             for x, y, n in zip(cells["lon"], cells["lat"], cells["n"])]
-    return {"days": [d.strftime("%Y-%m-%d") for d in dates], "frames": frames}
 
 
 # ---- layout ------------------------------------------------------------------------------
@@ -337,16 +312,12 @@ def register_live(app, data) -> None:
         now = data.now()
         try:
             scope = request_scope()   # reads the grants: in an outage that fails too, and says so
-            frame, cursor = changes.changed_since(data.store, prev, now=now)
-            overflow = int(frame.attrs.get("overflow", 0)) if scope.town else 0
-            overdue = changes.overdue_between(data.store, prev.t, cursor.t) if prev else frame.iloc[:0]
+            frame, cursor = changes.changed_since(data.store, prev, now=now, scope=scope)
+            overflow = int(frame.attrs.get("overflow", 0)) if scope.town else 0  # the town's count: not theirs
+            overdue = changes.overdue_between(data.store, prev.t, cursor.t, scope=scope) if prev else frame.iloc[:0]
             names = live.category_names()
             fresh_page = "latest" not in feed
-            # a limited reader's ticker is filled from further back: most of the town's latest are not theirs
-            start = changes.latest_cases(data.store, TICKER_LEN * (1 if scope.town else 20), now=now) \
-                if fresh_page else frame
-            if not scope.town:
-                frame, overdue, start = (f[scope_mask(f, scope)] if len(f) else f for f in (frame, overdue, start))
+            start = changes.latest_cases(data.store, TICKER_LEN, now=now, scope=scope) if fresh_page else frame
         except Exception as exc:  # noqa: BLE001 - any failure: keep the last data, say since when
             log.warning("live: cannot read the change feed: %s", str(exc).splitlines()[0] if str(exc) else exc)
             since = feed.get("ok_text") or "—"

@@ -24,6 +24,15 @@ window of ``lag`` seconds before the cursor and drops what it already delivered,
 remembered in the cursor as ``change-time|kind|case_id`` keys (a few dozen at the
 simulator's rate). A case therefore comes again only when it changes again.
 
+Who sees what
+-------------
+Each reader takes a ``scope`` (access/scope.py, issue 16 Deliver 3) like every other
+reader of cases in ``geodata/``: the feed's records carry the place columns the gate
+decides by (district, grid, professional grid: :data:`PLACE_COLUMNS`), and the rows
+``scope`` does not let through are dropped after the read. The cursor moves as the
+town's does, so a limited reader's next poll neither repeats nor skips anything.
+``scope=None`` is the caller's own whole-town work (the server's, a test's).
+
 Examples
 --------
 >>> import tempfile, os, geopandas as gpd, pandas as pd, shapely
@@ -81,8 +90,12 @@ EVENT_LAG = 120.0
 #: case by case: the feed says "overflow" and the screen re-reads its totals.
 MAX_CHANGES = 5000
 #: The columns the feed carries; those a store lacks are left out.
+#: The place columns the scope gate decides by (access/scope.py ``COLUMNS``): read with
+#: every record the feed gives, so that a reader granted a professional grid, a district
+#: or a grid gets the cases placed in it.
+PLACE_COLUMNS = ("district_id", "grid_id", "pro_grid_id")
 FEED_COLUMNS = ("case_id", "category", "subcategory", "source", "status", "reported_at",
-                "registered_at", "deadline", "closed_at", "grid_id", "time_limit_h", UPDATED_FIELD)
+                "registered_at", "deadline", "closed_at", *PLACE_COLUMNS, "time_limit_h", UPDATED_FIELD)
 #: What makes a case urgent enough to interrupt the wall's rotation: the
 #: "emergencies" major class (突发事件, GB/T 30428) or a time limit of an hour or less.
 URGENT_CATEGORIES = frozenset({"emergencies"})
@@ -132,8 +145,17 @@ def _windows(columns, t: pd.Timestamp) -> list[tuple[str, pd.Timestamp, dict | N
             *[(f, t - pd.Timedelta(seconds=EVENT_LAG), unstamped) for f in events]]
 
 
+def _gated(frame: pd.DataFrame, scope) -> pd.DataFrame:
+    """The rows of ``frame`` that ``scope`` lets through (access/scope.py
+    ``scope_mask``); all of them for ``scope=None`` (the caller's whole-town work)."""
+    if scope is None or len(frame) == 0:
+        return frame
+    from access.scope import scope_mask
+    return frame[scope_mask(frame, scope)].reset_index(drop=True)
+
+
 def changed_since(store, cursor: Cursor | dict | None, *, now=None,
-                  max_changes: int = MAX_CHANGES) -> tuple[pd.DataFrame, Cursor]:
+                  max_changes: int = MAX_CHANGES, scope=None) -> tuple[pd.DataFrame, Cursor]:
     """Cases written since ``cursor``, and the cursor to pass next time.
 
     Returns a frame of :data:`FEED_COLUMNS` (those present) plus ``geometry``,
@@ -141,9 +163,10 @@ def changed_since(store, cursor: Cursor | dict | None, *, now=None,
     / ``closed``, or ``updated`` for any other write, e.g. a workflow step), newest
     first. The first call (``cursor=None``) returns nothing and only places the
     cursor at ``now``. When more than ``max_changes`` rows changed, the frame is
-    empty and ``frame.attrs["overflow"]`` holds their number. Raises
-    ``StoreError`` (or the driver's error) when the store cannot be read — the
-    caller keeps its last data.
+    empty and ``frame.attrs["overflow"]`` holds their number (the town's: a limited
+    reader's screen must not show it). With ``scope`` only the changes it lets through
+    are returned; the cursor is the town's. Raises ``StoreError`` (or the driver's
+    error) when the store cannot be read — the caller keeps its last data.
     """
     if isinstance(cursor, dict):
         cursor = Cursor.from_dict(cursor)
@@ -177,7 +200,7 @@ def changed_since(store, cursor: Cursor | dict | None, *, now=None,
     frame = frame[fresh.to_numpy()].copy()
     frame["change"] = _change_kind(frame)
     frame = frame.sort_values("changed_at", ascending=False, kind="stable").reset_index(drop=True)
-    return frame, Cursor(now, seen)
+    return _gated(frame, scope), Cursor(now, seen)
 
 
 def _iso(ts) -> str:
@@ -231,9 +254,10 @@ def _empty(store, present) -> pd.DataFrame:
     return frame
 
 
-def overdue_between(store, start, end) -> pd.DataFrame:
+def overdue_between(store, start, end, *, scope=None) -> pd.DataFrame:
     """Accepted cases still open whose deadline fell in ``[start, end)``: the cases
-    that became overdue (contract: ``open_overdue``) between two polls."""
+    that became overdue (contract: ``open_overdue``) between two polls (those
+    ``scope`` lets through)."""
     present = store.columns(LAYER)
     if "deadline" not in present:
         return pd.DataFrame()
@@ -244,19 +268,21 @@ def overdue_between(store, start, end) -> pd.DataFrame:
     frame = store.read(LAYER, start=start, end=end, time_field="deadline", where=where, columns=columns)
     if "registered_at" in frame:
         frame = frame[frame["registered_at"].notna()]
-    return frame.reset_index(drop=True)
+    return _gated(frame.reset_index(drop=True), scope)
 
 
-def latest_cases(store, n: int = 10, *, now=None, within_days: float = 30.0) -> pd.DataFrame:
-    """The ``n`` most recently reported cases (of the last ``within_days``), newest
-    first, to fill the screen's ticker before the feed has anything to say. Widens
-    its window an hour at a time, so a busy store reads a few rows, not a month."""
+def latest_cases(store, n: int = 10, *, now=None, within_days: float = 30.0, scope=None) -> pd.DataFrame:
+    """The ``n`` most recently reported cases (of the last ``within_days``) that
+    ``scope`` lets through, newest first, to fill the screen's ticker before the feed
+    has anything to say. Widens its window (an hour, a day, the whole span) until it
+    holds ``n`` of them, so a busy store reads a few rows, not a month — and a reader
+    of one grid still gets its own latest cases, however busy the rest of the town."""
     now = _utc_now(now)
     present = store.columns(LAYER)
     columns = [c for c in FEED_COLUMNS if c in present]
     span = pd.Timedelta(hours=1)
     while True:
-        frame = store.read(LAYER, start=now - span, time_field="reported_at", columns=columns)
+        frame = _gated(store.read(LAYER, start=now - span, time_field="reported_at", columns=columns), scope)
         if len(frame) >= n or span >= pd.Timedelta(days=within_days):
             break
         span = min(span * 24, pd.Timedelta(days=within_days))
@@ -297,15 +323,17 @@ def cases_to_cells(frame: pd.DataFrame, resolution: int = HEAT_RESOLUTION) -> pd
     return out.sort_values(["n", "h3"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def daily_cells(store, days: int = 30, *, now=None, resolution: int = HEAT_RESOLUTION) -> dict:
+def daily_cells(store, days: int = 30, *, now=None, resolution: int = HEAT_RESOLUTION, scope=None) -> dict:
     """The case heat of each of the last ``days`` days, for the time slider:
     ``{"days": [ISO date, …], "frames": [[[lon, lat, n], …], …]}``, oldest first,
-    cases counted on the day (in the configured zone) they were reported."""
+    cases (those ``scope`` lets through) counted on the day (in the configured zone)
+    they were reported."""
     tz = config.timezone()
     today = _utc_now(now).tz_convert(tz).normalize()
     start = today - pd.Timedelta(days=days - 1)
-    cases = store.read_points(LAYER, start=start, end=today + pd.Timedelta(days=1),
-                              time_field="reported_at", columns=["reported_at"])
+    places = [c for c in PLACE_COLUMNS if c in store.columns(LAYER)] if scope is not None and not scope.town else []
+    cases = _gated(store.read_points(LAYER, start=start, end=today + pd.Timedelta(days=1),
+                                     time_field="reported_at", columns=["reported_at", *places]), scope)
     dates = [start + pd.Timedelta(days=k) for k in range(days)]
     frames = []
     if len(cases):

@@ -454,3 +454,102 @@ def test_a_signed_in_officer_is_answered_only_within_the_grants(officer, raw, id
     assert figure[I.kpi_value("all", "open")] == int((reg.notna() & closed.isna()).sum())
     assert figure[I.base_count("cases")] == len(cases)
     assert figure[I.base_count("enterprises")] == int(admitted(raw["enterprises"], g, raw).sum())
+
+
+# ---- the wall's live feed ----------------------------------------------------------------------------------
+def feed_cursor(raw) -> dict:
+    """A cursor placed just before the town was written: every case is a change since."""
+    return {"t": (raw["cases"]["updated_at"].min() - pd.Timedelta(seconds=1)).tz_convert("UTC").isoformat(),
+            "seen": []}
+
+
+def feed_now(raw) -> pd.Timestamp:
+    return raw["cases"]["updated_at"].max() + pd.Timedelta(seconds=1)
+
+
+def heat_cells(cases: pd.DataFrame) -> dict:
+    """{H3 cell at the heat map's resolution: cases}, by h3 itself (not the feed's aggregation)."""
+    import h3
+    from geodata.changes import HEAT_RESOLUTION
+    cells = [h3.latlng_to_cell(p.y, p.x, HEAT_RESOLUTION) for p in cases.geometry]
+    return pd.Series(cells, dtype=object).value_counts().to_dict() if cells else {}
+
+
+def cells_of(frame: list) -> dict:
+    """{H3 cell: n} of the feed's [[lon, lat, n], …] (each a cell's centre)."""
+    import h3
+    from geodata.changes import HEAT_RESOLUTION
+    return {h3.latlng_to_cell(lat, lon, HEAT_RESOLUTION): n for lon, lat, n in frame}
+
+
+def test_the_feed_carries_every_place_column_the_gate_decides_by():
+    from access.scope import COLUMNS
+    from geodata.changes import FEED_COLUMNS, PLACE_COLUMNS
+    assert set(PLACE_COLUMNS) == set(COLUMNS.values()) and set(PLACE_COLUMNS) <= set(FEED_COLUMNS)
+
+
+@SETTINGS
+@given(ids=st.one_of(grants_st, st.sampled_from([["PG1"], ["PG2"], ["D1"], ["G3"]])))
+def test_the_live_feed_ticker_overdue_and_playback_hold_exactly_the_granted_cases(store, raw, ids):
+    """A reader granted only a professional grid gets its cases (the feed used to carry
+    the grid alone, and gave them nothing); a district its district's; the town all."""
+    from geodata import changes
+    g, scope = grants_of(ids), scope_for(store, ids)
+    cases = raw["cases"]
+    mine = cases[admitted(cases, g, raw)]
+    # the changes since a cursor before the town was written: every granted case, no other
+    frame, cursor = changes.changed_since(store, feed_cursor(raw), now=feed_now(raw), scope=scope)
+    assert sorted(frame["case_id"]) == sorted(mine["case_id"])
+    _, town_cursor = changes.changed_since(store, feed_cursor(raw), now=feed_now(raw))
+    assert cursor == town_cursor   # the cursor is the town's: the next poll neither repeats nor skips
+    # the ticker's first fill: the newest granted cases of the last 30 days, however few
+    latest = changes.latest_cases(store, 8, now=NOW, scope=scope)
+    recent = mine[mine["reported_at"] >= NOW - pd.Timedelta(days=30)].sort_values("reported_at", ascending=False)
+    assert latest["reported_at"].tolist() == recent["reported_at"].head(8).tolist()
+    assert set(latest["case_id"]) <= set(mine["case_id"])
+    # the cases that fell overdue in a window
+    start, end = NOW - pd.Timedelta(days=200), NOW
+    overdue = changes.overdue_between(store, start, end, scope=scope)
+    dl = mine["deadline"]
+    want = mine[(dl >= start) & (dl < end) & mine["closed_at"].isna() & mine["registered_at"].notna()]
+    assert sorted(overdue["case_id"] if len(overdue) else []) == sorted(want["case_id"])
+    # the playback's 30 days of heat
+    days = changes.daily_cells(store, 30, now=NOW, scope=scope)
+    day_of = mine["reported_at"].dt.tz_convert(TZ).dt.strftime("%Y-%m-%d")
+    for day, frame_ in zip(days["days"], days["frames"]):
+        assert cells_of(frame_) == heat_cells(mine[(day_of == day).to_numpy()]), day
+
+
+@pytest.mark.parametrize("ids", [["PG1"], ["D2"], "town"])
+def test_a_signed_in_reader_polls_a_live_feed_of_exactly_the_granted_cases(officer, raw, ids):
+    from callbacks import ids as I
+    from callbacks.live import TICKER_LEN
+    app, client = officer
+    app.server.extensions["townbrain_access"].accounts.set_grants("iso", ids, by="os:test")
+    g = grants_of(ids)
+    cases = raw["cases"]
+    mine = cases[admitted(cases, g, raw)]
+    assert 0 < len(mine) <= len(cases) and (len(mine) < len(cases)) == (ids != "town")
+    # a poll from a cursor before the town was written: every granted case changed, no other
+    status, resp = call(app, client, "callbacks.live", "poll_feed",
+                        {I.LIVE_POLL: 1, I.LIVE_FEED: {"cursor": feed_cursor(raw), "latest": [], "total": 0},
+                         I.URL: "?lang=en"})
+    assert status == 200
+    feed = resp[I.LIVE_FEED]["data"]
+    assert feed["ok"] and feed["count"] == len(mine) and feed["overflow"] == 0
+    assert {it["id"] for it in feed["latest"]} <= set(mine["case_id"]) and len(feed["latest"]) == TICKER_LEN
+    assert sum(c[2] for c in feed["cells"]) <= len(mine)
+    assert set(cells_of(feed["cells"])) <= set(heat_cells(mine))
+    # a fresh page: the ticker filled with the newest granted cases
+    status, resp = call(app, client, "callbacks.live", "poll_feed", {I.LIVE_POLL: 1, I.LIVE_FEED: {}, I.URL: ""})
+    assert status == 200
+    recent = mine[mine["reported_at"] >= NOW - pd.Timedelta(days=30)].sort_values("reported_at", ascending=False)
+    assert [it["id"] for it in resp[I.LIVE_FEED]["data"]["latest"]] == recent["case_id"].head(TICKER_LEN).tolist()
+    # the playback: each day's heat of the granted cases
+    day_of = mine["reported_at"].dt.tz_convert(TZ).dt.strftime("%Y-%m-%d")
+    for pos in (0, 25, 29):
+        status, resp = call(app, client, "callbacks.live", "playback_frame",
+                            {I.PLAYBACK_SLIDER: pos, I.URL: ""})
+        assert status == 200
+        shown = resp[I.PLAYBACK_FRAME]["data"]
+        assert cells_of(shown["cells"]) == heat_cells(mine[(day_of == shown["day"]).to_numpy()]), pos
