@@ -1,8 +1,13 @@
-"""Export from the product in a real Chromium (issue 17, point 5): a planner signs in with
+"""Export from the product in a real Chromium (issue 17, points 1 and 5): a planner signs in with
 a second factor, filters the console, exports its cases as CSV and as GeoPackage
 through the title bar's Export control, downloads them, and finds exactly the filtered
 cases in them and the file's SHA-256 in the audit trail; then prints the wall's module
-as a PDF whose text carries the title, the export id and the planner. A grid staff
+as a PDF whose text carries the title, the export id and the planner. The console's
+view goes out as a print map naming its filters and as an offline map that, opened
+from file:// in the same browser, draws its cases and fetches nothing; the wall hands
+over a layer of the module on screen as data (the layers listed follow the module).
+The browser resolves no name but this machine's (tests/browser/conftest.py), and
+no page asks for anything elsewhere. A grid staff
 member sees no Export control, only the sign-out link, and the route refuses them;
 signing out ends the session on the server."""
 from __future__ import annotations
@@ -21,7 +26,8 @@ from selenium.webdriver.support.ui import Select
 
 from callbacks import ids
 from layers.modules import get as get_module
-from tests.browser.conftest import TOWN_NAME, TZ, build_fixture_town, free_port, set_viewport
+from tests.browser.conftest import (TOWN_NAME, TZ, build_fixture_town, free_port, off_host, page_request_urls,
+                                    set_viewport)
 
 pytestmark = pytest.mark.browser
 PW = "Export-Browser-2026"
@@ -115,13 +121,101 @@ def test_a_planner_exports_the_consoles_filtered_cases_and_a_print_map(dash_duo,
 
     d.get(f"{dash_duo.server.url}/wall?module=public")
     dash_duo.wait_for_element(f"#{ids.WALL}", timeout=30)
-    pdf = export(dash_duo, {"kind": "map", "format": "pdf", "paper": "A4", "orientation": "portrait", "dpi": "150"})
+    pdf = export(dash_duo, {"kind": "map", "map-format": "pdf", "paper": "A4", "orientation": "portrait",
+                            "dpi": "150"})
     rec = audited(app, "planner-wang", hashlib.sha256(pdf.read_bytes()).hexdigest())
     reader = PdfReader(pdf)
     text = "".join(p.extract_text() for p in reader.pages)
     title = f"{TOWN_NAME} · {get_module('public').zh}"
     assert reader.metadata.title == title and title in text
     assert rec["export_id"] in text and "planner-wang" in text and rec["module"] == "public" and rec["paper"] == "A4"
+    assert dash_duo.get_logs() == []
+
+
+def shown_layers(d) -> list[str]:
+    """The wall's data layers the Export control offers now (enabled options)."""
+    return d.execute_script(f"""return Array.from(document.querySelectorAll('#{ids.EXPORT}-layer option'))
+        .filter(function (o) {{ return !o.disabled; }}).map(function (o) {{ return o.value; }});""")
+
+
+def test_a_planner_prints_the_consoles_view_takes_it_offline_and_exports_a_wall_layer(dash_duo, export_app):
+    import openpyxl
+    from pypdf import PdfReader
+    from tests.exports.test_scoped_exports import html_data
+    app, store = export_app
+    dash_duo.start_server_signed_out(app, port=free_port())
+    set_viewport(dash_duo.driver, 1920, 1080)
+    sign_in_as(dash_duo, app, "planner-li", "planner")
+    d = dash_duo.driver
+    page_request_urls(d)   # from here on, every request the pages make is checked
+    d.get(f"{dash_duo.server.url}/console?status=closed,dispatched&grid=G1,G2&lang=en")
+    dash_duo.wait_for_element(f"#{ids.CONSOLE_TABLE} table", timeout=30)
+    cases = store.read("cases", geometry=False)
+    want = cases[cases["status"].isin(["closed", "dispatched"]) & cases["grid_id"].isin(["G1", "G2"])]
+    assert 3 < len(want) < len(cases)
+    until(lambda: d.find_element(By.ID, ids.CONSOLE_TOTAL).text == f"{len(want)} cases", timeout=15)
+    d.find_element(By.ID, ids.EXPORT_BUTTON).click()
+    kinds = [o.get_attribute("value") for o in Select(d.find_element(By.ID, f"{ids.EXPORT}-kind")).options]
+    assert kinds == ["data", "map", "html"]
+    assert [o.text for o in Select(d.find_element(By.ID, f"{ids.EXPORT}-kind")).options][1:] == \
+        ["Print map", "Offline interactive map (HTML)"]
+
+    # the console's view as a print map: its filters, period and count are text in the PDF
+    pdf = export(dash_duo, {"kind": "map", "map-format": "pdf", "paper": "A4", "orientation": "landscape",
+                            "dpi": "150"})
+    text = PdfReader(pdf).pages[0].extract_text()
+    rec = audited(app, "planner-li", hashlib.sha256(pdf.read_bytes()).hexdigest())
+    for words in ("Console cases", "Status: Closed, Dispatched", "Grid: G1", "G2", "Reported: All time",
+                  f"{len(want)} cases", rec["export_id"], "planner-li"):
+        assert words in text, words
+    assert rec["page"] == "/console" and rec["kind"] == "map" and rec["records"] == len(want)
+    assert rec["filters"] == "status=closed%2Cdispatched&grid=G1%2CG2"
+
+    # … and as an offline map: opened from file:// it draws its cases and asks for nothing
+    page = export(dash_duo, {"kind": "html"})
+    data = html_data(page)
+    points = next(lay for lay in data["layers"] if lay["kind"] == "points")
+    assert sorted(r[points["columns"].index("case_id")] for r in points["rows"]) == sorted(want["case_id"])
+    assert audited(app, "planner-li", hashlib.sha256(page.read_bytes()).hexdigest())["kind"] == "html"
+    product_urls = page_request_urls(d)
+    assert product_urls and off_host(product_urls) == []
+    d.get(page.resolve().as_uri())
+    until(lambda: d.execute_script("return window.__tbDrawn || null"), timeout=30)
+    offline_urls = page_request_urls(d)
+    assert offline_urls and all(u.startswith(("file:", "data:")) for u in offline_urls), offline_urls
+    legends = d.execute_script("return Array.from(document.querySelectorAll('.tb-legend-title'))"
+                               ".map(function (e) { return e.textContent; })")
+    assert legends == ["Cases selected, by grid", "Cases selected"]
+    assert "Status: Closed, Dispatched" in d.find_element(By.CSS_SELECTOR, "#tb-panel .tb-sub").text
+    assert d.execute_script("return document.querySelectorAll('#tb-map canvas').length") >= 1
+
+    # the wall: a layer of the module on screen as data; the choice follows the module
+    d.get(f"{dash_duo.server.url}/wall?module=public")
+    dash_duo.wait_for_element(f"#{ids.WALL}", timeout=30)
+    d.find_element(By.ID, ids.EXPORT_BUTTON).click()
+    Select(d.find_element(By.ID, f"{ids.EXPORT}-kind")).select_by_value("data")
+    assert shown_layers(d) == ["cases", "districts", "grids", "rivers", "roads", "patrols", "cameras"]
+    xlsx = export(dash_duo, {"kind": "data", "layer": "grids", "format": "xlsx", "crs": "4490"})
+    sheet = openpyxl.load_workbook(xlsx).worksheets[0]
+    head = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[head.index("grid_id")] for r in rows) == ["G1", "G2", "G3", "G4"]
+    assert {r[head.index("name")] for r in rows} == {"东一网格", "东二网格", "西一网格", "西二网格"}
+    rec = audited(app, "planner-li", hashlib.sha256(xlsx.read_bytes()).hexdigest())
+    assert rec["page"] == "/wall" and rec["layer"] == "grids" and rec["crs"] == "4490" and rec["records"] == 4
+
+    d.get(f"{dash_duo.server.url}/wall?module=livelihood")
+    dash_duo.wait_for_element(f"#{ids.WALL}", timeout=30)
+    d.find_element(By.ID, ids.EXPORT_BUTTON).click()
+    Select(d.find_element(By.ID, f"{ids.EXPORT}-kind")).select_by_value("data")
+    assert "schools" in shown_layers(d) and "cameras" not in shown_layers(d)
+    option = d.find_element(By.CSS_SELECTOR, f'#{ids.EXPORT}-layer option[value="residents"]')
+    assert option.text == "人口（按网格汇总）"   # a planner never takes people out, only per-grid totals
+    csv = export(dash_duo, {"layer": "residents", "format": "csv"})
+    got = pd.read_csv(csv, encoding="utf-8-sig", comment="#")
+    assert sorted(got["grid_id"]) == ["G1", "G2", "G3", "G4"] and "residents" in got
+    assert audited(app, "planner-li", hashlib.sha256(csv.read_bytes()).hexdigest())["layer"] == "residents"
+    assert off_host(page_request_urls(d)) == []
     assert dash_duo.get_logs() == []
 
 
