@@ -12,12 +12,36 @@ from typing import Callable, Optional
 
 import typer
 
-from townbrain.cli_common import DB_HELP, fail, out, store_or_fail
+from townbrain.cli_common import DB_HELP, err, fail, out, store_or_fail
 
 export_app = typer.Typer(no_args_is_help=True,
                          help="Print layouts, atlases, offline HTML maps and data files for planners.")
 
 _ID_HELP = "Export id printed on the layout and written into the file (default: a new one)"
+_CONSOLE_HELP = ("A console view instead of a module: the console's query string, as in its address bar "
+                 "(e.g. \"?grid=G01-01&status=dispatched&from=2024-01-01&to=2024-03-31&overdue=1\"); its cases, "
+                 "titled by its filters and period")
+
+
+def _console_view(store, search: str, lang: str):
+    """The console at ``search`` as the operator sees it (the whole town), in ``lang``
+    unless the query names its own; (view, filters, the language it speaks). Parameters
+    the console would ignore are said on stderr, as the console notes them on screen."""
+    from urllib.parse import parse_qs
+    from access.scope import TOWN
+    from callbacks.console_export import console_view
+    from callbacks.console_state import parse_state
+    from callbacks.data import ScreenData
+    from geodata import config
+    search = search if search.startswith("?") or not search else "?" + search
+    if "lang" not in parse_qs(search.lstrip("?")):
+        search = (search or "?") + ("&" if len(search) > 1 else "") + f"lang={lang}"
+    screen = ScreenData(store, config.timezone())
+    view, filters = console_view(screen, search, TOWN)
+    _state, bad = parse_state(search, None, screen.now().date())
+    if bad:
+        err.print(f"ignored in --console: {', '.join(bad)}", highlight=False)
+    return view, filters, _state.lang
 
 
 def _run(store, status: str | None, make: Callable, what: dict, export_id: str | None) -> None:
@@ -107,8 +131,9 @@ def _day(value: Optional[str], option: str):
 
 
 @export_app.command("map")
-def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module: ecology, livelihood, online, "
-                                              "leadership, public, admin, enforcement, transport"),
+def export_map_cmd(module: Optional[str] = typer.Option(None, "--module", help="Wall module: ecology, livelihood, "
+                                                        "online, leadership, public, admin, enforcement, transport"),
+                   console: Optional[str] = typer.Option(None, "--console", help=_CONSOLE_HELP),
                    out_path: Path = typer.Option(..., "--out", help="PDF or PNG to write"),
                    fmt: Optional[str] = typer.Option(None, "--format", help="pdf or png (default from --out)"),
                    paper: str = typer.Option("A3", "--paper", help="A4, A3 or A1"),
@@ -121,9 +146,12 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
                    buildings: bool = typer.Option(True, "--buildings/--no-buildings", help="Draw building footprints"),
                    export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
-    """A print layout of a module's map: title, legend, scale bar, north arrow, inset, data as of, export id."""
+    """A print layout of a module's map, or of a console view (--console): title, legend, scale bar,
+    north arrow, inset, data as of, export id."""
     from access.scope import TOWN
     from exports.print_map import MapRequest, export_map
+    if (module is None) == (console is None):
+        fail("give --module ID for a module's map, or --console QUERY for a console view (one of them)")
     fmt = fmt or (out_path.suffix.lower().lstrip(".") or "pdf")
     box = None
     if bbox:
@@ -132,29 +160,48 @@ def export_map_cmd(module: str = typer.Option(..., "--module", help="Wall module
             assert len(box) == 4 and box[0] < box[2] and box[1] < box[3]
         except (ValueError, AssertionError):
             fail(f"--bbox takes lon/lat minx,miny,maxx,maxy with min < max, not {bbox!r}")
-    req = MapRequest(module=module, fmt=fmt, paper=paper.upper(), orientation=orientation, dpi=dpi,
+    req = MapRequest(module=module or "public", fmt=fmt, paper=paper.upper(), orientation=orientation, dpi=dpi,
                      lang=lang, grid=grid, bbox=box, buildings=buildings)
+    try:
+        req.check()
+    except ValueError as exc:
+        fail(str(exc))
     store = store_or_fail(db)
+    view = None
     what = {"kind": "map", "module": module, "format": fmt, "paper": req.paper, "orientation": orientation,
             "dpi": dpi, "grid": grid, "bbox": bbox, "scope": "town", "personal": False}
-    _run(store, f"drawing the {module} map…",
-         lambda eid, who: export_map(store, out_path, req, scope=TOWN, made_by=who, export_id=eid), what, export_id)
+    if console is not None:
+        from dataclasses import replace
+        view, filters, lang = _console_view(store, console, lang)
+        req = replace(req, lang=lang)
+        what = {k: v for k, v in what.items() if k != "module"} | {"page": "/console", "layer": "cases",
+                                                                    "filters": filters["filters"]}
+    _run(store, f"drawing the {module or 'console'} map…",
+         lambda eid, who: export_map(store, out_path, req, scope=TOWN, made_by=who, export_id=eid, view=view),
+         what, export_id)
 
 
 @export_app.command("html")
 def export_html_cmd(out_path: Path = typer.Option(..., "--out", help="HTML file to write"),
                     module: str = typer.Option("public", "--module", help="Wall module (default public)"),
+                    console: Optional[str] = typer.Option(None, "--console", help=_CONSOLE_HELP),
                     lang: str = typer.Option("zh", "--lang", help="zh or en"),
                     export_id: Optional[str] = typer.Option(None, "--export-id", help=_ID_HELP),
                     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
-    """One self-contained offline interactive map (every script, style and font inlined; fetches nothing)."""
+    """One self-contained offline interactive map of a module, or of a console view (--console):
+    every script, style and font inlined; fetches nothing."""
     from access.scope import TOWN
     from exports.html_map import export_html
     store = store_or_fail(db)
+    view = None
     what = {"kind": "html", "module": module, "scope": "town", "personal": False}
-    _run(store, f"building the offline {module} map…",
+    if console is not None:
+        view, filters, lang = _console_view(store, console, lang)
+        what = {"kind": "html", "page": "/console", "layer": "cases", "filters": filters["filters"], "scope": "town",
+                "personal": False}
+    _run(store, f"building the offline {module if view is None else 'console'} map…",
          lambda eid, who: export_html(store, out_path, module, lang=lang, scope=TOWN, made_by=who,
-                                     export_id=eid), what,
+                                     export_id=eid, view=view), what,
          export_id)
 
 

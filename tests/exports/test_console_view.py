@@ -119,3 +119,23 @@ def test_a_console_view_with_no_scope_is_refused(screen, export_store, tmp_path)
     with pytest.raises(ExportError, match="no scope given"):
         export_html(export_store, tmp_path / "v.html", scope=None, view=view)
     assert not list(tmp_path.iterdir())
+
+
+def test_cli_exports_a_console_view_as_a_print_map_and_an_offline_map(export_town, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    exe = Path(sys.executable).parent / "townbrain"
+    p = subprocess.run([exe, "export", "map", "--db", export_town, "--console", SEARCH + "&lang=en", "--paper", "A4",
+                        "--out", str(tmp_path / "c.pdf")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    text = PdfReader(tmp_path / "c.pdf").pages[0].extract_text()
+    assert "Console cases" in text and "Status: Closed, Dispatched" in text and "Grid: G1" in text
+    p = subprocess.run([exe, "export", "html", "--db", export_town, "--console", "grid=G3&oops=1",
+                        "--out", str(tmp_path / "c.html")], capture_output=True, text=True)
+    assert p.returncode == 0 and "ignored in --console: oops=1" in p.stderr, p.stderr
+    data = html_data(tmp_path / "c.html")
+    assert "网格: G3 西一网格" in data["subtitle"] and data["module"] == "console"
+    both = subprocess.run([exe, "export", "map", "--db", export_town, "--module", "public", "--console", "",
+                           "--out", str(tmp_path / "x.pdf")], capture_output=True, text=True)
+    assert both.returncode == 1 and "one of them" in both.stderr and not (tmp_path / "x.pdf").exists()
