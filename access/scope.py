@@ -10,11 +10,14 @@ that decides which rows of a frame of cases (or anything carrying ``district_id`
 ``scope`` and call it (tests/access/test_scope.py walks them).
 
 A district grant reaches the grids inside it (``Scope.district_grids``, from the grids
-layer's ``district_id``), so a record placed by its grid alone — a staff member, the
-live feed's cases — is inside its district's grant too. A record placed by nothing of
-its own is placed through what it belongs to, then gated the same way: a patrol by its
-inspector (:func:`scope_mask_by`), a building by the grid its footprint lies in
-(:func:`placed_in_units`).
+layer's ``district_id``), so a record placed by its grid alone — a staff member — is
+inside its district's grant too. A record placed by nothing of its own is placed
+through what it belongs to, then gated the same way: a patrol by its inspector, a
+supervised task by the key project it concerns (:data:`PLACED_THROUGH`,
+:func:`scope_mask_by`), a building by the grid its footprint lies in
+(:func:`placed_in_units`). What has no place at all — an application at the town's
+one service centre (``approvals``), a task about no project — is the town's alone
+(:data:`UNPLACED`): a limited reader is shown none of it, and told so.
 
 Examples
 --------
@@ -35,6 +38,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+# what has no place of its own is placed through another layer: one table for both locks
+from geodata.row_scope import THROUGH as PLACED_THROUGH
 
 #: Scope field → the column of a record that it limits.
 COLUMNS = {"districts": "district_id", "grids": "grid_id", "pro_grids": "pro_grid_id"}
@@ -62,6 +68,12 @@ class Scope:
 
 TOWN = Scope(town=True)
 NOTHING = Scope()
+#: ``PLACED_THROUGH`` (geodata/row_scope.py ``THROUGH``): layers whose records carry no
+#: place of their own, placed through the layer they name — layer → (key column, that
+#: layer); PostGIS's policies place them the same way.
+#: Layers of records that have no place at all, with why: only a town-wide grant sees them.
+UNPLACED = {"approvals": "an application at the town's one service centre names no place",
+            "tasks": "a task about no key project names no place (one about a project is placed by it)"}
 #: Layers of the town's geography, not records of its work: every reader sees them
 #: whole (the map of a district still shows the canal that runs through the town).
 GEOGRAPHY = frozenset({"roads", "rivers", "bus_routes", "town"})
@@ -122,6 +134,23 @@ def scope_mask_by(df: pd.DataFrame, scope: Scope | None, places: pd.DataFrame | 
     by_key = places[[key, *cols]].dropna(subset=[key]).drop_duplicates(key)
     placed = pd.DataFrame({key: df[key].to_numpy(object)}).merge(by_key.astype({key: object}), on=key, how="left")
     return m | scope_mask(placed, scope)
+
+
+def has_no_place(frame: pd.DataFrame, layer: str) -> np.ndarray:
+    """Which records of ``layer`` have no place at all: none of the place columns set,
+    and nothing to be placed through (:data:`PLACED_THROUGH`'s key empty) — a task
+    about no project, any approval. Only a town-wide grant sees them.
+
+    >>> tasks = pd.DataFrame({"task_id": ["T1", "T2"], "project_id": ["KP1", None]})
+    >>> has_no_place(tasks, "tasks").tolist(), has_no_place(tasks.iloc[:, :1], "approvals").tolist()
+    ([False, True], [True, True])
+    """
+    none = np.ones(len(frame), dtype=bool)
+    keys = [*COLUMNS.values(), *([PLACED_THROUGH[layer][0]] if layer in PLACED_THROUGH else [])]
+    for col in keys:
+        if col in frame.columns:
+            none &= frame[col].isna().to_numpy(bool)
+    return none
 
 
 def placed_in_units(frame, *units) -> pd.DataFrame:

@@ -148,6 +148,7 @@ def base_count(layer: str) -> str:
 MODULE_PANEL = "module-panel"    # the module's KPI tiles (left panel)
 MODULE_CHARTS = "module-charts"  # the module's charts (right panel)
 MODULE_NEEDS = "module-needs"    # "data not loaded yet" panel of a module
+MODULE_WITHHELD = "module-withheld"  # in that panel: what a limited reader is not shown (no place)
 LAYER_TOGGLES = "layer-toggles"  # dcc.Checklist of map layers
 GRID_KPI = "grid-kpi"            # dcc.RadioItems: the KPI the grids are coloured by
 GRID_CARD = "grid-card"          # the card of a clicked grid

@@ -48,7 +48,7 @@ OPINION_MAP_DAYS = 30
 #: Approvals are read from 40 days earlier: one completed this year may be submitted last year.
 THEME_READS = {
     "key_projects": (THEME_LAYERS["key_projects"].columns, None, True),
-    "tasks": (("task_id", "issued_at", "deadline", "completed_at", "status"), "issued_at", False),
+    "tasks": (("task_id", "project_id", "issued_at", "deadline", "completed_at", "status"), "issued_at", False),
     "cameras": (THEME_LAYERS["cameras"].columns, None, True),
     "approvals": (("approval_id", "channel", "visits", "submitted_at", "deadline", "completed_at", "status"),
                   "submitted_at", False),
@@ -112,6 +112,9 @@ class TownSnapshot:
     road_km: float | None = None
     subcategory_names: dict = field(default_factory=dict)            # lang → {code: name}
     theme_frames: dict = field(default_factory=dict)                 # the modules' own layers (THEME_READS)
+    #: the modules' layers whose records with no place at all (access/scope.py ``UNPLACED``)
+    #: a limited reader is not shown: the module's note names them
+    withheld: tuple = ()
     _memo: dict = field(default_factory=dict)
 
     # ---- residents, from their groups ---------------------------------------------------
@@ -141,28 +144,36 @@ class TownSnapshot:
         """This snapshot as ``scope`` (access/scope.py) may see it: every frame of cases,
         patrols, staff, entities and units through the gate (``scope_mask``; patrols
         through their inspector, ``scope_mask_by``), residents re-counted from their
-        groups, the modules' own layers without a place left out (fail closed), the
-        geography whole. A town scope is this snapshot; the others are built once per
-        snapshot and scope."""
+        groups, the modules' own layers placed as access/scope.py places them (a task
+        through its key project) and those with no place left out (fail closed, and
+        named in :attr:`withheld`), the geography whole. A town scope is this snapshot;
+        the others are built once per snapshot and scope."""
         if scope is not None and scope.town:
             return self
         return self.memo(("within", scope), lambda: self._within(scope))
 
     def _within(self, scope) -> "TownSnapshot":
-        from access.scope import scope_mask, scope_mask_by
+        from access.scope import PLACED_THROUGH, UNPLACED, has_no_place, scope_mask, scope_mask_by
 
         def keep(frame):
             return None if frame is None else frame[scope_mask(frame, scope)]
 
-        def patrols(frame):
-            return None if frame is None else frame[scope_mask_by(frame, scope, self.staff, "staff_id")]
+        def placed(layer, frame):
+            """Through what the record names (a patrol its inspector, a task its key project)."""
+            if frame is None or layer not in PLACED_THROUGH:
+                return keep(frame)
+            key, other = PLACED_THROUGH[layer]
+            places = self.staff if other == "staff" else self.theme_frames.get(other)
+            return frame[scope_mask_by(frame, scope, places, key)]
+        withheld = tuple(k for k, f in self.theme_frames.items()
+                         if k in UNPLACED and f is not None and has_no_place(f, k).any())
         out = dataclasses.replace(
             self, grids=keep(self.grids), pro_grids=keep(self.pro_grids), districts=keep(self.districts),
             cases=keep(self.cases), open_cases=keep(self.open_cases), heat=keep(self.heat),
-            patrols_recent=patrols(self.patrols_recent), patrols=patrols(self.patrols), reports=keep(self.reports),
-            enterprises=keep(self.enterprises), staff=keep(self.staff),
-            theme_frames={k: f if k in GEOGRAPHY else keep(f) for k, f in self.theme_frames.items()},
-            residents_h3=pd.Series(dtype="int64"), residents_by_grid={}, age_bands={},
+            patrols_recent=placed("patrols", self.patrols_recent), patrols=placed("patrols", self.patrols),
+            reports=keep(self.reports), enterprises=keep(self.enterprises), staff=keep(self.staff),
+            theme_frames={k: f if k in GEOGRAPHY else placed(k, f) for k, f in self.theme_frames.items()},
+            withheld=withheld, residents_h3=pd.Series(dtype="int64"), residents_by_grid={}, age_bands={},
             residents_total=None, residents_floating=None, _memo={})
         if self.residents_groups is not None:
             out.count_residents(keep(self.residents_groups))

@@ -359,15 +359,25 @@ def module_charts(snap, module: M.Module, lang: str) -> list:
     return [bar_chart(CHARTS[name](cctx, label, lang), name) for name in module.charts]
 
 
-def module_needs(store, module: M.Module, lang: str) -> tuple[list, bool]:
-    """The "data not loaded yet" panel: the module's ``needs`` the store lacks."""
+def module_needs(store, module: M.Module, lang: str, withheld=()) -> tuple[list, bool]:
+    """The module's note: the "data not loaded yet" panel (the module's ``needs`` the
+    store lacks) and, for a reader whose grants are less than the town, the layers of
+    the module whose records have no place and are not shown to them (``withheld``:
+    access/scope.py ``UNPLACED``) — so that a district's tiles are not read as the town's."""
     missing = [n for n in module.needs if not _has_layer(store, n)]
-    if not missing:
-        return [], True
-    return [html.H2(t("needs.title", lang), className="panel-title needs-title"),
-            html.P(t("needs.body", lang), className="needs-body"),
-            html.Ul([html.Li([html.Span(t(f"needs.{n}", lang)), html.Code(n, className="needs-layer")])
-                     for n in missing], className="needs-list")], False
+    hidden = [n for n in module.needs if n in withheld and n not in missing]
+    out = []
+    if missing:
+        out += [html.H2(t("needs.title", lang), className="panel-title needs-title"),
+                html.P(t("needs.body", lang), className="needs-body"),
+                html.Ul([html.Li([html.Span(t(f"needs.{n}", lang)), html.Code(n, className="needs-layer")])
+                         for n in missing], className="needs-list")]
+    if hidden:
+        out += [html.H2(t("withheld.title", lang), className="panel-title needs-title", id=ids.MODULE_WITHHELD),
+                html.P(t("withheld.body", lang), className="needs-body"),
+                html.Ul([html.Li([html.Span(t(f"withheld.{n}", lang)), html.Code(n, className="needs-layer")])
+                         for n in hidden], className="needs-list")]
+    return out, not out
 
 
 def _has_layer(store, name: str) -> bool:
@@ -390,7 +400,7 @@ def module_panels(store, snap, module: M.Module, lang: str) -> tuple[str, str, s
     per module snapshot (re-read once a minute at most) and language: a module switch
     then costs the server a dictionary lookup."""
     def build():
-        needs, hidden = module_needs(store, module, lang)
+        needs, hidden = module_needs(store, module, lang, snap.withheld if snap is not None else ())
         return (to_html(module_tiles(snap, module, lang)), to_html(module_charts(snap, module, lang)),
                 to_html(needs), hidden)
     return build() if snap is None else snap.memo(("panels", module.id, lang), build)

@@ -23,7 +23,9 @@ setting not set admits nothing.
 
 A row placed by nothing of its own is placed as access/scope.py places it: a
 patrol through its inspector (its ``staff_id`` among the staff the policy of
-``staff`` admits), a case's history through its case, a building without place
+``staff`` admits), a case's history through its case, a supervised task through the
+key project it concerns (a task about none, and an approval, has no place: only the
+town's work reads it), a building without place
 columns by the grid or professional grid its footprint's representative point lies
 in (``ST_PointOnSurface``, what shapely's ``representative_point`` computes).
 
@@ -50,7 +52,9 @@ SCOPED_LAYERS = frozenset({
     "key_projects", "tasks", "cameras", "approvals", "opinion_items", "parking", "schools",
     "medical_insurance"})
 #: A record placed through another layer: layer → (key column, the layer it names).
-THROUGH = {"patrols": ("staff_id", "staff"), "case_history": ("case_id", "cases")}
+#: access/scope.py places the same records the same way (``placed_through``).
+THROUGH = {"patrols": ("staff_id", "staff"), "case_history": ("case_id", "cases"),
+           "tasks": ("project_id", "key_projects")}
 #: Layers placed by their footprint when they carry no place column of their own.
 FOOTPRINT = frozenset({"buildings"})
 #: The units a footprint is placed in: (layer, its place columns).

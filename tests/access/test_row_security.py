@@ -143,6 +143,27 @@ def test_a_patrol_is_placed_through_its_inspector_and_a_building_through_its_foo
         assert len(app_store.read("buildings")) == 3 and len(app_store.read("patrols")) == 3
 
 
+def test_a_task_is_placed_through_its_key_project_and_a_task_about_none_is_the_towns(app_store):
+    """As access/scope.py places it (``PLACED_THROUGH``): the database admits a task
+    when it admits the key project the task names; a task about no project, and an
+    approval, only to the town."""
+    pt = shapely.Point
+    app_store.row_scope = TOWN
+    app_store.upsert("key_projects", gpd.GeoDataFrame(
+        {"project_id": ["KP1", "KP2"], "name": ["东项目", "西项目"], "district_id": ["D1", "D2"],
+         "grid_id": ["G1", "G3"]}, geometry=[pt(.5, .2), pt(1.5, .5)], crs=4326))
+    app_store.upsert("tasks", pd.DataFrame({"task_id": ["T1", "T2", "T3"], "project_id": ["KP1", "KP2", None],
+                                            "issued_at": [T0] * 3}))
+    app_store.upsert("approvals", pd.DataFrame({"approval_id": ["A1"], "submitted_at": [T0]}))
+    app_store.row_scope = None
+    for grants, want in (("D1", ["T1"]), ("G3", ["T2"]), ("P1", [])):
+        with db_scope(scope(app_store, grants)):
+            assert sorted(app_store.read("tasks", geometry=False)["task_id"]) == want, grants
+            assert app_store.count("approvals") == 0
+    with db_scope(TOWN):
+        assert app_store.count("tasks") == 3 and app_store.count("approvals") == 1
+
+
 # ---- through the store: every read path ------------------------------------------------------------
 def test_the_store_reads_counts_and_points_as_the_scope_of_the_work(app_store):
     d1 = scope(app_store, "D1")
