@@ -154,7 +154,7 @@ class Gate:
             if sess is None and req.cookies.get(DEVICE_COOKIE):
                 sess, device_refused = self.access.devices.check(req.cookies[DEVICE_COOKIE], client_address())
         except AuditError:
-            return _unavailable()
+            return unavailable()
         flask.g.tb_session = sess
         row_scope.replace(request_scope)  # resolved on the first read of a scoped table
         if req.method not in ("GET", "HEAD", "OPTIONS") and foreign_origin(req):
@@ -211,7 +211,7 @@ class Gate:
             self.access.audit.record("refused", outcome="refused", source=client_address(),
                                      object=f"{req.method} {req.path}"[:200], detail="no session: to sign-in")
         except AuditError:
-            return _unavailable()
+            return unavailable()
         return flask.redirect("/login?next=" + quote(nxt, safe="/") + (f"&lang={lang}" if lang else ""), 303)
 
     def refuse_device(self, why: str):
@@ -249,7 +249,7 @@ def audit_refusal(access, user: str | None, why: str):
         access.audit.record("refused", outcome="refused", user=user, source=client_address(),
                             object=f"{req.method} {req.path}"[:200], detail=why)
     except AuditError:
-        return _unavailable()
+        return unavailable()
     return None
 
 
@@ -259,10 +259,13 @@ def _device_name(why: str) -> str | None:
     return last if last.startswith("kiosk:") else None
 
 
-def _unavailable():
+def unavailable():
+    """The answer when the audit trail cannot be written: 503, ``Retry-After``, nothing
+    of what was asked."""
     resp = flask.jsonify({"error": "the audit trail cannot be written; try again later", "status": 503})
     resp.status_code = 503
     resp.headers["Retry-After"] = "30"
+    resp.headers["Cache-Control"] = "no-store"
     return resp
 
 

@@ -392,5 +392,5 @@ def _tls_configured() -> bool:
 
 
 def _unavailable():
-    from access.gate import _unavailable as unavailable
+    from access.gate import unavailable
     return unavailable()

@@ -22,7 +22,9 @@ callback and end as a 500 with a traceback per request. Two steps now:
    page, the sign-in) is a 503 with ``Retry-After`` and a sentence without the store's
    path or its driver's words (those go to the log). A page (Dash's index) checks the
    store first, so a town whose GeoPackage is corrupt gets the 503 and not an empty
-   screen.
+   screen. So is an audit trail that cannot be written (:class:`access.audit.AuditError`:
+   a case's view or its refusal, recorded inside a callback): the action does not
+   happen and nothing of it is sent; it is not the caller's bad input.
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ import traceback
 import flask
 from werkzeug.exceptions import HTTPException
 
-from access.gate import COOKIE, DEVICE_COOKIE, audit_refusal
+from access.audit import AuditError
+from access.gate import COOKIE, DEVICE_COOKIE, audit_refusal, unavailable as audit_unavailable
 from geodata.frames import StoreUnavailable
 
 log = logging.getLogger("townbrain.refusals")
@@ -198,6 +201,9 @@ class Refusals:
             return exc
         if isinstance(exc, StoreUnavailable):
             return self.unavailable(exc)
+        if isinstance(exc, AuditError):  # the action it was to record does not happen: nothing is sent
+            log.warning("503 %s %s: %s", flask.request.method, flask.request.path, _one_line(exc))
+            return audit_unavailable()
         if flask.request.path == CALLBACK:
             body = flask.request.get_json(silent=True, cache=True) or {}
             output = str(body.get("output"))[:120]
