@@ -39,7 +39,7 @@ from exports import cartography as C
 from exports.common import (BASEMAP, ConsoleView, ExportResult, Places, default_user, finish, gate_scope,
                             new_export_id, plain_value, scoped)
 from exports.print_map import (CREDIT_COLOURS, NO_DATA, POINT_STYLE, VIEW_LAYER, MapRequest, _class_of, _fmt,
-                               _value_word, grid_classes, scope_values, view_grid_counts)
+                               _value_word, grid_classes, grid_districts, scope_values, view_grid_counts)
 from geodata import config
 from layers import modules as M
 
@@ -150,7 +150,8 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         cases = scoped(data["layers"].get(VIEW_LAYER), scope, places, "cases")
         cases = cases if cases is not None else view.cases.iloc[0:0]
         kpi, kpi_label = "view_count", C.w("view_count", lang)
-        values = view_grid_counts(ConsoleView(cases=cases), ids)
+        values = view_grid_counts(ConsoleView(cases=cases, grids=view.grids, districts=view.districts), ids,
+                                  grid_districts(grids))
     breaks, colours = grid_classes(values)
     rate = kpi in ("disposal_rate",)
     legend = legend_states = None
@@ -185,7 +186,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
                   "classes": [[c, f"{_fmt(breaks[i], rate)} – {_fmt(breaks[i + 1], rate)}"]
                               for i, c in enumerate(colours)]}
         if any(v is None or pd.isna(v) for v in values.values()):
-            legend["classes"].append([NO_DATA, C.w("no_data", lang)])
+            legend["classes"].append([NO_DATA, C.w("no_data" if view is None else "view_unpicked", lang)])
     if d is not None and len(d):
         layers.insert(0, {"name": t("layer.districts", lang), "kind": "polygons",
                           "geojson": _geojson(d, ["district_id"], {"_name": [name_of(n) for n in d["name"]]}),
@@ -266,7 +267,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         picked = _view_focus(grids, view)
         if picked is not None:
             bounds = picked
-        if len(cases):
+        if 0 < len(cases) <= VIEW_POINTS:   # the points' colours (heat alone needs none)
             legend_states = {"title": C.w("view_cases", lang), "classes": [
                 [POINT_STYLE[VIEW_LAYER]["colours"][k], _value_word(k, lang)] for k in ("overdue", "open", "closed")]}
     footer = (f"{C.w('as_of', lang)} {as_of:%Y-%m-%d %H:%M} · {C.w('source', lang, town=name_of(town))} · "

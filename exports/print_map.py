@@ -130,17 +130,31 @@ def scope_values(values: dict, grid_ids) -> dict:
     return {g: values.get(g) for g in dict.fromkeys(str(x) for x in grid_ids)}
 
 
-def view_grid_counts(view: ConsoleView, grid_ids) -> dict:
-    """Cases of a console view in each grid (0 for a grid without any).
+def view_grid_counts(view: ConsoleView, grid_ids, districts=None) -> dict:
+    """Cases of a console view in each grid (0 for a grid without any); when the view
+    picks grids or districts, a grid outside them has no value (None): it is not part
+    of the view, and the colour classes are computed on the grids that are.
+    ``districts`` ({grid id: district id}) places the grids for a district filter.
 
-    >>> import geopandas as gpd
     >>> v = ConsoleView(cases=pd.DataFrame({"grid_id": ["G1", "G1", None]}))
     >>> view_grid_counts(v, ["G1", "G2"])
     {'G1': 2, 'G2': 0}
+    >>> view_grid_counts(ConsoleView(cases=v.cases, districts=("D1",)), ["G1", "G2", "G3"], {"G1": "D1", "G2": "D1"})
+    {'G1': 2, 'G2': 0, 'G3': None}
     """
     c = view.cases
     counts = c["grid_id"].astype("string").value_counts() if "grid_id" in c and len(c) else pd.Series(dtype=int)
-    return {str(g): int(counts.get(str(g), 0)) for g in grid_ids}
+    districts = districts or {}
+    picked = (lambda g: g in view.grids or districts.get(g) in view.districts) if view.grids or view.districts \
+        else (lambda g: True)
+    return {str(g): int(counts.get(str(g), 0)) if picked(str(g)) else None for g in grid_ids}
+
+
+def grid_districts(grids) -> dict:
+    """{grid id: district id} of a grid frame (empty without the column)."""
+    if grids is None or not len(grids) or "district_id" not in grids:
+        return {}
+    return dict(zip(grids["grid_id"].astype(str), grids["district_id"].astype(str)))
 
 
 def _cmap(n: int) -> list[str]:
@@ -326,7 +340,7 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
         kpi_label = t(f"grid_kpi.{kpi}", lang)
     else:
         kpi, rate, kpi_label = None, False, C.w("view_count", lang)
-        values = view_grid_counts(cview, shown_ids)
+        values = view_grid_counts(cview, shown_ids, grid_districts(grids_m))
     breaks, colours = grid_classes(values)
     legend_items = []
     if grids_m is not None and len(grids_m):
@@ -350,7 +364,7 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
         for i, col in enumerate(colours):
             legend_items.append(("patch", f"{_fmt(breaks[i], rate)} – {_fmt(breaks[i + 1], rate)}", col))
         if any(v is None or pd.isna(v) for v in values.values()):
-            legend_items.append(("patch", C.w("no_data", lang), NO_DATA))
+            legend_items.append(("patch", C.w("no_data" if cview is None else "view_unpicked", lang), NO_DATA))
 
     # the module's own layers
     legend_items.append(("title", C.w("legend", lang)))

@@ -60,6 +60,11 @@ def test_a_console_views_print_map_names_its_filters_period_and_count(screen, ex
                   "比例尺 1:", "北"):
         assert words in text, words
     assert r.details["cases"] == len(want) and r.details["view"] == "from=2020-01-01&status=closed%2Cdispatched&grid=G1%2CG3"
+    # the grids are coloured by the view's cases, classed on the grids it picks; the others are outside it
+    from exports.print_map import grid_classes
+    per_grid = view.cases["grid_id"].value_counts()
+    assert r.details["classes"] == grid_classes({g: int(per_grid.get(g, 0)) for g in ("G1", "G3")})[0]
+    assert "不在筛选范围" in text
 
 
 def test_a_console_views_print_map_in_english_says_overdue_only_and_the_as_of_day(screen, export_store, tmp_path):
