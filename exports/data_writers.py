@@ -23,6 +23,7 @@ import shapely
 
 from exports.common import ExportError, plain_value
 from exports.crs_out import OutCRS
+from geodata.gdal_lock import GDAL_LOCK
 from geodata.schema import FIELDS_BY_LAYER, LAYERS
 
 __all__ = ["Meta", "WRITERS", "shapefile_field_names"]
@@ -102,11 +103,13 @@ def write_gpkg(frame, out: Path, meta: Meta) -> dict:
     if len(frame) >= gpkg_bulk.BULK_ROWS and gpkg_bulk.bulk_writable(frame) is None:
         gpkg_bulk.write_gpkg_bulk(frame, out, meta.layer, options)
         return {"written": "bulk"}
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
-    try:
-        pyogrio.write_dataframe(frame, out, layer=meta.layer, driver="GPKG", use_arrow=True, layer_options=options)
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": None})
+    with GDAL_LOCK:   # the option is process-wide: no store write may run under it
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+        try:
+            pyogrio.write_dataframe(frame, out, layer=meta.layer, driver="GPKG", use_arrow=True,
+                                    layer_options=options)
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": None})
     return {"written": "gdal"}
 
 
@@ -117,8 +120,9 @@ def write_geojson(frame, out: Path, meta: Meta) -> dict:
     opts = {"DESCRIPTION": meta.description(), "WRITE_NAME": "YES"}
     if meta.crs.label == "EPSG:4326":
         opts["RFC7946"] = "YES"  # RFC 7946 is WGS84 only; other CRSs keep the "crs" member GDAL writes
-    pyogrio.write_dataframe(_times_as_text(frame, meta.tz), out, layer=meta.layer, driver="GeoJSON",
-                            use_arrow=True, layer_options=opts)
+    text = _times_as_text(frame, meta.tz)
+    with GDAL_LOCK:
+        pyogrio.write_dataframe(text, out, layer=meta.layer, driver="GeoJSON", use_arrow=True, layer_options=opts)
     return {}
 
 
@@ -183,8 +187,9 @@ def write_shp(frame, out: Path, meta: Meta) -> dict:
         parts.append((meta.layer, pd.DataFrame(text)))
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, part in parts:
-            pyogrio.write_dataframe(part, Path(tmp) / f"{name}.shp", driver="ESRI Shapefile", use_arrow=True,
-                                    layer_options={"ENCODING": "UTF-8"})
+            with GDAL_LOCK:
+                pyogrio.write_dataframe(part, Path(tmp) / f"{name}.shp", driver="ESRI Shapefile", use_arrow=True,
+                                        layer_options={"ENCODING": "UTF-8"})
             for f in sorted(Path(tmp).glob(f"{name}.*")):
                 z.write(f, f.name)
         buf = io.StringIO()
@@ -244,11 +249,13 @@ def write_kml(frame, out: Path, meta: Meta) -> dict:
     text = _times_as_text(frame, meta.tz)
     opts = {"NAME": f"{meta.layer} · {meta.export_id}", "DESCRIPTION": meta.description()}
     # LIBKML names each placemark from the field LIBKML_NAME_FIELD names (default "name")
-    pyogrio.set_gdal_config_options({"LIBKML_NAME_FIELD": name_field if name_field in frame else "name"})
-    try:
-        pyogrio.write_dataframe(text, out, layer=meta.layer, driver="LIBKML", use_arrow=True, dataset_options=opts)
-    finally:
-        pyogrio.set_gdal_config_options({"LIBKML_NAME_FIELD": None})
+    with GDAL_LOCK:   # the option is process-wide
+        pyogrio.set_gdal_config_options({"LIBKML_NAME_FIELD": name_field if name_field in frame else "name"})
+        try:
+            pyogrio.write_dataframe(text, out, layer=meta.layer, driver="LIBKML", use_arrow=True,
+                                    dataset_options=opts)
+        finally:
+            pyogrio.set_gdal_config_options({"LIBKML_NAME_FIELD": None})
     return {}
 
 

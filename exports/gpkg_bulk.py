@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
+from geodata.gdal_lock import GDAL_LOCK
 from geodata.gpkg_rtree import node_size, rtree_boxes, rtree_pack
 from geodata.store_gpkg import arrow_columns, gpkg_blob_array
 
@@ -128,9 +129,10 @@ def _gdal_layer(frame, geom, out: Path, layer: str, layer_options: dict) -> _Lay
     layer's triggers set aside and its R-tree emptied (its nodes are written whole)."""
     kinds = np.unique(shapely.get_type_id(np.asarray(geom.values, dtype=object)))
     kinds = kinds[kinds >= 0]   # one kind at most (bulk_writable); none when every geometry is missing
-    pyogrio.write_dataframe(_schema_frame(frame, geom.name), out, layer=layer, driver="GPKG", use_arrow=True,
-                            geometry_type=_TYPE_NAMES[kinds[0]] if len(kinds) else "Unknown",
-                            layer_options=layer_options)
+    with GDAL_LOCK:
+        pyogrio.write_dataframe(_schema_frame(frame, geom.name), out, layer=layer, driver="GPKG", use_arrow=True,
+                                geometry_type=_TYPE_NAMES[kinds[0]] if len(kinds) else "Unknown",
+                                layer_options=layer_options)
     con = sqlite3.connect(out, isolation_level=None)
     try:
         geom_col, srs_id = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
