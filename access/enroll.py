@@ -15,13 +15,14 @@ import flask
 from access.audit import AuditError
 from access.gate import DEVICE_COOKIE, client_address
 from access.i18n import TEXT, lang_of
+from callbacks.paths import app_href, request_prefix
 
 #: Chromium caps a cookie's lifetime at 400 days; the cookie is set again while the wall runs.
 COOKIE_DAYS = 400
 
 ENROLL = """<p>{{ t.enroll_why }}</p>
 {% if note %}<p class="tb-note" id="tb-note">{{ note }}</p>{% endif %}
-<form method="post" action="/enroll?{{ query }}" autocomplete="off">
+<form method="post" action="{{ base }}/enroll?{{ query }}" autocomplete="off">
 <label for="tb-code">{{ t.enroll_code }}</label><input id="tb-code" name="code" required autofocus
  autocapitalize="characters" spellcheck="false" maxlength="32" placeholder="XXXX-XXXX-XXXX">
 <button id="tb-submit" type="submit">{{ t.enroll_submit }}</button>
@@ -31,8 +32,8 @@ ENROLL = """<p>{{ t.enroll_why }}</p>
 
 def set_device_cookie(resp, token: str):
     from access.web import _tls_configured
-    resp.set_cookie(DEVICE_COOKIE, token, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Strict", path="/",
-                    secure=flask.request.is_secure or _tls_configured())
+    resp.set_cookie(DEVICE_COOKIE, token, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Strict",
+                    path=request_prefix(), secure=flask.request.is_secure or _tls_configured())
     return resp
 
 
@@ -56,7 +57,7 @@ def install_enroll(server, access, limiter, limits: str) -> None:
     def enroll_form():
         sess = flask.g.get("tb_session")
         if sess is not None and sess.device:
-            return flask.redirect("/wall" + lang_suffix(), 303)
+            return flask.redirect(app_href("/wall" + lang_suffix()), 303)
         return page()
 
     @server.route("/enroll", methods=["POST"])
@@ -69,7 +70,7 @@ def install_enroll(server, access, limiter, limits: str) -> None:
             return _unavailable()
         if token is None:
             return page(t.get(f"enroll_{why}", t["enroll_unknown"]), 401)
-        resp = flask.redirect("/wall" + lang_suffix(), 303)
+        resp = flask.redirect(app_href("/wall" + lang_suffix()), 303)
         resp.headers["Cache-Control"] = "no-store"
         return set_device_cookie(resp, token)
 

@@ -40,7 +40,7 @@ from access import roles
 from access.audit import AuditError
 from access.pages import SHELL, callback_modules, callback_page
 from access.scope import TOWN, request_scope
-from callbacks.paths import local_path
+from callbacks.paths import app_href, local_path, request_prefix
 from geodata import row_scope
 
 log = logging.getLogger(__name__)
@@ -111,10 +111,6 @@ class Gate:
             return True
         return roles.has_dash(role)
 
-    def _prefix(self) -> str:
-        """The app's requests prefix now (the notebook sets it after the app is made)."""
-        return self.dash_app.config.requests_pathname_prefix if self.dash_app is not None else "/"
-
     def callback_refusal(self, role: str, body: dict) -> str | None:
         """Why ``role`` may not make this callback, or None."""
         if not isinstance(body, dict):
@@ -131,7 +127,7 @@ class Gate:
             for it in items:
                 if isinstance(it, dict) and it.get("property") == "pathname" and isinstance(it.get("value"), str):
                     # the page as the router reads it: under a proxy's prefix too (callbacks/paths.py)
-                    if not self.page_allowed(role, local_path(it["value"], self._prefix())):
+                    if not self.page_allowed(role, local_path(it["value"], request_prefix())):
                         return f"callback for page {it['value'][:80]}"
         return None
 
@@ -177,7 +173,7 @@ class Gate:
                 return self.refuse(403, sess, f"the {sess.role} role has no Dash page")
             if path == "/_dash-layout" and req.referrer:
                 ref = urlsplit(req.referrer)
-                if ref.netloc == req.host and not self.page_allowed(sess.role, local_path(ref.path, self._prefix())):
+                if ref.netloc == req.host and not self.page_allowed(sess.role, local_path(ref.path, request_prefix())):
                     return self.refuse(403, sess, f"layout of {ref.path[:80]}")
             if path == "/_dash-update-component":
                 why = self.callback_refusal(sess.role, req.get_json(silent=True, cache=True) or {})
@@ -205,14 +201,16 @@ class Gate:
         lang = "en" if req.args.get("lang") == "en" else None
         if sess is not None:  # half signed in: back to the step it is at
             from access.web import STAGE_PAGES
-            return flask.redirect(STAGE_PAGES[sess.stage] + (f"?lang={lang}" if lang else ""), 303)
+            return flask.redirect(app_href(STAGE_PAGES[sess.stage] + (f"?lang={lang}" if lang else "")), 303)
         nxt = req.full_path.rstrip("?") if req.query_string else req.path
         try:
             self.access.audit.record("refused", outcome="refused", source=client_address(),
                                      object=f"{req.method} {req.path}"[:200], detail="no session: to sign-in")
         except AuditError:
             return unavailable()
-        return flask.redirect("/login?next=" + quote(nxt, safe="/") + (f"&lang={lang}" if lang else ""), 303)
+        # ``next`` is the app's own path (the proxy stripped the prefix); the address, the browser's
+        return flask.redirect(app_href("/login?next=" + quote(nxt, safe="/") + (f"&lang={lang}" if lang else "")),
+                              303)
 
     def refuse_device(self, why: str):
         req = flask.request
@@ -220,7 +218,7 @@ class Gate:
         if unwritten is not None:
             return unwritten
         lang = "&lang=en" if req.args.get("lang") == "en" else ""
-        resp = flask.redirect("/enroll?revoked=1" + lang, 303)
+        resp = flask.redirect(app_href("/enroll?revoked=1" + lang), 303)
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
@@ -311,6 +309,8 @@ class Headers:
 def install_gate(server, access, dash_app=None) -> Gate:
     gate = Gate(access, dash_app)
     headers = Headers(dash_app)
+    if dash_app is not None:  # whose requests prefix the addresses written for the browser carry
+        server.extensions["townbrain_dash"] = dash_app
     server.before_request(gate.check)
     server.teardown_request(gate.finish)
     server.after_request(headers.add)

@@ -7,6 +7,11 @@ time) or ``/login/totp`` (the code) → the page asked for, or the role's home.
 auditor's page. Chinese by default, English with ``?lang=en``; in the wall's dark
 style (login.css, served at ``/login/style.css``); no script at all.
 
+Under a path prefix (a reverse proxy, JupyterHub's proxy: callbacks/paths.py) every
+address these pages write — the stylesheet, a form's action, a link, a redirect —
+carries it, and so does the session cookie's ``Path``: other applications behind the
+same host never receive it. ``next`` holds the app's own path, without the prefix.
+
 Sign-in attempts are rate limited per address by Flask-Limiter (in memory: one
 server process) on top of the per-account lock-out.
 """
@@ -28,6 +33,7 @@ from access.audit import AuditError
 from access.gate import COOKIE, client_address, install_gate
 from access.i18n import TEXT, lang_of
 from access.service import Access
+from callbacks.paths import app_href, request_prefix
 
 STAGE_PAGES = {"password": "/login", "change_password": "/login/password", "totp_enrol": "/login/enrol",
                "totp": "/login/totp", "signed_in": "/account"}
@@ -38,7 +44,7 @@ BASE = """<!DOCTYPE html>
 <html lang="{{ 'en' if lang == 'en' else 'zh-CN' }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · TownBrain</title><link rel="icon" href="data:,">
-<link rel="stylesheet" href="/login/style.css"></head>
+<link rel="stylesheet" href="{{ base }}/login/style.css"></head>
 <body><main class="tb-card{{ ' wide' if wide }}" id="tb-{{ page }}">
 <div class="tb-brand"><span class="product">{{ t.product }}</span>
 <a id="tb-lang" href="?{{ lang_query }}">{{ t.lang_switch }}</a></div>
@@ -47,7 +53,7 @@ BASE = """<!DOCTYPE html>
 </main></body></html>"""
 
 LOGIN = """{% if note %}<p class="tb-note" id="tb-note">{{ note }}</p>{% endif %}
-<form method="post" action="/login?{{ query }}" autocomplete="off">
+<form method="post" action="{{ base }}/login?{{ query }}" autocomplete="off">
 <label for="tb-name">{{ t.name }}</label><input id="tb-name" name="name" value="{{ name }}" required autofocus
  autocapitalize="off" spellcheck="false">
 <label for="tb-password">{{ t.password }}</label><input id="tb-password" name="password" type="password" required>
@@ -56,7 +62,7 @@ LOGIN = """{% if note %}<p class="tb-note" id="tb-note">{{ note }}</p>{% endif %
 </form>"""
 
 CHANGE = """<p>{{ t.change_why }}</p><p class="tb-note">{{ t.policy }}</p>
-<form method="post" action="/login/password?{{ query }}" autocomplete="off">
+<form method="post" action="{{ base }}/login/password?{{ query }}" autocomplete="off">
 <label for="tb-current">{{ t.current }}</label><input id="tb-current" name="current" type="password" required autofocus>
 <label for="tb-new">{{ t.new }}</label><input id="tb-new" name="new" type="password" required>
 <label for="tb-again">{{ t.again }}</label><input id="tb-again" name="again" type="password" required>
@@ -68,7 +74,7 @@ CODE = """<p>{{ why }}</p>
 {% if qr %}<div class="tb-qr" id="tb-qr">{{ qr }}</div>
 <p>{{ t.secret }}: <code id="tb-secret">{{ secret }}</code></p>
 <p class="tb-mono" id="tb-uri">{{ uri }}</p>{% endif %}
-<form method="post" action="{{ action }}?{{ query }}" autocomplete="off">
+<form method="post" action="{{ base }}{{ action }}?{{ query }}" autocomplete="off">
 <label for="tb-code">{{ t.code }}</label><input id="tb-code" name="code" inputmode="numeric" pattern="[0-9 ]*"
  maxlength="8" required autofocus>
 <button id="tb-submit" type="submit">{{ t.verify }}</button>
@@ -78,13 +84,13 @@ CODE = """<p>{{ why }}</p>
 ACCOUNT = """<dl id="tb-who"><dt>{{ t.name }}</dt><dd id="tb-account-name">{{ name }}</dd>
 <dt>{{ t.role }}</dt><dd id="tb-account-role">{{ t.roles[role] }} ({{ role }})</dd>
 <dt>{{ t.grants }}</dt><dd>{{ grants or t.nothing }}</dd>
-<dt>{{ t.pages }}</dt><dd class="tb-links">{% for p in pages %}<a href="{{ p }}?{{ query }}">{{ t.page_names.get(p, p) }}</a>{% else %}{{ t.nothing }}{% endfor %}</dd></dl>
-<p class="tb-links"><a id="tb-change" href="/login/password?{{ query }}">{{ t.change }}</a>
-<a id="tb-signout" href="/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
+<dt>{{ t.pages }}</dt><dd class="tb-links">{% for p in pages %}<a href="{{ base }}{{ p }}?{{ query }}">{{ t.page_names.get(p, p) }}</a>{% else %}{{ t.nothing }}{% endfor %}</dd></dl>
+<p class="tb-links"><a id="tb-change" href="{{ base }}/login/password?{{ query }}">{{ t.change }}</a>
+<a id="tb-signout" href="{{ base }}/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
 
 AUDIT = """<p id="tb-verdict" class="{{ 'tb-ok' if verdict.ok else 'tb-bad' }}">{{ t.audit_whole if verdict.ok else t.audit_broken }}
  — {{ verdict.records }} {{ t.records }}{% if not verdict.ok %}: {{ verdict.reason }}{% endif %}</p>
-<form class="tb-inline" method="get" action="/audit"><input type="hidden" name="lang" value="{{ lang }}">
+<form class="tb-inline" method="get" action="{{ base }}/audit"><input type="hidden" name="lang" value="{{ lang }}">
 <div><label for="tb-user">{{ t.user }}</label><input id="tb-user" name="user" value="{{ user }}"></div>
 <div><label for="tb-since">{{ t.since }}</label><input id="tb-since" name="since" value="{{ since }}" placeholder="2026-12-01"></div>
 <button type="submit">{{ t.filter }}</button></form>
@@ -93,10 +99,11 @@ AUDIT = """<p id="tb-verdict" class="{{ 'tb-ok' if verdict.ok else 'tb-bad' }}">
 {% for r in rows %}<tr><td>{{ r.seq }}</td><td>{{ r.at }}</td><td>{{ r.username }}</td><td>{{ r.source }}</td>
 <td>{{ r.action }}</td><td>{{ r.object }}</td><td class="{{ r.outcome }}">{{ r.outcome }}</td><td>{{ r.detail }}</td></tr>
 {% endfor %}</tbody></table>
-<p class="tb-links"><a href="/account?{{ query }}">{{ t.account }}</a><a href="/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
+<p class="tb-links"><a href="{{ base }}/account?{{ query }}">{{ t.account }}</a>
+<a href="{{ base }}/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
 
-REFUSED = """<p id="tb-refused">{{ msg }}</p><p class="tb-links"><a href="/account?{{ query }}">{{ t.account }}</a>
-<a href="/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
+REFUSED = """<p id="tb-refused">{{ msg }}</p><p class="tb-links"><a href="{{ base }}/account?{{ query }}">{{ t.account }}</a>
+<a href="{{ base }}/logout?{{ query }}">{{ t.sign_out }}</a></p>"""
 
 
 def _render(page: str, title_key: str, body_tpl: str, wide: bool = False, **ctx) -> str:
@@ -107,9 +114,10 @@ def _render(page: str, title_key: str, body_tpl: str, wide: bool = False, **ctx)
     args = {k: v for k, v in flask.request.args.items() if k != "lang"}
     other = {**args, **({"lang": "en"} if lang == "zh" else {})}
     lang_query = "&".join(f"{quote(k)}={quote(v)}" for k, v in other.items())
-    body = flask.render_template_string(body_tpl, t=t, lang=lang, query=query, **ctx)
+    base = app_href("")   # the path prefix the browser reaches the app under, "" at the root
+    body = flask.render_template_string(body_tpl, t=t, lang=lang, query=query, base=base, **ctx)
     return flask.render_template_string(BASE, t=t, lang=lang, title=t[title_key], page=page, wide=wide,
-                                        lang_query=lang_query, body=_markup(body))
+                                        lang_query=lang_query, body=_markup(body), base=base)
 
 
 def _markup(s: str):
@@ -175,9 +183,9 @@ def install_access(dash_app, store, clock=None) -> Access:
 
     def with_cookie(resp, token: str | None):
         if token is None:
-            resp.delete_cookie(COOKIE, path="/", samesite="Strict")
+            resp.delete_cookie(COOKIE, path=request_prefix(), samesite="Strict")
         else:
-            resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
+            resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path=request_prefix(),
                             secure=flask.request.is_secure or _tls_configured())
         resp.headers["Cache-Control"] = "no-store"
         return resp
@@ -189,12 +197,12 @@ def install_access(dash_app, store, clock=None) -> Access:
     def go_on(sess):
         """Redirect a session to its stage's page, or (signed in) to where it was going."""
         if sess.stage != "signed_in":
-            return flask.redirect(STAGE_PAGES[sess.stage] + lang_suffix(), 303)
+            return flask.redirect(app_href(STAGE_PAGES[sess.stage] + lang_suffix()), 303)
         with guard:
             nxt = pending_next.pop(sess.session_id, None)
         if nxt and not _page_ok(sess.role, nxt):
             nxt = None
-        return flask.redirect(nxt or roles.home(sess.role) + lang_suffix(), 303)
+        return flask.redirect(app_href(nxt or roles.home(sess.role) + lang_suffix()), 303)
 
     def finish(sess, user):
         access.audit.record("sign_in", user=sess.name, source=client_address(),
@@ -267,7 +275,7 @@ def install_access(dash_app, store, clock=None) -> Access:
     def change_password():
         sess = session_at("change_password", "signed_in")
         if sess is None:
-            return flask.redirect("/login" + lang_suffix(), 303)
+            return flask.redirect(app_href("/login" + lang_suffix()), 303)
         t = TEXT[lang_of(flask.request.args)]
         error = ""
         if flask.request.method == "POST":
@@ -280,7 +288,7 @@ def install_access(dash_app, store, clock=None) -> Access:
                                                                client_address())
                     if not problems:
                         if sess.stage == "signed_in":
-                            return flask.redirect("/account" + lang_suffix(), 303)
+                            return flask.redirect(app_href("/account" + lang_suffix()), 303)
                         user = access.accounts.get(sess.name)
                         stage = access.accounts.next_stage(user)
                         if stage == "signed_in":
@@ -296,7 +304,7 @@ def install_access(dash_app, store, clock=None) -> Access:
     def code_page(kind: str):
         sess = session_at(kind)
         if sess is None:
-            return flask.redirect("/login" + lang_suffix(), 303)
+            return flask.redirect(app_href("/login" + lang_suffix()), 303)
         t = TEXT[lang_of(flask.request.args)]
         secret = None
         if kind == "totp_enrol":
@@ -308,7 +316,7 @@ def install_access(dash_app, store, clock=None) -> Access:
                 user = access.accounts.get(sess.name)
                 if access.accounts.locked(user):
                     access.sessions.end(sess, "locked", client_address())
-                    return with_cookie(flask.redirect("/login" + lang_suffix(), 303), None)
+                    return with_cookie(flask.redirect(app_href("/login" + lang_suffix()), 303), None)
                 if access.accounts.check_totp(user, flask.request.form.get("code", ""), client_address(),
                                               secret=secret):
                     with guard:
@@ -344,13 +352,13 @@ def install_access(dash_app, store, clock=None) -> Access:
         # GET is safe here: the cookie is SameSite=Strict, so another site cannot sign anyone out
         sess = flask.g.get("tb_session")
         if sess is not None and sess.device:  # a wall is not signed out; it is revoked (townbrain kiosk revoke)
-            return flask.redirect("/wall" + lang_suffix(), 303)
+            return flask.redirect(app_href("/wall" + lang_suffix()), 303)
         if sess is not None:
             try:
                 access.sessions.end(sess, "sign_out", client_address())
             except AuditError:
                 return _unavailable()
-        return with_cookie(flask.redirect("/login?out=1" + lang_suffix("&"), 303), None)
+        return with_cookie(flask.redirect(app_href("/login?out=1" + lang_suffix("&")), 303), None)
 
     @server.route("/account")
     def account():

@@ -42,7 +42,7 @@ from callbacks.data import case_cache
 from callbacks.console_view import (Names, case_detail, case_table, due_list, grid_count_layer, grid_ranking,
                                     inspector_ranking, map_spec, pager, period_text, scope_text, selected_layer)
 from callbacks.i18n import format_count, parse_query, t, wall_href
-from callbacks.paths import local_path
+from callbacks.paths import app_href, local_path
 # what the signed-in reader may see (issue 16, Deliver 3): the table, counts, map, lists,
 # rankings and filter choices all go through the one gate
 from access.scope import request_scope, scope_mask, scope_mask_by
@@ -144,11 +144,13 @@ def filter_bar(s: ConsoleState, cache: cq.CaseCache, names: Names, today: pd.Tim
         dcc.Checklist(id=ids.CONSOLE_OVERDUE, options=[{"label": t("c.overdue_only", lang), "value": "1"}],
                       value=["1"] if s.overdue else [], className="f-overdue", inputClassName="overdue-box"),
         html.Div(className="filter-links", children=[
+            # under the app's path prefix: dcc.Link pushes its href as it is (callbacks/paths.py)
             dcc.Link(t("c.clear", lang), id=ids.CONSOLE_CLEAR,
-                     href=console_href(ConsoleState(lang=lang, as_of=s.as_of)), className="chip-link"),
+                     href=app_href(console_href(ConsoleState(lang=lang, as_of=s.as_of))), className="chip-link"),
             dcc.Link(t("c.lang_switch", lang), id=ids.CONSOLE_LANG,
-                     href=console_href(s, lang="en" if lang == "zh" else "zh"), className="chip-link"),
-            dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang, as_of=s.as_of), className="chip-link"),
+                     href=app_href(console_href(s, lang="en" if lang == "zh" else "zh")), className="chip-link"),
+            dcc.Link(t("console.to_wall", lang), href=app_href(wall_href(None, lang, as_of=s.as_of)),
+                     className="chip-link"),
         ]),
     ])
 

@@ -22,6 +22,7 @@ from callbacks import ids
 from callbacks.console_state import ConsoleState, console_href, period_bounds, state_to_search
 from callbacks.i18n import format_count, format_datetime, format_duration, format_rate, t
 from callbacks.modules import tile_url
+from callbacks.paths import app_href
 from callbacks.wall_map import map_bounds
 from layers.basemap import BACKGROUND
 from layers.geometry import polygons_to_geojson
@@ -76,6 +77,9 @@ def nav(children, s: ConsoleState, changes: dict, **kw) -> html.A:
     The patch names every parameter ``changes`` touches, changed from ``s`` or not, so
     it means the same from any view (a ranking drawn on page 1 still sends page 1).
 
+    ``href`` is the address the browser reaches, under the app's path prefix
+    (callbacks/paths.py ``app_href``): opened in a new tab it still reaches the app.
+
     >>> a = nav("C1", ConsoleState(page=3, q="x"), {"case": "C1"})
     >>> a.href, getattr(a, "data-patch")
     ('/console?q=x&page=3&case=C1', 'case=C1')
@@ -85,7 +89,7 @@ def nav(children, s: ConsoleState, changes: dict, **kw) -> html.A:
     after = dict(parse_qsl(state_to_search(s.replace(**changes)).lstrip("?")))
     params = [_PARAM.get(k, k) for k in changes]
     patch = urlencode([(p, after.get(p, "")) for p in params])
-    return html.A(children, href=console_href(s, **changes), **{"data-patch": patch}, **kw)
+    return html.A(children, href=app_href(console_href(s, **changes)), **{"data-patch": patch}, **kw)
 
 
 #: ConsoleState field → its URL parameter (callbacks/console_state.py), where they differ.

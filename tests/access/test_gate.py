@@ -43,14 +43,28 @@ def _account(app, name, role, grants="town", secret=None):
 
 
 def signed_in(app, name, role, secret=None):
+    """A test client signed in as a new account; under a path prefix as a proxy would
+    forward it (the app is asked without the prefix, its addresses carry it)."""
+    base = app.config.requests_pathname_prefix.rstrip("/")
     acc = _account(app, name, role, secret=secret)
     c = app.server.test_client()
     r = c.post("/login", data={"name": name, "password": PW})
     if secret:
-        assert r.headers["Location"] == "/login/totp"
+        assert r.headers["Location"] == base + "/login/totp"
+        behind_the_proxy(c, r)
         r = c.post("/login/totp", data={"code": pyotp.TOTP(secret).at(int(acc.now().timestamp()))})
-    assert r.status_code == 303 and not r.headers["Location"].startswith("/login"), r.headers.get("Location")
+    assert r.status_code == 303 and not r.headers["Location"].startswith(base + "/login"), r.headers.get("Location")
+    behind_the_proxy(c, r)
     return c
+
+
+def behind_the_proxy(client, resp, name: str = "tb_session") -> None:
+    """The browser sends a cookie to every address under the path prefix (its ``Path``);
+    the proxy strips the prefix, so the app sees it at its own paths: the test client is
+    given the cookie ``resp`` set at ``/`` (nothing when ``resp`` sets none)."""
+    for h in resp.headers.getlist("Set-Cookie"):
+        if h.startswith(name + "="):
+            client.set_cookie(name, h.split(";", 1)[0].split("=", 1)[1], path="/")
 
 
 def _sample(rule) -> str:
