@@ -115,7 +115,7 @@
         });
         panel.setAttribute('data-busy', '1');
         progress(panel, {state: 'queued', progress: null});
-        fetch('/export/jobs', {
+        fetch((panel.getAttribute('data-base') || '/') + 'export/jobs', {
             method: 'POST', credentials: 'same-origin', cache: 'no-store',
             headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)
         })

@@ -25,6 +25,7 @@ from dash import html
 from access import roles
 from callbacks import ids
 from callbacks.i18n import LABELS, t
+from callbacks.paths import app_href
 
 EXPORT_LABELS = {
     "zh": {
@@ -137,7 +138,9 @@ def export_panel(lang: str, page: str, personal: bool = False) -> html.Details:
     return html.Details(id=ids.EXPORT, className="export", children=[
         html.Summary(t("export.button", lang), id=ids.EXPORT_BUTTON, className="export-button"),
         html.Div(id=ids.EXPORT_PANEL, className="export-panel",
+                 # data-base: the app's address under a proxy's prefix, where the jobs are asked for
                  **{"data-page": page, "data-kind": kinds[0], "data-default-module": DEFAULT_MODULE,
+                    "data-base": app_href("/"),
                     "data-texts": json.dumps(texts, ensure_ascii=False)}, children=[
             html.Div(t(note, lang), className="export-note"),
             *fields,
@@ -157,5 +160,5 @@ def account_controls(lang: str, page: str | None) -> html.Div | None:
     if page in ("/console", "/wall") and roles.may_export(sess.role) and roles.may_open(sess.role, page):
         children.append(export_panel(lang, page, roles.may_see_personal(sess.role)))
     children.append(html.A(t("chrome.sign_out", lang), id=ids.SIGN_OUT, className="sign-out",
-                           href="/logout" + ("?lang=en" if lang == "en" else ""), title=sess.name))
+                           href=app_href("/logout" + ("?lang=en" if lang == "en" else "")), title=sess.name))
     return html.Div(children, className="title-account")

@@ -33,6 +33,8 @@ from access.scope import Scope, request_scope
 from exports.audited import run_audited
 from exports.common import ExportError, new_export_id
 from exports.jobs import ExportJobs, JobRefused
+from callbacks.paths import app_href
+from geodata.row_scope import db_scope
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +192,11 @@ def install_exports(server, store, console_cases, root: Path | None = None, cons
         def work(job):
             export_id = new_export_id()
             try:
-                result = run_audited(access.audit,
-                                     lambda: make(store, job, req, scope, cases, who, export_id, personal),
-                                     user=who, source=source, export_id=export_id,
-                                     detail=lambda r: audit_detail(req, scope.describe(), personal, r))
+                with db_scope(scope):   # the job's own thread reads as its reader, under row-level security too
+                    result = run_audited(access.audit,
+                                         lambda: make(store, job, req, scope, cases, who, export_id, personal),
+                                         user=who, source=source, export_id=export_id,
+                                         detail=lambda r: audit_detail(req, scope.describe(), personal, r))
             except AuditError:
                 raise RuntimeError("the audit trail cannot be written: the export was not kept") from None
             return result.path, {"export_id": export_id, "records": result.records, "pages": result.pages,
@@ -204,8 +207,8 @@ def install_exports(server, store, console_cases, root: Path | None = None, cons
         except JobRefused as why:
             return refuse(429, "too many exports under way; wait for one to finish" if str(why) == "busy"
                           else "you have exports waiting: download them first", sess)
-        resp = flask.jsonify({"job": job.job_id, "status": f"/export/jobs/{job.job_id}",
-                              "file": f"/export/jobs/{job.job_id}/file"})
+        resp = flask.jsonify({"job": job.job_id, "status": app_href(f"/export/jobs/{job.job_id}"),
+                              "file": app_href(f"/export/jobs/{job.job_id}/file")})
         resp.status_code = 202
         return resp
 

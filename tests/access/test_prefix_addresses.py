@@ -105,8 +105,6 @@ def layout_links(client) -> list[str]:
     return [h.replace("\\u002f", "/") for h in re.findall(r'"href":\s*"([^"]*)"', layout)]
 
 
-@pytest.mark.xfail(strict=True, reason="the title bar's sign-out link is written by callbacks/export_panel.py, "
-                                       "without the prefix (that file is being changed elsewhere)")
 def test_every_link_of_the_console_page_carries_the_prefix(app):
     acc = app.server.extensions["townbrain_access"]
     acc.accounts.create("officer", "duty_officer", "town", by="os:test", password=PW, must_change=False)

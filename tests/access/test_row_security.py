@@ -432,3 +432,27 @@ def test_townbrain_db_secure_turns_it_on_for_a_store_made_before_and_checks_the_
         gpkg.create_schema(["districts"])
     res = runner.invoke(cli, ["db", "secure", "--db", str(tmp_path / "town.gpkg")])
     assert res.exit_code == 1 and "GeoPackage" in res.output and "Traceback" not in res.output
+
+
+def test_an_export_job_reads_as_its_reader_under_the_policy_and_holds_the_districts_cases(pg_app, tmp_path):
+    """An export runs on its own thread, after its request: it reads as the planner who
+    asked (D1), so on PostGIS the database keeps it to D1 as well, and the file is still
+    whole for that district — the exporter needs nothing the policy hides from it."""
+    import pyotp
+    from tests.exports.test_export_web import run
+    app = pg_app
+    acc = app.server.extensions["townbrain_access"]
+    secret = pyotp.random_base32()
+    acc.accounts.create("p1", "planner", "D1", by="os:test", password=PW, must_change=False, totp_secret=secret)
+    c = app.server.test_client()
+    c.post("/login", data={"name": "p1", "password": PW})
+    r = c.post("/login/totp", data={"code": pyotp.TOTP(secret).now()})
+    assert r.status_code == 303 and not r.headers["Location"].startswith("/login")
+    job, st = run(c, page="/wall", kind="data", layer="cases", format="csv", search="?module=public")
+    assert st["state"] == "done", st
+    out = tmp_path / "cases.csv"
+    out.write_bytes(c.get(job["file"]).data)
+    got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    every = _oracle(acc.store)
+    want = set(every.loc[every["district_id"] == "D1", "case_id"])
+    assert want and set(got["case_id"]) == want

@@ -242,3 +242,46 @@ fetch('/export/jobs', {method: 'POST', headers: {'Content-Type': 'application/js
     d.get(f"{dash_duo.server.url}/console")
     until(lambda: "/login" in d.current_url, timeout=15)
     time.sleep(0.2)
+
+
+def test_under_a_path_prefix_the_export_control_asks_for_its_job_and_file_under_it(dash_duo, export_app):
+    """Behind a proxy that strips ``/tb/`` (JupyterHub's jupyter-server-proxy), the
+    control's job, its progress and its file are asked for under the prefix: without
+    it the browser would ask the proxy's own root and get nothing."""
+    from urllib.parse import urlsplit
+    from tests.notebook.proxy import prefix_proxy
+    app, store = export_app
+    prefix = "/tb/"
+    dict.__setitem__(app.config, "requests_pathname_prefix", prefix)   # as townbrain/nb_dashboard.py sets it
+    port = free_port()
+    dash_duo.start_server_signed_out(app, port=port)
+    set_viewport(dash_duo.driver, 1920, 1080)
+    proxy, proxy_port = prefix_proxy(port, prefix)
+    hub = f"http://localhost:{proxy_port}"
+    try:
+        secret = pyotp.random_base32()
+        app.server.extensions["townbrain_access"].accounts.create(
+            "planner-li", "planner", "town", by="os:browser-tests", password=PW, must_change=False, totp_secret=secret)
+        d = dash_duo.driver
+        d.get(f"{hub}{prefix}login")
+        d.find_element(By.ID, "tb-name").send_keys("planner-li")
+        d.find_element(By.ID, "tb-password").send_keys(PW)
+        d.find_element(By.ID, "tb-submit").click()
+        until(lambda: "/login/totp" in d.current_url, timeout=15)
+        d.find_element(By.ID, "tb-code").send_keys(pyotp.TOTP(secret).now())
+        d.find_element(By.ID, "tb-submit").click()
+        until(lambda: "/login" not in d.current_url, timeout=15)
+        d.get(f"{hub}{prefix}console?status=closed")
+        page_request_urls(d)   # what the page asks for from here on
+        dash_duo.wait_for_element(f"#{ids.CONSOLE_TABLE} table", timeout=30)
+        assert d.find_element(By.ID, ids.SIGN_OUT).get_attribute("href") == f"{hub}{prefix}logout"
+        csv = export(dash_duo, {"format": "csv", "crs": "4326"})
+        cases = store.read("cases", geometry=False)
+        want = cases[cases["status"] == "closed"]
+        assert sorted(pd.read_csv(csv, encoding="utf-8-sig")["case_id"]) == sorted(want["case_id"])
+        jobs = [urlsplit(u).path for u in page_request_urls(d) if "export/jobs" in u]
+        # (the file came through the proxy too: the CSV above is it)
+        assert jobs and all(p.startswith(f"{prefix}export/jobs") for p in jobs), jobs
+        assert [e for e in dash_duo.get_logs() if e.get("level") == "SEVERE"] == []
+    finally:
+        proxy.shutdown()
