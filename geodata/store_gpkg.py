@@ -289,12 +289,17 @@ class GeoPackageStore(Store):
         ~9 µs), a rebuild ~6 µs per row of the whole layer. Keeping even the indexes
         whose keys arrive in order and rebuilding the rest measured 2x slower."""
         name = decl.name
-        df = _in_time_order(decl, df)
+        order = _time_order(decl, df)
+        # the place of each row of df in the table: its fid is first + pos
+        pos = np.arange(len(df), dtype=np.int64)
+        if order is not None:
+            pos[order] = np.arange(len(df), dtype=np.int64)
+
         def plan_tree():   # runs while the driver binds the rows
-            plan = self._rtree_plan(decl, df) if not existing else None
+            plan = self._rtree_plan(decl, df, pos) if not existing else None
             return plan, ({"rtree_rowid": plan.rowid_table} if plan else {})
 
-        with _staged(df, plan_tree) as (stage, plan), self._transaction(attach=stage.path) as con:
+        with _staged(df, plan_tree, order) as (stage, plan), self._transaction(attach=stage.path) as con:
             con.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
             saved = con.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
                                 "AND type IN ('index', 'trigger') AND sql IS NOT NULL", (name,)).fetchall()
@@ -310,7 +315,7 @@ class GeoPackageStore(Store):
                 else:
                     self._refuse_existing_ids(con, decl)
             first = self._first_fid(con, name)
-            fids = np.arange(first, first + len(df), dtype=np.int64)
+            fids = first + pos
             self._insert_staged(con, decl, stage, first)
             geom = self._geom_column(con, name) if decl.geometry is not None else None
             rtree = f"rtree_{name}_{geom}"
@@ -353,9 +358,10 @@ class GeoPackageStore(Store):
         top = con.execute(f'SELECT max(fid) FROM "{name}"').fetchone()[0]
         return max(row[0] if row else 0, top or 0) + 1
 
-    def _rtree_plan(self, decl: Layer, df: pd.DataFrame) -> "_RtreePlan | None":
+    def _rtree_plan(self, decl: Layer, df: pd.DataFrame, pos: np.ndarray) -> "_RtreePlan | None":
         """The R-tree of a bulk write into an empty layer, packed before the write's
-        transaction (its entry → leaf map goes into the staging file with the rows).
+        transaction (its entry → leaf map goes into the staging file with the rows);
+        row *i* of ``df`` gets the fid ``first + pos[i]``.
         The transaction uses it only if the layer's next fid is still the one it was
         packed for and the tree is still empty; otherwise it packs again inside."""
         if decl.geometry is None or "geometry" not in df.columns:
@@ -370,7 +376,7 @@ class GeoPackageStore(Store):
         has = _has_box(geoms)
         if not has.any():
             return None
-        packed = rtree_pack(first + np.flatnonzero(has), rtree_boxes(shapely.bounds(geoms[has])), size)
+        packed = rtree_pack(first + pos[has], rtree_boxes(shapely.bounds(geoms[has])), size)
         ids, leaves = packed.rowids
         return _RtreePlan(first, packed, pa.table({"id": ids, "nodeno": leaves}))
 
@@ -519,29 +525,30 @@ def _has_box(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
-def _in_time_order(decl: Layer, df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` ordered by the layer's time field (stable; missing times last), for a
-    bulk write: the rows of a period then lie together in the table's pages (a
-    period's read touches fewer of them), and the time indexes, rebuilt after the
-    write, are built from keys that arrive nearly in order. bench/load's 1 M cases
-    (ids in file order, times shuffled): reported_at's index 0.7–1.2 s → 0.26 s,
-    closed_at's (which follows reported_at) 0.8–0.9 s → 0.46 s, the ids' 0.27 →
-    0.5–0.66 s; all seven 3.0–3.7 s → 2.4–2.6 s. A real export, whose ids grow
-    with time, gains on both. A frame already in order is returned as it is.
+def _time_order(decl: Layer, df: pd.DataFrame) -> np.ndarray | None:
+    """The order (stable; missing times last) in which a bulk write stores the rows of
+    ``df``: by the layer's time field, so that the rows of a period lie together in
+    the table's pages (a period's read touches fewer of them) and the time indexes,
+    rebuilt after the write, are built from keys that arrive in order; None when the
+    frame is in that order already. The staged Arrow table is put in this order
+    (:func:`_staged`), not the frame: a frame of Python strings and geometries taken
+    out of order is slow to read afterwards (its objects lie scattered in memory).
 
     >>> from geodata.schema import LAYERS
     >>> t = pd.to_datetime(["2024-03-02", None, "2024-01-05"]).tz_localize("UTC")
-    >>> _in_time_order(LAYERS["cases"], pd.DataFrame({"case_id": ["a", "b", "c"], "reported_at": t}))["case_id"].tolist()
-    ['c', 'a', 'b']
+    >>> _time_order(LAYERS["cases"], pd.DataFrame({"case_id": ["a", "b", "c"], "reported_at": t})).tolist()
+    [2, 0, 1]
+    >>> _time_order(LAYERS["cases"], pd.DataFrame({"case_id": ["c", "a"], "reported_at": t[[2, 0]]})) is None
+    True
     """
     col = decl.time_field
     if not col or col not in df.columns or not pd.api.types.is_datetime64_any_dtype(df[col]):
-        return df
+        return None
     keys = df[col].to_numpy(dtype="datetime64[us]").view(np.int64)
     keys = np.where(df[col].isna().to_numpy(), np.iinfo(np.int64).max, keys)
     if (np.diff(keys) >= 0).all():
-        return df
-    return df.take(np.argsort(keys, kind="stable"))
+        return None
+    return np.argsort(keys, kind="stable")
 
 
 class _RtreePlan(NamedTuple):
@@ -559,27 +566,34 @@ class _Stage:
 
 
 @contextlib.contextmanager
-def _staged(df: pd.DataFrame, beside=None):
+def _staged(df: pd.DataFrame, beside=None, order: np.ndarray | None = None):
     """``df`` written to a temporary SQLite file by Arrow's ADBC SQLite driver, which
-    binds the rows in C from Arrow arrays; yields (:class:`_Stage`, what ``beside``
-    gave). ``df`` is a frame of :func:`geodata.frames.frame_to_storage`, whose
-    columns all stage. ``beside()``, if given, runs in this thread while another
-    binds the rows (the driver lets go of the GIL: 0.8 s of binding and 0.6 s of
-    R-tree packing take 0.8 s together) and returns (result, {name: table}); its
-    tables go into the same file under their names.
+    binds the rows in C from Arrow arrays (in ``order``, if given: positions of
+    ``df``); yields (:class:`_Stage`, what ``beside`` gave). ``df`` is a frame of
+    :func:`geodata.frames.frame_to_storage`, whose columns all stage. ``beside()``,
+    if given, runs in this thread while another builds the arrays and binds the rows
+    (numpy, Arrow and the driver let go of the GIL: 1 M cases' arrays, reordering and
+    binding, ~1.1 s, beside 0.6 s of R-tree packing, take ~1.2 s together) and
+    returns (result, {name: table}); its tables go into the same file under their names.
 
     A bulk write then copies the rows with one ``INSERT … SELECT``: 1 M cases in
     ~1.6 s against ~5.7 s for turning them into Python values and binding them
     one by one with ``executemany`` (bench/load). The values are stored exactly as
     :func:`_sqlite_values` stores them: times as whole-second UTC ISO text, NULL
     for missing, booleans as 0/1."""
-    table = _arrow_columns(df)
+    def stage_rows(cur):
+        # the arrays are built and reordered in numpy and Arrow, which let go of the GIL too
+        table = _arrow_columns(df)
+        if order is not None:
+            table = table.take(pa.array(order))
+        cur.adbc_ingest("rows", table, mode="create")
+
     with tempfile.TemporaryDirectory(prefix="townbrain-stage-") as d:
         path = pathlib.Path(d) / "stage.sqlite"
         with adbc_driver_sqlite.dbapi.connect(str(path)) as con:
             with con.cursor() as cur:
                 with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="townbrain-stage") as pool:
-                    rows = pool.submit(cur.adbc_ingest, "rows", table, mode="create")
+                    rows = pool.submit(stage_rows, cur)
                     try:
                         result, extra = beside() if beside else (None, {})
                     finally:

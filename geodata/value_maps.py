@@ -407,6 +407,11 @@ def _arrow_text(txt: pd.Series):
     return arr.cast(pa.string()) if pa.types.is_large_string(arr.type) else arr
 
 
+#: A date whose third part is a one- or two-digit year (``5/4/14``, ``05/04/9 10:00``): the
+#: only text the two-digit-year forms of :data:`DATE_FORMATS` can read.
+_SHORT_YEAR = r"^[^/]*/[^/]*/\s*\d{1,2}(?:\D|$)"
+
+
 def _naive_times(txt: pd.Series, rest: np.ndarray, iso_like: np.ndarray) -> np.ndarray:
     """Naive times (datetime64[us], NaT where none) of the values of ``txt`` under ``rest``.
 
@@ -415,6 +420,7 @@ def _naive_times(txt: pd.Series, rest: np.ndarray, iso_like: np.ndarray) -> np.n
     whatever that form's place in the list.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     nat = np.iinfo(np.int64).min
     out = np.full(len(txt), nat, dtype=np.int64)
     idx = np.flatnonzero(rest)
@@ -434,6 +440,18 @@ def _naive_times(txt: pd.Series, rest: np.ndarray, iso_like: np.ndarray) -> np.n
             ok[sel] = got != nat
             vals = np.full(len(idx), nat, dtype=np.int64)
             vals[sel] = got
+        elif fmt.startswith("%m/%d/%y"):
+            # only text whose third part is a one- or two-digit year can be read by a
+            # two-digit-year form (Arrow's %y takes one or two digits and the whole
+            # text must match): a column of four-digit years skips the four of them
+            sel = np.flatnonzero(pc.match_substring_regex(pool, _SHORT_YEAR).to_numpy(zero_copy_only=False))
+            if not len(sel):
+                continue
+            some, got = _strptime_arrow(pool.take(pa.array(sel)), fmt)
+            ok = np.zeros(len(idx), bool)
+            ok[sel] = got
+            vals = np.zeros(len(idx), dtype=np.int64)
+            vals[sel] = some
         else:
             vals, ok = _strptime_arrow(pool, fmt)
         if ok.any():

@@ -219,6 +219,22 @@ def test_a_bulk_write_into_an_empty_layer_builds_the_rtree_gdal_builds(gpkg, tmp
     assert sorted(gpkg.read("cases", bbox=BBOX).case_id) == sorted(inside)
 
 
+def test_a_bulk_write_stores_its_rows_in_time_order_each_with_its_own_values(gpkg):
+    # the frame's times are shuffled; the table holds the rows by reported_at, and every
+    # row keeps its own values and point (the staged table is reordered, not the frame)
+    _, new, _ = old_and_new()
+    assert not new["reported_at"].is_monotonic_increasing
+    gpkg.upsert("cases", new)
+    stored = sql(gpkg, "SELECT reported_at FROM cases ORDER BY fid")
+    times = [t for (t,) in stored if t is not None]
+    assert times == sorted(times) and len(stored) == len(new)
+    back = gpkg.read("cases").set_index("case_id").loc[new["case_id"]]
+    assert (back["reported_at"].to_numpy() == new["reported_at"].to_numpy()).all()
+    assert (back["category"].to_numpy() == new["category"].to_numpy()).all()
+    here = new.geometry.notna().to_numpy() & ~new.geometry.is_empty.to_numpy()
+    assert shapely.equals(back.geometry.values[here], new.geometry.values[here]).all()
+
+
 def test_a_writer_between_the_rtree_plan_and_the_write_is_not_lost(gpkg, tmp_path, monkeypatch):
     # Another writer adds rows after the bulk write packed its tree for an empty layer:
     # the transaction sees the next fid moved and packs again with the new rows in.
@@ -226,8 +242,8 @@ def test_a_writer_between_the_rtree_plan_and_the_write_is_not_lost(gpkg, tmp_pat
     early = make_cases(5, seed=7).assign(case_id=[f"E{i}" for i in range(5)])
     real = gpkg._rtree_plan
 
-    def plan_then_other_writer(decl, df):
-        plan = real(decl, df)
+    def plan_then_other_writer(decl, df, pos):
+        plan = real(decl, df, pos)
         open_store(str(gpkg.path)).append("cases", early)  # the per-row path: GDAL, its triggers
         return plan
 
