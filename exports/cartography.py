@@ -67,7 +67,7 @@ WORDS = {
            "more": "另有 {n} 件未列出", "view_title": "值班台案件", "view_filters": "筛选条件",
            "view_total": "共 {n} 件", "view_count": "所选案件数（按网格）", "view_cases": "所选案件",
            "view_heat": "所选案件热力", "view_many": "案件较多（{n} 件），以热力显示，不逐点标注",
-           "view_unpicked": "不在筛选范围"},
+           "view_unpicked": "不在筛选范围", "view_picked": "筛选的网格和片区", "in_scope": "所辖范围"},
     "en": {"period": "Period", "as_of": "Data as of", "source": "Source: TownBrain grid-management platform ({town}); "
            "basemap: the town's own districts, grids, roads, rivers and buildings",
            "export": "Export {id} · made by {user} · at {at}", "scale": "Scale", "north": "N",
@@ -84,7 +84,8 @@ WORDS = {
            "more": "{n} more not listed", "view_title": "Console cases", "view_filters": "Filters",
            "view_total": "{n} cases", "view_count": "Cases selected, by grid", "view_cases": "Cases selected",
            "view_heat": "Cases selected, heat", "view_many": "{n} cases: shown as heat, not point by point",
-           "view_unpicked": "outside the filters"},
+           "view_unpicked": "outside the filters", "view_picked": "the grids and districts filtered",
+           "in_scope": "within your grants"},
 }
 
 

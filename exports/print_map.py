@@ -301,6 +301,7 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
             picked |= grids_m["district_id"].astype(str).isin(cview.districts)
         if picked.any():
             focus = grids_m[picked.to_numpy()].geometry.union_all().buffer(300)
+            focus_words = ("picked", None, None)
     if limited and focus is None and grids_m is not None and len(grids_m):
         focus = grids_m.geometry.union_all().buffer(300)
     size = C.paper_inches(req.paper, req.orientation)
@@ -432,10 +433,12 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
     extent_words = C.w("town", lang)
     if focus_words and focus_words[0] == "grid":
         extent_words = f"{C.w('grid', lang)} {focus_words[1]} {C.display_name(focus_words[2], lang)}"
+    elif focus_words and focus_words[0] == "picked":
+        extent_words = C.w("view_picked", lang)
     elif focus_words:
         extent_words = f"bbox {focus_words[1]}"
-    if limited:
-        extent_words += " · scope"
+    if limited:   # framed on the reader's grants, unless the request framed it more closely
+        extent_words = C.w("in_scope", lang) if not focus_words else f"{extent_words} · {C.w('in_scope', lang)}"
     n_cases = None
     if cview is None:
         theme = module.theme_zh if lang == "zh" else module.theme_en

@@ -73,8 +73,9 @@ def test_a_console_views_print_map_in_english_says_overdue_only_and_the_as_of_da
                    scope=TOWN, view=view)
     text = PdfReader(r.path).pages[0].extract_text()
     for words in ("Console cases", "Filters:", "District: D2", "Overdue only", "Reported: Last 90 days",
-                  f"{len(view.cases)} cases", "Data as of"):
-        assert words in text, words
+                  f"{len(view.cases)} cases", "Data as of", "Extent: the grids and districts filtered"):
+        assert words in " ".join(text.split()), words
+    assert "whole town" not in text   # the map is framed on D2, and says so
     assert set(view.cases["district_id"]) <= {"D2"}
 
 

@@ -88,7 +88,7 @@ def test_a_district_planners_print_map_names_only_its_grids(export_store, tmp_pa
         assert name in text, name
     for name in IN_D2.values():
         assert name not in text, name
-    assert "scope" in text
+    assert "范围: 所辖范围" in text and "全镇" not in text.split("图例")[0], text[:400]   # in the map's language
 
 
 def test_a_town_planners_print_map_names_every_grid(export_store, tmp_path):
