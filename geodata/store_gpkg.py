@@ -21,6 +21,7 @@ import threading
 from typing import NamedTuple
 
 import adbc_driver_sqlite.dbapi
+import geopandas as gpd
 import numpy as np
 import shapely
 import pandas as pd
@@ -211,11 +212,9 @@ class GeoPackageStore(Store):
         if limit is not None:
             kwargs["max_features"] = int(limit)
         with self._lock, _unavailable_as_such(self.path), GDAL_LOCK:
-            df = pyogrio.read_dataframe(self.path, layer=decl.name, columns=columns, use_arrow=True,
-                                        read_geometry=decl.geometry is not None, **kwargs)
-        if decl.geometry is not None and df.crs is None and len(df):
-            df = df.set_crs("EPSG:4326")
-        return df
+            meta, table = pyogrio.read_arrow(self.path, layer=decl.name, columns=columns,
+                                             read_geometry=decl.geometry is not None, **kwargs)
+        return _frame_of_arrow(meta, table)
 
     def _count(self, decl, flt):
         sql, params = f'SELECT count(*) FROM "{decl.name}"', []
@@ -487,6 +486,30 @@ class GeoPackageStore(Store):
         where = self._where(flt)
         with self._sql() as con:
             return con.execute(f'DELETE FROM "{decl.name}" WHERE {where}').rowcount
+
+
+def _frame_of_arrow(meta: dict, table: pa.Table) -> pd.DataFrame:
+    """A layer read by GDAL as Arrow, as a (Geo)DataFrame: text as Arrow-backed
+    strings, times as GDAL parsed them (``timestamp[ms, UTC]``: the store writes
+    ``YYYY-MM-DDTHH:MM:SSZ``), the geometry from its WKB, EPSG:4326.
+
+    ``pyogrio.read_dataframe`` asks GDAL for every time as text and parses it again in
+    pandas (it allows for mixed offsets, which the store never writes): 0.5 s for a
+    read of the 400 k demo cases, more than a third of the read.
+    """
+    gname = meta.get("geometry_name") or "wkb_geometry"
+    wkb = None
+    if gname in table.column_names:
+        wkb = table.column(gname)
+        table = table.drop_columns([gname])
+    if not table.num_columns and wkb is None:
+        return pd.DataFrame()   # nothing asked for: as read_dataframe answers
+    df = table.to_pandas()
+    if wkb is None:
+        return df
+    geoms = shapely.from_wkb(pa.chunked_array([c.storage if isinstance(c, pa.ExtensionArray) else c
+                                               for c in wkb.chunks], pa.binary()).to_numpy(zero_copy_only=False))
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs=meta.get("crs") or "EPSG:4326"))
 
 
 @contextlib.contextmanager
