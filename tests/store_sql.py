@@ -2,8 +2,6 @@
 (a table from before a column existed, a database that refuses writes)."""
 from __future__ import annotations
 
-import sqlite3
-
 
 def execute_raw(store, *statements: str) -> None:
     """Run ``statements`` in one transaction: through the store's engine on PostGIS,
@@ -14,10 +12,16 @@ def execute_raw(store, *statements: str) -> None:
             for sql in statements:
                 conn.execute(sa.text(sql))
         return
-    con = sqlite3.connect(store.path)
-    try:
-        for sql in statements:
-            con.execute(sql)
-        con.commit()
-    finally:
-        con.close()
+    # Through the store's own connection, under the file's lock: the app under test
+    # may be reading this file through GDAL on another thread (the wall's warm-up),
+    # and a second SQLite copy touching it then dies with SIGBUS (geodata/store_gpkg.py
+    # _file_lock).
+    with store._sql() as con:
+        con.execute("BEGIN")
+        try:
+            for sql in statements:
+                con.execute(sql)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
