@@ -54,6 +54,7 @@ bench: install system-deps $(DB)
 	  $(PY) -m bench.load --rows 1000000 && \
 	  $(PY) -m bench.map_render --db $(DB) && \
 	  $(PY) -m bench.ui --db $(DB) && \
+	  $(PY) -m bench.access --db $(DB) && \
 	  $(PY) -m bench.export --db $(DB) && \
 	  $(PY) -m bench.notebook --db $(DB) && \
 	  $(PY) -m bench.ingest --pg $$url --out bench/results/ingest.json && \
