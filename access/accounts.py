@@ -52,6 +52,9 @@ class Accounts:
     def __init__(self, store, audit: AuditLog, clock: Callable[[], pd.Timestamp]):
         self.store, self.audit, self.clock = store, audit, clock
         self.sealer = Sealer(store)  # TOTP secrets are stored sealed (access/sealed.py)
+        #: called with an account's name after it changed (access/service.py: the
+        #: sessions forget what they remembered of it)
+        self.listeners: list[Callable[[str], None]] = []
 
     # ---- reading ------------------------------------------------------------------
     def get(self, name: str) -> dict | None:
@@ -131,6 +134,8 @@ class Accounts:
         for k, v in cols.items():
             frame[k] = _nat() if v is pd.NaT else pd.Series([v], dtype="Int64") if k == "totp_last_step" else [v]
         self.store.update_columns(LAYER, pd.DataFrame(frame))
+        for tell in self.listeners:
+            tell(name)
 
     def _must_exist(self, name: str) -> dict:
         user = self.get(name)

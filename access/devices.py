@@ -196,8 +196,7 @@ class Devices:
         try:
             if not self.store.has_layer(LAYER):
                 return None, "no device"
-            rows = self.store.read(LAYER, where={"token_hash": th}, columns=["name", "role", "enrolled_at",
-                                                                             "last_seen", "revoked_at"])
+            rows = self.store.read(LAYER, where={"token_hash": th}, geometry=False)
         except StoreUnavailable as exc:
             # The store is away: a wall found valid before goes on (it shows its last
             # numbers as stale, as the live layer says); an unknown token cannot be checked.
@@ -207,7 +206,8 @@ class Devices:
                 raise
             logging.getLogger(__name__).warning("device %s: store away, kept as last checked: %s", known[0], exc)
             now = self.clock()
-            return Session(th, known[0], ROLE, "signed_in", known[1], now, now, now, source, device=True), None
+            return Session(th, known[0], ROLE, "signed_in", known[1], now, now, now, source, device=True,
+                           grants=known[2]), None
         if not len(rows):
             return None, "unknown device token"
         row = rows.iloc[0]
@@ -225,7 +225,9 @@ class Devices:
             self.store.update_columns(LAYER, pd.DataFrame({"name": [row["name"]], "last_seen": [now]}))
             seen = now
         enrolled = pd.Timestamp(row["enrolled_at"])
+        grants = "" if _na(row.get("grants")) else str(row["grants"])
         with self._lock:
             self._touched[th] = seen
-            self._known[th] = (name, enrolled)
-        return Session(th, name, ROLE, "signed_in", enrolled, now, seen, now, source, device=True), None
+            self._known[th] = (name, enrolled, grants)
+        return Session(th, name, ROLE, "signed_in", enrolled, now, seen, now, source, device=True,
+                       grants=grants), None

@@ -232,10 +232,10 @@ def request_scope() -> Scope:
     cached = flask.g.get("tb_scope")
     if cached is not None:
         return cached
-    if sess.device:
-        rec = access.devices.get(sess.name.split(":", 1)[1]) or {}
-    else:
-        rec = access.accounts.get(sess.name) or {}
-    scope = scope_of(rec.get("grants") or "", access.known_ids())
+    grants = getattr(sess, "grants", None)
+    if grants is None:   # a session made without them: read them
+        rec = (access.devices.get(sess.name.split(":", 1)[1]) if sess.device else access.accounts.get(sess.name)) or {}
+        grants = rec.get("grants") or ""
+    scope = scope_of(grants, access.known_ids())
     flask.g.tb_scope = scope
     return scope

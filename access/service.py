@@ -37,6 +37,7 @@ class Access:
         self.accounts = Accounts(store, self.audit, now)
         self.sessions = Sessions(store, self.audit, self.accounts, now)
         self.devices = Devices(store, self.audit, now)
+        self.accounts.listeners.append(self.sessions.forget)
 
     def known_ids(self) -> dict[str, set]:
         """District, grid and professional-grid ids of the store (for :mod:`access.scope`),

@@ -48,6 +48,9 @@ class Session:
     checked: pd.Timestamp
     source: str | None = None
     device: bool = False  # an enrolled wall (access/devices.py): no idle time-out, not signed out
+    #: the account's (or the wall's) grants as read with it, so a request's scope
+    #: (access/scope.py request_scope) costs no read of its own; None: not read
+    grants: str | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -124,10 +127,19 @@ class Sessions:
         sess = Session(sid, str(row["name"]), str(user["role"]), str(row["stage"]),
                        pd.Timestamp(row["created_at"]).tz_convert("UTC"), last_active,
                        max(last_seen, cached.stored_last_seen) if cached else last_seen, now,
-                       None if pd.isna(row["source"]) else str(row["source"]))
+                       None if pd.isna(row["source"]) else str(row["source"]), grants=str(user.get("grants") or ""))
         with self._lock:
             self._cache[sid] = sess
         return sess
+
+    def forget(self, name: str) -> None:
+        """Drop what is remembered of ``name``'s sessions: a change to the account made in
+        this process (its grants, its role, disabling it) holds from the next request.
+        Made in another process (the ``townbrain`` command) it holds within
+        :data:`REVALIDATE_SECONDS`."""
+        with self._lock:
+            for sid in [sid for sid, s in self._cache.items() if s.name == name]:
+                del self._cache[sid]
 
     def set_stage(self, sess: Session, stage: str) -> None:
         self.store.update_columns(LAYER, pd.DataFrame({"session_id": [sess.session_id], "stage": [stage]}))

@@ -325,7 +325,7 @@ def run(db: str, repeat: int, only: str = "all") -> dict:
     if Path(db).is_file():
         # a copy: the benchmark's account and its audit records stay out of the town's
         # own store (``make run`` creates the first accounts only on a store with none)
-        db = shutil.copy(db, Path(profile) / Path(db).name)
+        db = shutil.copy(db, str(Path(profile) / Path(db).name))   # open_store takes a str
     bench_account(db)
     server = start_server(db, port)
     url = f"http://127.0.0.1:{port}/wall"
