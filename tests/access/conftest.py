@@ -1,6 +1,8 @@
 """An Access on a fresh store of each backend, with a clock the test moves."""
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import pytest
 import shapely
@@ -40,3 +42,16 @@ def access(store, clock):
     from access.service import Access
     small_town(store)
     return Access(store, clock=clock)
+
+
+@contextlib.contextmanager
+def as_reader(app, token):
+    """A request of ``token``'s session, through the gate (before and teardown hooks);
+    yields the request's scope."""
+    from access.scope import request_scope
+    with app.server.test_request_context("/console", headers={"Cookie": f"tb_session={token}"}):
+        assert app.server.preprocess_request() is None
+        try:
+            yield request_scope()
+        finally:
+            app.server.do_teardown_request()

@@ -236,7 +236,7 @@ def test_a_requests_scope_comes_with_its_session_and_a_grant_change_holds_from_t
     not once more per request: a callback's gate cost no store read of its own
     (bench/access measured 14 ms a callback for that read). A grant changed in this
     process holds from the next request all the same."""
-    from access.scope import request_scope
+    from tests.access.conftest import as_reader
     acc = _account(app, "officer", "duty_officer")
     c = app.server.test_client()
     assert c.post("/login", data={"name": "officer", "password": PW}).status_code == 303
@@ -246,12 +246,8 @@ def test_a_requests_scope_comes_with_its_session_and_a_grant_change_holds_from_t
     acc.accounts.get = lambda name: reads.append(name) or real(name)
 
     def scope_of_a_request():
-        with app.server.test_request_context("/console", headers={"Cookie": f"tb_session={token}"}):
-            assert app.server.preprocess_request() is None
-            try:
-                return request_scope()
-            finally:
-                app.server.do_teardown_request()
+        with as_reader(app, token) as scope:
+            return scope
 
     assert all(scope_of_a_request().town for _ in range(5))
     assert reads == ["officer"]             # once, as the session was loaded: its grants came with it

@@ -9,7 +9,6 @@ it), and drops it afterwards.
 """
 from __future__ import annotations
 
-import contextlib
 import uuid
 
 import geopandas as gpd
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from access.scope import NOTHING, TOWN, known_ids, scope_of
 from geodata.row_scope import db_scope
+from tests.access.conftest import as_reader  # noqa: F401 - used by the tests below
 
 pytestmark = pytest.mark.postgis
 
@@ -305,18 +305,6 @@ def _client(app, name):
     r = c.post("/login", data={"name": name, "password": PW})
     assert r.status_code == 303 and not r.headers["Location"].startswith("/login"), r.headers.get("Location")
     return c, next(ck.value for ck in c._cookies.values() if ck.key == "tb_session")
-
-
-@contextlib.contextmanager
-def as_reader(app, token):
-    """A request of ``token``'s session, through the gate (before and teardown hooks)."""
-    from access.scope import request_scope
-    with app.server.test_request_context("/console", headers={"Cookie": f"tb_session={token}"}):
-        assert app.server.preprocess_request() is None
-        try:
-            yield request_scope()
-        finally:
-            app.server.do_teardown_request()
 
 
 def _oracle(store):
