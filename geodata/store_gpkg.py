@@ -35,7 +35,7 @@ from geodata.frames import StoreError, StoreUnavailable
 from geodata.gdal_lock import GDAL_LOCK
 from geodata.gpkg_rtree import Packed, node_size, rtree_boxes, rtree_entries, rtree_pack, rtree_rebuild, rtree_replace
 from geodata.query import Filter, render_where
-from geodata.schema import Layer
+from geodata.schema import LAYERS, Layer
 from geodata.store import Store
 
 _SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "BOOLEAN", "datetime": "DATETIME"}
@@ -203,6 +203,8 @@ class GeoPackageStore(Store):
         return render_where(flt, _time_literal)
 
     def _read(self, decl, flt, columns, limit, points):
+        if decl.name in LAYERS and LAYERS[decl.name].geometry is None:
+            return self._read_table(decl, flt, columns, limit)
         kwargs = {}
         if flt.bbox is not None:
             kwargs["bbox"] = flt.bbox
@@ -215,6 +217,29 @@ class GeoPackageStore(Store):
             meta, table = pyogrio.read_arrow(self.path, layer=decl.name, columns=columns,
                                              read_geometry=decl.geometry is not None, **kwargs)
         return _frame_of_arrow(meta, table)
+
+    def _read_table(self, decl, flt, columns, limit) -> pd.DataFrame:
+        """A table without geometry (accounts, sessions, devices, the audit trail,
+        categories…) read by the same SQLite that writes the store (:meth:`_sql`), not
+        by GDAL's copy: a row just written is read back as written. Through GDAL, a
+        wall's device row just enrolled or revoked was now and then read as it had
+        been before (CI: an enrolled wall unknown, a revoked one let in)."""
+        kinds = self._table_columns(decl.name) or {}
+        cols = list(columns) if columns is not None else list(kinds)
+        if not cols:
+            return pd.DataFrame()   # nothing asked for: as GDAL answers
+        sql = f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in cols)} FROM "{decl.name}"'
+        where = self._where(flt)
+        if where:
+            sql += f" WHERE {where}"
+        sql += " ORDER BY fid" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        with self._sql() as con:
+            rows = con.execute(sql).fetchall()
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        for c in cols:
+            if kinds.get(c) == "float":
+                df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+        return df
 
     def _count(self, decl, flt):
         sql, params = f'SELECT count(*) FROM "{decl.name}"', []

@@ -107,4 +107,4 @@ def test_a_scope_frames_its_own_grids(export_store, tmp_path):
     r = export_map(export_store, tmp_path / "s.pdf", MapRequest(module="public", lang="en"),
                    scope=Scope(grids=frozenset({"G1"})))
     text = PdfReader(r.path).pages[0].extract_text()
-    assert "scope" in text and "Location in the town" in text  # zoomed to the scope, with the inset
+    assert "Extent: within your grants" in " ".join(text.split()) and "Location in the town" in text  # zoomed to the scope, with the inset
