@@ -228,7 +228,8 @@ class GeoPackageStore(Store):
         cols = list(columns) if columns is not None else list(kinds)
         if not cols:
             return pd.DataFrame()   # nothing asked for: as GDAL answers
-        sql = f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in cols)} FROM "{decl.name}"'
+        picks = ", ".join(f'"{c}"' for c in cols)
+        sql = f'SELECT {picks} FROM "{decl.name}"'
         where = self._where(flt)
         if where:
             sql += f" WHERE {where}"

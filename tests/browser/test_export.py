@@ -48,14 +48,15 @@ def export_app(tmp_path):
     return create_app(store.url), store
 
 
-def sign_in_as(duo, app, name, role, grants="town"):
-    """Through the real sign-in pages, with the TOTP step for a role that needs it."""
+def sign_in_as(duo, app, name, role, grants="town", base: str | None = None):
+    """Through the real sign-in pages, with the TOTP step for a role that needs it;
+    ``base``: the app's address as the browser reaches it (default the test server's)."""
     access = app.server.extensions["townbrain_access"]
     secret = pyotp.random_base32() if role == "planner" else None
     access.accounts.create(name, role, grants, by="os:browser-tests", password=PW, must_change=False,
                            totp_secret=secret)
     d = duo.driver
-    d.get(f"{duo.server.url}/login")
+    d.get(f"{base or duo.server.url}/login")
     d.find_element(By.ID, "tb-name").send_keys(name)
     d.find_element(By.ID, "tb-password").send_keys(PW)
     d.find_element(By.ID, "tb-submit").click()
@@ -259,18 +260,8 @@ def test_under_a_path_prefix_the_export_control_asks_for_its_job_and_file_under_
     proxy, proxy_port = prefix_proxy(port, prefix)
     hub = f"http://localhost:{proxy_port}"
     try:
-        secret = pyotp.random_base32()
-        app.server.extensions["townbrain_access"].accounts.create(
-            "planner-li", "planner", "town", by="os:browser-tests", password=PW, must_change=False, totp_secret=secret)
+        sign_in_as(dash_duo, app, "planner-li", "planner", base=hub + prefix.rstrip("/"))
         d = dash_duo.driver
-        d.get(f"{hub}{prefix}login")
-        d.find_element(By.ID, "tb-name").send_keys("planner-li")
-        d.find_element(By.ID, "tb-password").send_keys(PW)
-        d.find_element(By.ID, "tb-submit").click()
-        until(lambda: "/login/totp" in d.current_url, timeout=15)
-        d.find_element(By.ID, "tb-code").send_keys(pyotp.TOTP(secret).now())
-        d.find_element(By.ID, "tb-submit").click()
-        until(lambda: "/login" not in d.current_url, timeout=15)
         d.get(f"{hub}{prefix}console?status=closed")
         page_request_urls(d)   # what the page asks for from here on
         dash_duo.wait_for_element(f"#{ids.CONSOLE_TABLE} table", timeout=30)
