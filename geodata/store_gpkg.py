@@ -31,6 +31,7 @@ import pyogrio
 import pyogrio.errors
 
 from geodata import config
+from geodata.arrow_exit import to_pandas
 from geodata.frames import StoreError, StoreUnavailable
 from geodata.gdal_lock import GDAL_LOCK
 from geodata.gpkg_rtree import Packed, node_size, rtree_boxes, rtree_entries, rtree_pack, rtree_rebuild, rtree_replace
@@ -87,10 +88,32 @@ def _file_lock(path) -> threading.RLock:
     §2.2); a write committed by one while the other reads crashed the process with
     SIGBUS on the WAL index. So GDAL reads and writes and our SQLite writes take
     turns on a file, and so do reads through ``sqlite3`` (:meth:`GeoPackageStore._sql`).
+
+    Taking turns is not enough in WAL mode: the two copies then share the WAL and its
+    index (``-shm``) from one connection to the next, and a commit now and then
+    vanished — a row GDAL had just appended, a wall's revocation written through
+    ``sqlite3`` — once GDAL had read another layer in between (4 to 8 commits in 600
+    on two threads; CI: a revoked wall let in). The store therefore keeps its file in
+    SQLite's rollback-journal mode, where a commit is in the file itself when it
+    returns and nothing is shared between connections (:func:`_rollback_journal`).
     """
     key = os.path.realpath(str(path))
     with _FILE_LOCKS_GUARD:
         return _FILE_LOCKS.setdefault(key, threading.RLock())
+
+
+def _rollback_journal(con: sqlite3.Connection) -> None:
+    """Bring a GeoPackage out of WAL mode (see :func:`_file_lock`): a store written by
+    an earlier TownBrain, or a town's own file, may be in WAL mode, which is kept in
+    the file, and another program may set it at any time, so every connection asks
+    (a read of the header it has just read). Switching needs every other connection
+    gone; while another process holds the file, or it cannot be written, it is tried
+    again at the next connection."""
+    try:
+        if str(con.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            con.execute("PRAGMA journal_mode = DELETE").fetchone()
+    except sqlite3.Error:
+        pass
 
 
 class GeoPackageStore(Store):
@@ -116,6 +139,7 @@ class GeoPackageStore(Store):
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
                 con.execute("PRAGMA busy_timeout = 30000")
+                _rollback_journal(con)
                 _register_gpkg_functions(con)
                 yield con
             finally:
@@ -169,8 +193,7 @@ class GeoPackageStore(Store):
         with self._lock:
             with GDAL_LOCK:
                 pyogrio.write_dataframe(empty, self.path, layer=decl.name, driver="GPKG", **kwargs)
-            with self._sql() as con:
-                con.execute("PRAGMA journal_mode = WAL")  # readers (the screen) never block the writer
+            with self._sql() as con:   # rollback-journal mode, as GDAL creates it (see _file_lock)
                 if decl.id_field:
                     con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "ix_{decl.name}_{decl.id_field}" '
                                 f'ON "{decl.name}" ("{decl.id_field}")')
@@ -530,7 +553,7 @@ def _frame_of_arrow(meta: dict, table: pa.Table) -> pd.DataFrame:
         table = table.drop_columns([gname])
     if not table.num_columns and wkb is None:
         return pd.DataFrame()   # nothing asked for: as read_dataframe answers
-    df = table.to_pandas()
+    df = to_pandas(table)
     if wkb is None:
         return df
     geoms = shapely.from_wkb(pa.chunked_array([c.storage if isinstance(c, pa.ExtensionArray) else c
