@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geodata.arrow_exit import to_pandas
 from geodata.raw_rows import LoadError, RawRows, first_line, raw_of_frame, raw_of_list
 
 __all__ = ["read_geojson", "read_vector", "read_parquet", "OSM_PRESETS", "VECTOR_SUFFIXES"]
@@ -298,7 +299,7 @@ def read_parquet(path: Path) -> RawRows:
         raise LoadError(f"cannot read {path.name} as Parquet: {first_line(exc)}") from None
     meta = table.schema.metadata or {}
     geo = json.loads(meta[b"geo"]) if b"geo" in meta else None
-    df = table.to_pandas()
+    df = to_pandas(table)
     df.index = pd.RangeIndex(len(df))
     if not geo:
         from geodata.read_tables import cells_to_text

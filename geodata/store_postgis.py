@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
 from geodata import row_scope
+from geodata.arrow_exit import to_pandas
 from geodata.frames import StoreError, StoreUnavailable, gc_paused
 from geodata.query import Filter, render_where
 from geodata.schema import Layer
@@ -276,12 +277,12 @@ class PostGISStore(Store):
             sql += f" LIMIT {int(limit)}"
         with self._arrow(sql, decl.name) as reader:
             if decl.geometry is None:
-                return reader.read_all().to_pandas()
+                return to_pandas(reader.read_all())
             if points:
                 return _points_frame(reader)
             table = reader.read_all()
         wkb = table.column("_wkb").to_numpy(zero_copy_only=False)
-        df = table.drop_columns(["_wkb"]).to_pandas()
+        df = to_pandas(table.drop_columns(["_wkb"]))
         with gc_paused():
             geoms = shapely.from_wkb(wkb)
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
@@ -608,5 +609,5 @@ def _points_frame(reader: pa.RecordBatchReader) -> gpd.GeoDataFrame:
     """
     table = reader.read_all()
     pts = _ewkb_points(table.column("_geom"))
-    df = table.drop_columns(["_geom"]).to_pandas()
+    df = to_pandas(table.drop_columns(["_geom"]))
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"))
