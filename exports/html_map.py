@@ -168,7 +168,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         fills, shown = [], []
         for gid in ids:
             c = _class_of(values.get(gid), breaks)
-            fills.append(None if c is None else colours[c])
+            fills.append(NO_DATA if c is None else colours[c])   # grey, as the print map and the legend
             v = values.get(gid)
             shown.append(None if v is None or pd.isna(v) else _fmt(float(v), rate))
         extra = {"_fill": fills, "_name": [name_of(n) for n in grids.get("name", grids["grid_id"])], "_kpi": shown,
@@ -185,7 +185,7 @@ def html_map_data(store, module_id: str = "public", lang: str = "zh", *, scope: 
         legend = {"title": kpi_label,
                   "classes": [[c, f"{_fmt(breaks[i], rate)} – {_fmt(breaks[i + 1], rate)}"]
                               for i, c in enumerate(colours)]}
-        if any(v is None or pd.isna(v) for v in values.values()):
+        if NO_DATA in fills:   # a grid drawn without a class is named in the legend
             legend["classes"].append([NO_DATA, C.w("no_data" if view is None else "view_unpicked", lang)])
     if d is not None and len(d):
         layers.insert(0, {"name": t("layer.districts", lang), "kind": "polygons",

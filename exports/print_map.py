@@ -364,7 +364,7 @@ def draw_layout(store, data: dict, module: M.Module, req: MapRequest, *, export_
         legend_items.append(("title", kpi_label))
         for i, col in enumerate(colours):
             legend_items.append(("patch", f"{_fmt(breaks[i], rate)} – {_fmt(breaks[i + 1], rate)}", col))
-        if any(v is None or pd.isna(v) for v in values.values()):
+        if NO_DATA in fc:   # a grid drawn without a class is named in the legend
             legend_items.append(("patch", C.w("no_data" if cview is None else "view_unpicked", lang), NO_DATA))
 
     # the module's own layers

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from access.scope import NOTHING, scope_of
 from exports.html_map import export_html
-from exports.print_map import MapRequest, export_map
+from exports.print_map import NO_DATA, MapRequest, export_map
 from tests.exports.test_scoped_exports import D1, IN_D2, html_data, strings
 
 TOWN = scope_of("town", {})
@@ -105,9 +105,14 @@ def test_a_district_planners_console_view_holds_and_names_only_its_district(scre
     grids = next(lay for lay in data["layers"] if lay["kind"] == "polygons" and lay["tip"])
     assert {f["properties"]["grid_id"] for f in grids["geojson"]["features"]} == {"G1", "G2"}
     assert not set(strings(data)) & {*IN_D2.values(), "G3", "G4"}
+    # G2, in the district but not picked, is drawn grey and the legend says what grey means
+    fills = {f["properties"]["grid_id"]: f["properties"]["_fill"] for f in grids["geojson"]["features"]}
+    assert fills["G2"] == NO_DATA != fills["G1"]
+    assert [NO_DATA, "不在筛选范围"] in data["legends"][0]["classes"]
     text = PdfReader(export_map(export_store, tmp_path / "d1.pdf", MapRequest(paper="A4"), scope=D1,
                                 view=view).path).pages[0].extract_text()
     assert "G1 东一网格" in text and not [n for n in IN_D2.values() if n in text] and "G3" not in text
+    assert "不在筛选范围" in text
     # a view handed to the exporter unscoped is cut to the scope there too (defence in depth)
     whole = view_of(screen, SEARCH, TOWN)
     data = html_data(export_html(export_store, tmp_path / "d1b.html", scope=D1, view=whole).path)
