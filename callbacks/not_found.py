@@ -24,6 +24,7 @@ from dash import Input, Output, dcc, html
 from callbacks import ids
 from callbacks.chrome import title_bar
 from callbacks.i18n import DEFAULT_LANG, MODULE_IDS, parse_query, t, wall_href
+from callbacks.paths import app_href
 
 WALL_PATHS = ("/", "/wall")
 
@@ -75,8 +76,9 @@ def not_found_layout(data, search: str | None, path: str = "") -> html.Div:
             html.P(t("not_found.path", lang, path=path or "/") if path else t("not_found.body", lang),
                    className="placeholder-body"),
             html.Div(className="placeholder-links", children=[
-                dcc.Link(t("console.to_wall", lang), href=wall_href(None, lang), className="placeholder-link"),
-                dcc.Link(t("not_found.to_console", lang), href=console_href(lang), className="placeholder-link"),
+                dcc.Link(t("console.to_wall", lang), href=app_href(wall_href(None, lang)), className="placeholder-link"),
+                dcc.Link(t("not_found.to_console", lang), href=app_href(console_href(lang)),
+                         className="placeholder-link"),
             ]),
         ]),
     ])
@@ -92,7 +94,7 @@ def unknown_module_notice(search: str | None, lang: str) -> html.Div | None:
     return html.Div(id=ids.UNKNOWN_MODULE, className="wall-notice unknown-module", role="alert", children=[
         html.Span(t("module.unknown", lang, module=module[:40])),
         html.Span(className="unknown-module-list", children=[
-            html.A([t(f"module.{m}", lang), " ", html.Code(m)], href=wall_href(m, lang, q["rotate"]),
+            html.A([t(f"module.{m}", lang), " ", html.Code(m)], href=app_href(wall_href(m, lang, q["rotate"])),
                    className="unknown-module-link", **{"data-module": m}) for m in MODULE_IDS]),
     ])
 

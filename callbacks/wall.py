@@ -26,6 +26,7 @@ from callbacks.grid_card import grid_card_frame
 from callbacks.fragments import store_id
 from callbacks.modules import indicator_target, layer_control, module_panels, trend_line, wall_class
 from callbacks.not_found import unknown_module_notice
+from callbacks.paths import app_href
 from callbacks.wall_map import map_stores, register_wall_map, wall_map
 from callbacks.wall_warnings import register_warnings, warnings_panel
 from layers import modules as M
@@ -141,7 +142,8 @@ def base_panel(lang: str) -> html.Section:
 
 def module_bar(active: str | None, lang: str, rotate: int | None, as_of: str | None = None) -> html.Nav:
     return html.Nav(id=ids.MODULE_BAR, className="module-bar", children=[
-        dcc.Link(t(f"module.{m}", lang), href=wall_href(m, lang, rotate, as_of), id=ids.module_tab(m),
+        # under the app's path prefix: dcc.Link pushes its href as it is (callbacks/paths.py)
+        dcc.Link(t(f"module.{m}", lang), href=app_href(wall_href(m, lang, rotate, as_of)), id=ids.module_tab(m),
                  className=_tab_class(m, active))
         for m in MODULE_IDS])
 
@@ -246,7 +248,7 @@ def old_data_note(data, q: dict, shown: ScreenPeriod):
     return html.Div(id=ids.OLD_DATA_NOTE, className="old-data-note", role="status", children=[
         html.Span(t("as_of.old_data", lang, day=day, days=OLD_DATA_DAYS)),
         dcc.Link(t("as_of.old_data_link", lang, day=day), id=ids.OLD_DATA_LINK,
-                 href=wall_href(q["module"], lang, q["rotate"], day), className="old-data-link")])
+                 href=app_href(wall_href(q["module"], lang, q["rotate"], day)), className="old-data-link")])
 
 
 def bad_as_of_layout(bad: BadAsOf, lang: str) -> html.Div:

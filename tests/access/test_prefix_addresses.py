@@ -112,3 +112,18 @@ def test_every_link_of_the_console_page_carries_the_prefix(app):
     behind_the_proxy(client, client.post("/login", data={"name": "officer", "password": PW}))
     links = layout_links(client)
     assert links and all(h.startswith(PREFIX) for h in links), links
+
+
+def test_every_link_of_the_wall_and_of_the_page_not_found_carries_the_prefix(app):
+    """The wall's module tabs and the 404 page's ways out are ``dcc.Link``s too: without
+    the prefix a tab took the address bar out from under the proxy (a reload then
+    missed the app)."""
+    acc = app.server.extensions["townbrain_access"]
+    acc.accounts.create("officer", "duty_officer", "town", by="os:test", password=PW, must_change=False)
+    client = app.server.test_client()
+    behind_the_proxy(client, client.post("/login", data={"name": "officer", "password": PW}))
+    for page, wanted in (("wall?module=public", f"{PREFIX}wall?module=ecology"), ("nope", f"{PREFIX}console")):
+        layout = client.get("/_dash-layout", headers={"Referer": f"http://localhost{PREFIX}{page}"})
+        assert layout.status_code == 200
+        links = [h.replace("\\u002f", "/") for h in re.findall(r'"href":\s*"([^"]*)"', layout.get_data(as_text=True))]
+        assert wanted in links and all(h.startswith(PREFIX) for h in links), links

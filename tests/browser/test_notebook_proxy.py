@@ -33,3 +33,11 @@ def test_the_notebook_wall_draws_through_a_jupyterhub_path_prefix(dash_duo, town
         assert any("_dash-update-component" in u for u in urls)
         assert [u for u in urls if not u.startswith(hub + prefix)] == []
         assert [e for e in dash_duo.get_logs() if "403" in e.get("message", "")] == []
+        # a module tab is followed in the page, and the address stays under the prefix: a reload draws it
+        driver.execute_script("window.__same_page = true")
+        dash_duo.find_element(f"#{ids.module_tab('ecology')}").click()
+        dash_duo.wait_for_text_to_equal(f"#{ids.PAGE_NAME}", LABELS["zh"]["module.ecology"], timeout=30)
+        assert driver.current_url.startswith(hub + prefix + "wall?") and "module=ecology" in driver.current_url
+        assert driver.execute_script("return window.__same_page === true"), "the tab loaded a page"
+        driver.refresh()
+        dash_duo.wait_for_text_to_equal(f"#{ids.PAGE_NAME}", LABELS["zh"]["module.ecology"], timeout=30)
