@@ -232,10 +232,6 @@ def request_scope() -> Scope:
     cached = flask.g.get("tb_scope")
     if cached is not None:
         return cached
-    grants = getattr(sess, "grants", None)
-    if grants is None:   # a session made without them: read them
-        rec = (access.devices.get(sess.name.split(":", 1)[1]) if sess.device else access.accounts.get(sess.name)) or {}
-        grants = rec.get("grants") or ""
-    scope = scope_of(grants, access.known_ids())
+    scope = scope_of(sess.grants, access.known_ids())   # read with the session (access/sessions.py)
     flask.g.tb_scope = scope
     return scope

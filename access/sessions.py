@@ -49,8 +49,8 @@ class Session:
     source: str | None = None
     device: bool = False  # an enrolled wall (access/devices.py): no idle time-out, not signed out
     #: the account's (or the wall's) grants as read with it, so a request's scope
-    #: (access/scope.py request_scope) costs no read of its own; None: not read
-    grants: str | None = None
+    #: (access/scope.py request_scope) costs no read of its own; none given, none held
+    grants: str = ""
 
     @property
     def signed_in(self) -> bool:

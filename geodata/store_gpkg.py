@@ -226,6 +226,7 @@ class GeoPackageStore(Store):
         return render_where(flt, _time_literal)
 
     def _read(self, decl, flt, columns, limit, points):
+        # the layer as declared: a spatial layer read without its geometry stays with GDAL
         if decl.name in LAYERS and LAYERS[decl.name].geometry is None:
             return self._read_table(decl, flt, columns, limit)
         kwargs = {}
@@ -243,10 +244,11 @@ class GeoPackageStore(Store):
 
     def _read_table(self, decl, flt, columns, limit) -> pd.DataFrame:
         """A table without geometry (accounts, sessions, devices, the audit trail,
-        categories…) read by the same SQLite that writes the store (:meth:`_sql`), not
-        by GDAL's copy: a row just written is read back as written. Through GDAL, a
-        wall's device row just enrolled or revoked was now and then read as it had
-        been before (CI: an enrolled wall unknown, a revoked one let in)."""
+        categories…) read by the same SQLite that writes it (:meth:`_sql`), in one
+        connection with its column list. It was brought in when a wall's device row,
+        just enrolled or revoked, was now and then read back as before, and GDAL's copy
+        of SQLite was blamed; the rows had in fact been lost, by the two copies sharing
+        the WAL (see :func:`_file_lock`), which reading through ``sqlite3`` did not cure."""
         kinds = self._table_columns(decl.name) or {}
         cols = list(columns) if columns is not None else list(kinds)
         if not cols:
